@@ -1,0 +1,563 @@
+// Wiring: connects the drawing pad, the controls, the charts and the panels to the worker.
+// All training state lives in Python; this file only keeps what the page needs to show it.
+
+import { showFatal } from "./boot.js";
+import { createWorkerClient } from "./worker-client.js";
+import { createDrawpad } from "./drawpad.js";
+import { createLineChart, PALETTE } from "./charts.js";
+import { buildControls } from "./controls.js";
+import { createSettings, settingsFromHash, settingsToHash } from "./state.js";
+import * as panels from "./panels.js";
+
+const STEPS = [
+  { id: "runtime", label: "Python runtime (Pyodide)" },
+  { id: "numpy", label: "NumPy" },
+  { id: "code", label: "ScratchNet code" },
+  { id: "data", label: "MNIST digits" },
+  { id: "model", label: "Pretrained model" },
+];
+const TRAIN_BUDGET_MS = 80; // one chunk of training; Stop takes effect between chunks
+const LIVE_REFRESH_MS = 3000; // how often weights and the drawn digit are re-read while training
+const MISTAKES_SHOWN = 24;
+const WEIGHT_UNITS = 64;
+const REBUILD_HINT = "If you built this site yourself, run `python3 build.py build` and reload. Otherwise try reloading the page.";
+
+const $ = (id) => document.getElementById(id);
+
+// What the page knows about the session; the model and trainer themselves live in the worker.
+const app = {
+  phase: "loading",
+  info: null, // init() result: schema, recipes, default_config, sizes
+  model: null, // the current model's summary
+  run: null, // {config, finished, stale}: the run the Train button resumes
+  stopRequested: false,
+  loop: null, // promise of the running training loop
+  ink: null, // last drawn ink, re-read when the model changes
+  inkSeq: 0,
+  evalSeq: 0,
+  lastLiveRefresh: 0,
+  speed: 0, // smoothed samples per second, for the time-left estimate
+};
+
+let client;
+let settings;
+let controls;
+let drawpad;
+let charts;
+let showProbabilities;
+
+/** Start the app: build the static parts, boot the worker, then wire everything up. */
+export async function start() {
+  buildLoadingSteps();
+  showProbabilities = panels.createProbabilityBars($("probs"));
+  drawpad = createDrawpad(document.querySelector("[data-testid=draw-canvas]"), { onStroke: onInk });
+  $("clear").addEventListener("click", onClear);
+  charts = makeCharts();
+  showPrediction(null);
+
+  client = createWorkerClient();
+  let info;
+  try {
+    info = await client.boot(onLoadingStep);
+  } catch (err) {
+    fail(err);
+    return;
+  }
+  app.info = info;
+  $("loading-total").textContent = `ready in ${info.seconds.toFixed(1)} s`;
+  $("loading-details").open = false;
+  $("build-id").textContent = info.build ? `Build ${info.build}.` : "";
+  setupControls(info);
+  wireButtons();
+  setModel(info.model);
+  setPhase("ready");
+  refreshAfterModelChange();
+}
+
+// ---------- loading ----------
+
+function buildLoadingSteps() {
+  const list = $("loading-steps");
+  for (const s of STEPS) {
+    const li = document.createElement("li");
+    li.id = `step-${s.id}`;
+    li.dataset.state = "waiting";
+    li.innerHTML = `<span class="step-icon" aria-hidden="true"></span><span class="step-label"></span><span class="step-detail muted"></span>`;
+    li.querySelector(".step-label").textContent = s.label;
+    list.append(li);
+  }
+}
+
+function onLoadingStep({ id, state, detail, at }) {
+  const li = $(`step-${id}`);
+  if (!li) return;
+  li.dataset.state = state;
+  const text = state === "done" ? `done at ${at.toFixed(1)} s` : state === "error" ? "failed" : detail || (state === "active" ? "working…" : "");
+  li.querySelector(".step-detail").textContent = text;
+  if (app.phase === "loading") {
+    const label = STEPS.find((s) => s.id === id).label;
+    setStatusText(state === "active" ? `Loading: ${label}…` : "Loading…");
+  }
+}
+
+// A failure during loading or a dead worker: nothing more can run.
+function fail(err) {
+  app.phase = "error";
+  app.stopRequested = true;
+  showFatal(plain(err), REBUILD_HINT);
+  updateButtons();
+}
+
+// The useful part of an error: for a Python traceback, its last line.
+function plain(err) {
+  const text = String((err && err.message) || err || "Unknown error");
+  const lines = text.trim().split("\n").filter((l) => l.trim());
+  return lines.length > 1 && /Traceback|File "/.test(text) ? lines[lines.length - 1] : text;
+}
+
+// ---------- status, notices, buttons ----------
+
+function setPhase(phase) {
+  app.phase = phase;
+  const status = document.querySelector("[data-testid=status]");
+  status.dataset.state = phase;
+  setStatusText({ ready: "Ready", training: "Training…", loading: "Loading…", error: "Error" }[phase]);
+  $("controls-fieldset").disabled = phase !== "ready";
+  updateButtons();
+}
+
+function setStatusText(text) {
+  document.querySelector("[data-testid=status] .status-text").textContent = text;
+}
+
+function notify(text) {
+  $("notice-text").textContent = text;
+  $("notice").hidden = false;
+}
+
+function clearNotice() {
+  $("notice").hidden = true;
+}
+
+function canResume() {
+  return Boolean(app.run && !app.run.finished && !app.run.stale);
+}
+
+function updateButtons() {
+  const ready = app.phase === "ready";
+  const live = ready || app.phase === "training";
+  const invalid = controls ? Object.keys(controls.current().errors).length > 0 : true;
+  const train = $("train");
+  train.disabled = !ready || (invalid && !canResume());
+  train.textContent = canResume() ? "Resume" : "Train";
+  $("stop").disabled = app.phase !== "training";
+  for (const id of ["reset", "pretrained", "download", "load"]) $(id).disabled = !live;
+  $("form-error").textContent = invalid && ready ? "Fix the highlighted settings to train." : "";
+}
+
+// ---------- controls ----------
+
+function setupControls(info) {
+  settings = createSettings(info.default_config);
+  controls = buildControls($("fields"), $("recipe"), info.schema, info.recipes, { onChange: onSettingsChange });
+  const fromUrl = settingsFromHash(location.hash, info.schema.map((f) => f.name));
+  if (fromUrl.recipe in info.recipes) controls.useRecipe(fromUrl.recipe);
+  else controls.set(info.default_config);
+  if (Object.keys(fromUrl.texts).length) controls.set(controls.current().config, fromUrl.texts);
+}
+
+let validateTimer = 0;
+let validateSeq = 0;
+
+function onSettingsChange({ config, errors, recipe }) {
+  settings.recipe = recipe;
+  Object.assign(settings.config, config);
+  // Changed settings make a paused run stale: Train then starts afresh with them.
+  if (app.run && !app.run.finished && JSON.stringify(config) !== JSON.stringify(app.run.config)) app.run.stale = true;
+  if (!Object.keys(errors).length) {
+    history.replaceState(null, "", settingsToHash(settings, app.info.default_config) || location.pathname + location.search);
+    // The Python side has the last word (it may know rules the schema cannot express).
+    clearTimeout(validateTimer);
+    const seq = ++validateSeq;
+    validateTimer = setTimeout(async () => {
+      const result = await client.validate(config).catch(() => null);
+      if (result && !result.ok && seq === validateSeq) controls.showErrors(result.errors || {});
+    }, 250);
+  }
+  updateButtons();
+}
+
+// ---------- model summary and evaluation ----------
+
+function setModel(summary) {
+  app.model = summary;
+  const layers = summary.layers.join(" → ");
+  const acc = summary.test_accuracy == null ? "not evaluated" : `test accuracy ${pct(summary.test_accuracy)}`;
+  const epochs = summary.epochs_trained === 1 ? "1 epoch" : `${summary.epochs_trained} epochs`;
+  $("model-info").textContent = `Model: ${summary.name} · layers ${layers} · ${summary.activation} · trained ${epochs} · ${acc}`;
+  setEpoch(summary.epochs_trained);
+  setTestAccuracy(summary.test_accuracy);
+  updateButtons();
+}
+
+function setEpoch(n) {
+  const el = $("epoch");
+  el.dataset.value = String(n);
+  el.textContent = String(n);
+}
+
+function setTestAccuracy(value) {
+  const el = $("test-accuracy");
+  el.dataset.value = value == null ? "" : String(value);
+  el.textContent = value == null ? "–" : pct(value);
+}
+
+const pct = (v) => `${(100 * v).toFixed(1)}%`;
+
+// After the model changes: confusion matrix, mistakes, weights and the drawn digit are re-read.
+async function refreshAfterModelChange({ evaluate = true } = {}) {
+  const seq = ++app.evalSeq;
+  refreshWeights();
+  reclassify();
+  if (!evaluate) return;
+  try {
+    const result = await client.evaluate();
+    if (seq !== app.evalSeq) return;
+    showEvaluation(result.confusion, "");
+    setTestAccuracy(result.test_accuracy);
+    await refreshMistakes(seq);
+  } catch (err) {
+    report(err);
+  }
+}
+
+function showEvaluation(confusion, when) {
+  panels.drawConfusion($("confusion"), confusion);
+  $("eval-when").textContent = when;
+}
+
+async function refreshMistakes(seq = app.evalSeq) {
+  const mistakes = await client.mistakes(MISTAKES_SHOWN);
+  if (seq === app.evalSeq) panels.drawMistakes($("mistakes"), mistakes);
+}
+
+async function refreshWeights() {
+  try {
+    const { units, images } = await client.firstLayerWeights(WEIGHT_UNITS);
+    panels.drawWeightMosaic($("weights"), images);
+    $("weights-note").textContent = images.length < units ? `Showing ${images.length} of ${units} units.` : "";
+  } catch (err) {
+    report(err);
+  }
+}
+
+function clearEvaluation() {
+  app.evalSeq++;
+  $("confusion").innerHTML = `<p class="muted small">Not evaluated yet.</p>`;
+  $("mistakes").innerHTML = `<p class="muted small">Not evaluated yet.</p>`;
+  $("eval-when").textContent = "";
+}
+
+// A failed call: a dead worker ends the app, anything else is shown and the app goes on.
+function report(err) {
+  if (/worker that runs Python stopped/.test(String(err && err.message))) fail(err);
+  else notify(plain(err));
+}
+
+// ---------- drawing and classifying ----------
+
+function onInk(ink) {
+  app.ink = ink;
+  reclassify();
+}
+
+function onClear() {
+  drawpad.clear();
+  app.ink = drawpad.readInk();
+  reclassify();
+}
+
+async function reclassify() {
+  if (!app.ink) return;
+  if (app.phase !== "ready" && app.phase !== "training") return; // classified once loading ends
+  const seq = ++app.inkSeq;
+  const ink = app.ink;
+  // The pixels are handed over to the worker, so keep a copy for re-reading later.
+  app.ink = { ...ink, pixels: ink.pixels.slice() };
+  try {
+    const result = await client.classify(ink);
+    if (seq === app.inkSeq) showPrediction(result);
+  } catch (err) {
+    report(err);
+  }
+}
+
+function showPrediction(result) {
+  const out = $("prediction");
+  const seen = $("seen");
+  if (!result || result.empty) {
+    out.dataset.digit = "";
+    out.textContent = "–";
+    $("prediction-note").textContent = result ? result.message : "Draw a digit to see what the network thinks.";
+    showProbabilities(null);
+    panels.drawGray(seen, new Array(784).fill(0));
+    $("hidden-layers").innerHTML = `<p class="muted small">Draw a digit to see them.</p>`;
+    return;
+  }
+  const p = result.probabilities[result.digit];
+  out.dataset.digit = String(result.digit);
+  out.textContent = String(result.digit);
+  $("prediction-note").textContent = `${pct(p)} sure`;
+  showProbabilities(result.probabilities, result.digit);
+  panels.drawGray(seen, result.image);
+  panels.drawActivations($("hidden-layers"), result.hidden);
+}
+
+// ---------- charts ----------
+
+function makeCharts() {
+  return {
+    loss: createLineChart($("chart-loss"), {
+      xLabel: "epoch",
+      series: [{ label: "train (recent batches)" }, { label: "test", sparse: true }],
+    }),
+    accuracy: createLineChart($("chart-accuracy"), {
+      xLabel: "epoch",
+      yRange: [0, 1],
+      formatY: pct,
+      series: [{ label: "train (recent batches)" }, { label: "test", sparse: true }],
+    }),
+    grads: createLineChart($("chart-grads"), { xLabel: "epoch", logY: true, series: [{ label: "layer" }] }),
+    lr: createLineChart($("chart-lr"), { xLabel: "epoch", series: [{ label: "learning rate", color: PALETTE[2] }] }),
+  };
+}
+
+function clearCharts() {
+  for (const chart of Object.values(charts)) chart.clear();
+}
+
+// ---------- training ----------
+
+function wireButtons() {
+  $("train").addEventListener("click", onTrain);
+  $("stop").addEventListener("click", () => stopTraining());
+  $("reset").addEventListener("click", onReset);
+  $("pretrained").addEventListener("click", onUsePretrained);
+  $("download").addEventListener("click", onDownload);
+  $("load").addEventListener("click", () => $("load-file").click());
+  $("load-file").addEventListener("change", onLoadFile);
+  $("notice-close").addEventListener("click", clearNotice);
+}
+
+async function onTrain() {
+  if (app.phase !== "ready") return;
+  clearNotice();
+  if (!canResume()) {
+    const { config, errors } = controls.current();
+    if (Object.keys(errors).length) return updateButtons();
+    setPhase("training"); // blocks double clicks while the run is set up
+    try {
+      const result = await client.newTraining(config);
+      if (!result.ok) {
+        setPhase("ready");
+        controls.showErrors(result.errors || {});
+        return;
+      }
+      app.run = { config, finished: false, stale: false };
+      setModel(result.model);
+      clearCharts();
+      clearEvaluation();
+      setTestAccuracy(null);
+      resetProgress();
+      refreshAfterModelChange({ evaluate: false });
+    } catch (err) {
+      setPhase("ready");
+      report(err);
+      return;
+    }
+  }
+  setPhase("training");
+  app.stopRequested = false;
+  app.loop = trainLoop();
+  await app.loop;
+}
+
+async function trainLoop() {
+  try {
+    while (!app.stopRequested) {
+      const result = await client.train(TRAIN_BUDGET_MS);
+      handleEvents(result.events);
+      if (result.finished) {
+        app.run.finished = true;
+        break;
+      }
+      liveRefresh();
+    }
+  } catch (err) {
+    report(err);
+  }
+  app.loop = null;
+  if (app.phase === "training") setPhase("ready");
+}
+
+/** Ask the training loop to stop after its current chunk, and wait for it. */
+async function stopTraining() {
+  app.stopRequested = true;
+  if (app.loop) await app.loop;
+}
+
+// While training, the weights and the drawn digit are re-read every few seconds.
+function liveRefresh() {
+  const now = performance.now();
+  if (now - app.lastLiveRefresh < LIVE_REFRESH_MS) return;
+  app.lastLiveRefresh = now;
+  refreshWeights();
+  reclassify();
+}
+
+function handleEvents(events) {
+  const progress = events.filter((e) => e.type === "progress");
+  if (progress.length) showProgress(progress);
+  for (const event of events) {
+    if (event.type === "epoch") onEpoch(event);
+    else if (event.type === "diverged") onDiverged(event);
+    else if (event.type === "finished") onFinished();
+  }
+}
+
+// One chunk's progress events become one summary point per chart.
+function showProgress(progress) {
+  const last = progress[progress.length - 1];
+  const mean = (key) => progress.reduce((sum, e) => sum + e[key], 0) / progress.length;
+  const x = last.epoch + last.batch / last.batches;
+  charts.loss.append(x, [mean("loss"), null]);
+  charts.accuracy.append(x, [mean("accuracy"), null]);
+  charts.lr.append(x, [last.learning_rate]);
+  const layers = Object.keys(last.grad_norms || {});
+  if (layers.join() !== charts.grads.labels().join()) charts.grads.clear(layers.map((label) => ({ label })));
+  charts.grads.append(x, layers.map((name) => last.grad_norms[name]));
+
+  $("epoch-progress").value = x / last.epochs;
+  $("epoch-text").textContent = `${Math.min(last.epoch + 1, last.epochs)} of ${last.epochs}`;
+  $("batch-progress").value = last.batch / last.batches;
+  $("batch-text").textContent = `${last.batch} of ${last.batches}`;
+  $("lr").textContent = last.learning_rate.toPrecision(3);
+  const speed = last.samples_per_sec;
+  const throughput = $("throughput");
+  throughput.dataset.value = String(speed);
+  throughput.textContent = Math.round(speed).toLocaleString("en-US");
+  app.speed = app.speed ? 0.8 * app.speed + 0.2 * speed : speed;
+  const batchSize = app.run.config.batch_size || 0;
+  const batchesLeft = (last.epochs - last.epoch - 1) * last.batches + (last.batches - last.batch);
+  $("eta").textContent = batchSize && app.speed ? duration((batchesLeft * batchSize) / app.speed) : "–";
+}
+
+function duration(seconds) {
+  if (seconds < 60) return `${Math.ceil(seconds)} s`;
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes} min ${Math.round(seconds - 60 * minutes)} s`;
+}
+
+function resetProgress() {
+  $("epoch-progress").value = 0;
+  $("batch-progress").value = 0;
+  $("epoch-text").textContent = "–";
+  $("batch-text").textContent = "–";
+  $("eta").textContent = "–";
+  $("lr").textContent = "–";
+  app.speed = 0;
+}
+
+function onEpoch(event) {
+  charts.loss.append(event.epoch, [null, event.test_loss]);
+  charts.accuracy.append(event.epoch, [null, event.test_accuracy]);
+  setEpoch(event.epoch);
+  setTestAccuracy(event.test_accuracy);
+  app.model = { ...app.model, name: "trained", epochs_trained: event.epoch, test_accuracy: event.test_accuracy };
+  setModel(app.model);
+  showEvaluation(event.confusion, `(after epoch ${event.epoch}, ${event.seconds.toFixed(1)} s)`);
+  const seq = ++app.evalSeq;
+  refreshMistakes(seq).catch(report);
+  refreshWeights();
+  reclassify();
+}
+
+function onDiverged(event) {
+  app.stopRequested = true;
+  if (app.run) app.run.finished = true;
+  notify(event.message);
+  refreshAfterModelChange();
+}
+
+function onFinished() {
+  if (app.run) app.run.finished = true;
+  $("eta").textContent = "done";
+}
+
+// ---------- model buttons ----------
+
+async function onReset() {
+  await stopTraining();
+  try {
+    const summary = await client.reset();
+    app.run = null;
+    setModel(summary);
+    setTestAccuracy(null);
+    clearCharts();
+    clearEvaluation();
+    resetProgress();
+    refreshAfterModelChange({ evaluate: false });
+  } catch (err) {
+    report(err);
+  }
+}
+
+async function onUsePretrained() {
+  await stopTraining();
+  try {
+    const summary = await client.usePretrained();
+    app.run = null;
+    setModel(summary);
+    resetProgress();
+    refreshAfterModelChange();
+  } catch (err) {
+    report(err);
+  }
+}
+
+async function onDownload() {
+  try {
+    const bytes = await client.exportModel();
+    const url = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = `scratchnet-${app.model.name}-${app.model.layers.join("-")}.npz`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } catch (err) {
+    report(err);
+  }
+}
+
+async function onLoadFile(event) {
+  const file = event.target.files[0];
+  event.target.value = ""; // choosing the same file again still fires "change"
+  if (!file) return;
+  await stopTraining();
+  try {
+    const result = await client.importModel(new Uint8Array(await file.arrayBuffer()));
+    if (!result.ok) {
+      notify(`Could not load "${file.name}": ${result.error} The current model is kept.`);
+      return;
+    }
+    clearNotice();
+    app.run = null;
+    setModel(result.model);
+    resetProgress();
+    refreshAfterModelChange();
+  } catch (err) {
+    report(err);
+  }
+}

@@ -1,0 +1,171 @@
+// Renders plain data into the page: probability bars, small images, activation grids, the
+// first-layer weight mosaic, the confusion matrix and the gallery of mistakes. Nothing here
+// talks to the worker or knows how the numbers were made.
+
+const INK = [17, 24, 39];
+const PAPER = [255, 255, 255];
+const POSITIVE = [234, 88, 12];
+const NEGATIVE = [37, 99, 235];
+
+const mix = (from, to, t) => from.map((f, i) => Math.round(f + (to[i] - f) * t));
+
+function paint(canvas, width, height, colourAt) {
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext("2d");
+  const image = ctx.createImageData(width, height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const [r, g, b, a = 255] = colourAt(x, y);
+      const i = 4 * (y * width + x);
+      image.data[i] = r;
+      image.data[i + 1] = g;
+      image.data[i + 2] = b;
+      image.data[i + 3] = a;
+    }
+  }
+  ctx.putImageData(image, 0, 0);
+}
+
+// Diverging colour for a value in [-1, 1]: blue below zero, orange above, white at zero.
+const diverging = (v) => (v >= 0 ? mix(PAPER, POSITIVE, Math.min(v, 1)) : mix(PAPER, NEGATIVE, Math.min(-v, 1)));
+
+/** Draw a grayscale image (values in [0, 1] or [0, 255], 1 or 255 = ink) onto a canvas. */
+export function drawGray(canvas, values, size = 28, scale = 1) {
+  paint(canvas, size, size, (x, y) => mix(PAPER, INK, Math.min(values[y * size + x] / scale, 1)));
+}
+
+/** Build the ten probability bars once; returns a function that shows probabilities (or none). */
+export function createProbabilityBars(container) {
+  const rows = [];
+  for (let digit = 0; digit < 10; digit++) {
+    const row = document.createElement("div");
+    row.className = "prob";
+    row.setAttribute("role", "listitem");
+    row.innerHTML = `<span class="prob-digit">${digit}</span><span class="prob-track"><span class="prob-fill"></span></span><span class="prob-value num"></span>`;
+    row.dataset.testid = `prob-${digit}`;
+    row.dataset.value = "0";
+    container.append(row);
+    rows.push(row);
+  }
+  return (probabilities, best = -1) => {
+    rows.forEach((row, digit) => {
+      const p = probabilities ? probabilities[digit] : 0;
+      row.dataset.value = String(p);
+      row.classList.toggle("best", digit === best);
+      row.querySelector(".prob-fill").style.width = `${(100 * p).toFixed(1)}%`;
+      row.querySelector(".prob-value").textContent = probabilities ? `${(100 * p).toFixed(1)}%` : "";
+      row.setAttribute("aria-label", probabilities ? `${digit}: ${(100 * p).toFixed(1)} percent` : `${digit}: no prediction`);
+    });
+  };
+}
+
+/** Show each hidden layer's activations as a grid of shaded squares. */
+export function drawActivations(container, layers) {
+  container.replaceChildren();
+  layers.forEach((values, index) => {
+    const figure = document.createElement("figure");
+    figure.className = "layer-grid";
+    const columns = Math.ceil(Math.sqrt(values.length * 2));
+    const rowsCount = Math.ceil(values.length / columns);
+    const peak = Math.max(1e-12, ...values.map(Math.abs));
+    const canvas = document.createElement("canvas");
+    canvas.className = "pixelated";
+    paint(canvas, columns, rowsCount, (x, y) => {
+      const i = y * columns + x;
+      return i < values.length ? diverging(values[i] / peak) : [0, 0, 0, 0];
+    });
+    canvas.style.width = `${columns * 10}px`;
+    const active = values.filter((v) => v > 0).length;
+    canvas.setAttribute("aria-label", `Hidden layer ${index + 1}: ${active} of ${values.length} units active`);
+    const caption = document.createElement("figcaption");
+    caption.textContent = `Layer ${index + 1}: ${values.length} units, ${active} active`;
+    figure.append(canvas, caption);
+    container.append(figure);
+  });
+}
+
+/** Draw 28x28 weight images (values in [-1, 1]) as one mosaic on a canvas. */
+export function drawWeightMosaic(canvas, images, columns = 16) {
+  const size = 28;
+  const gap = 2;
+  const cols = Math.min(columns, images.length);
+  const rowsCount = Math.ceil(images.length / cols);
+  const cell = size + gap;
+  paint(canvas, cols * cell - gap, rowsCount * cell - gap, (x, y) => {
+    const cx = Math.floor(x / cell);
+    const cy = Math.floor(y / cell);
+    const px = x % cell;
+    const py = y % cell;
+    const image = images[cy * cols + cx];
+    if (!image || px >= size || py >= size) return [0, 0, 0, 0];
+    return diverging(image[py * size + px]);
+  });
+  canvas.style.width = `${(cols * cell - gap) * 2}px`;
+}
+
+/** Render a 10x10 confusion matrix as a shaded table (rows: true digit, columns: predicted). */
+export function drawConfusion(container, confusion) {
+  const table = document.createElement("table");
+  table.className = "confusion";
+  const caption = document.createElement("caption");
+  caption.className = "visually-hidden";
+  caption.textContent = "Confusion matrix: rows are true digits, columns are predicted digits";
+  const head = document.createElement("tr");
+  head.innerHTML = `<th scope="col"><abbr title="true digit \\ predicted digit">true\\pred</abbr></th>` +
+    confusion.map((_, j) => `<th scope="col">${j}</th>`).join("") + `<th scope="col">right</th>`;
+  const thead = document.createElement("thead");
+  thead.append(head);
+  const tbody = document.createElement("tbody");
+  confusion.forEach((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0) || 1;
+    const tr = document.createElement("tr");
+    const th = document.createElement("th");
+    th.scope = "row";
+    th.textContent = String(i);
+    tr.append(th);
+    row.forEach((count, j) => {
+      const td = document.createElement("td");
+      const share = count / total;
+      td.textContent = String(count);
+      td.title = `true ${i}, predicted ${j}: ${count} (${(100 * share).toFixed(1)}% of the ${i}s)`;
+      if (i === j) {
+        td.className = "diag";
+        td.style.background = `rgba(22, 163, 74, ${(0.15 + 0.6 * share).toFixed(3)})`;
+      } else if (count > 0) {
+        // Mistakes are rare; a square-root scale keeps small counts visible.
+        td.style.background = `rgba(220, 38, 38, ${Math.min(0.85, 0.08 + 2.2 * Math.sqrt(share) * 0.5).toFixed(3)})`;
+      }
+      tr.append(td);
+    });
+    const right = document.createElement("td");
+    right.className = "row-acc num";
+    right.textContent = `${((100 * row[i]) / total).toFixed(1)}%`;
+    tr.append(right);
+    tbody.append(tr);
+  });
+  table.append(caption, thead, tbody);
+  container.replaceChildren(table);
+}
+
+/** Show misclassified digits, each with its true label, the prediction and its confidence. */
+export function drawMistakes(container, mistakes) {
+  container.replaceChildren();
+  if (!mistakes.length) {
+    container.innerHTML = `<p class="muted small">No mistakes on the test set.</p>`;
+    return;
+  }
+  for (const m of mistakes) {
+    const figure = document.createElement("figure");
+    figure.className = "mistake";
+    const canvas = document.createElement("canvas");
+    canvas.className = "pixelated";
+    drawGray(canvas, m.pixels, 28, 255);
+    const confidence = `${Math.round(100 * m.confidence)}%`;
+    canvas.setAttribute("aria-label", `A ${m.label} that the network read as ${m.predicted} (${confidence} sure)`);
+    const caption = document.createElement("figcaption");
+    caption.innerHTML = `<span class="true">${m.label}</span> → <strong>${m.predicted}</strong> <span class="muted">${confidence}</span>`;
+    figure.append(canvas, caption);
+    container.append(figure);
+  }
+}

@@ -1,0 +1,168 @@
+// The background worker: boots Pyodide, loads NumPy, unpacks the ScratchNet package and exposes
+// the bridge functions through Comlink. Every Python result is converted to plain JS data and
+// its proxy destroyed before it leaves this file.
+
+import * as Comlink from "../vendor/comlink/comlink.mjs";
+
+const HOME = "/home/pyodide";
+const BRIDGE_FUNCTIONS = [
+  "init", "validate", "new_training", "train", "evaluate", "mistakes", "classify",
+  "first_layer_weights", "use_pretrained", "reset", "export_model", "import_model",
+];
+
+let pyodide = null;
+const bridge = {};
+
+async function fetchBytes(url, what, onProgress) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    throw new Error(`Could not download ${what} (${url.pathname}): ${err.message}.`);
+  }
+  if (!response.ok) {
+    const reason = `${response.status} ${response.statusText}`.trim();
+    throw new Error(`Could not download ${what}: the server answered "${reason}" for ${url.pathname}.`);
+  }
+  const total = Number(response.headers.get("content-length")) || 0;
+  if (!onProgress || !response.body) return new Uint8Array(await response.arrayBuffer());
+  const reader = response.body.getReader();
+  const chunks = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.length;
+    onProgress(received, total);
+  }
+  const bytes = new Uint8Array(received);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
+// Runs one loading step, telling the page when it starts and when it ends or fails; `at` is the
+// number of seconds since loading began, since steps overlap (downloads run during the boot).
+async function step(report, t0, id, work) {
+  const at = () => (performance.now() - t0) / 1000;
+  report({ id, state: "active" });
+  try {
+    const result = await work((detail) => report({ id, state: "active", detail }));
+    report({ id, state: "done", at: at() });
+    return result;
+  } catch (err) {
+    report({ id, state: "error", at: at() });
+    throw err;
+  }
+}
+
+const megabytes = (n) => (n / 1e6).toFixed(1);
+
+// Progress text for a download, sent at most ten times a second.
+function downloadProgress(detail) {
+  let last = 0;
+  return (received, total) => {
+    const now = performance.now();
+    if (now - last < 100 && received !== total) return;
+    last = now;
+    detail(total ? `${megabytes(received)} of ${megabytes(total)} MB` : `${megabytes(received)} MB`);
+  };
+}
+
+// Python returns JSON text (-> parsed object) or bytes (-> Uint8Array); proxies are destroyed here.
+function toPlain(result) {
+  if (typeof result === "string") return JSON.parse(result);
+  if (result instanceof pyodide.ffi.PyProxy) {
+    try {
+      const type = result.type;
+      if (type === "bytes" || type === "bytearray") {
+        const bytes = result.toJs().slice(); // a copy of our own, safe to transfer
+        return Comlink.transfer(bytes, [bytes.buffer]);
+      }
+      throw new Error(`The bridge returned an unexpected Python ${type}.`);
+    } finally {
+      result.destroy();
+    }
+  }
+  return result;
+}
+
+// Byte arrays go to Python as real `bytes`, so the bridge never sees a JavaScript object.
+function toPython(arg) {
+  if (arg instanceof Uint8Array) return pyodide.toPy(arg);
+  return arg;
+}
+
+const api = {
+  /** Boot the runtime and the bridge; `report` receives loading steps. Returns init()'s result. */
+  async boot(pageUrl, report) {
+    const t0 = performance.now();
+    const manifest = await fetchBytes(new URL("manifest.json", pageUrl), "the site's file list (manifest.json)")
+      .then((bytes) => JSON.parse(new TextDecoder().decode(bytes)));
+    const url = (key) => {
+      if (!manifest[key]) throw new Error(`manifest.json does not say where "${key}" is.`);
+      return new URL(manifest[key], pageUrl);
+    };
+    const pyodideUrl = url("pyodide");
+
+    // Downloads start at once and run while the runtime boots.
+    const runtime = step(report, t0, "runtime", async () => {
+      const { loadPyodide } = await import(new URL("pyodide.mjs", pyodideUrl).href);
+      return loadPyodide({ indexURL: pyodideUrl.href, stdout: (t) => console.log(t), stderr: (t) => console.warn(t) });
+    });
+    const numpy = runtime.then((py) => step(report, t0, "numpy", async () => {
+      await py.loadPackage("numpy", { messageCallback: () => {}, errorCallback: (t) => console.warn(t) });
+      pyodide = py;
+      return py;
+    }));
+    const data = step(report, t0, "data", async (detail) => {
+      const bytes = await fetchBytes(url("data"), "the MNIST digits", downloadProgress(detail));
+      const py = await numpy;
+      py.FS.writeFile(`${HOME}/mnist.npz`, bytes);
+    });
+    const code = step(report, t0, "code", async (detail) => {
+      const bytes = await fetchBytes(url("package"), "the ScratchNet Python code");
+      detail("waiting for Python");
+      const py = await numpy;
+      py.unpackArchive(bytes, "zip", { extractDir: HOME });
+      const module = py.pyimport("scratchnet.bridge");
+      try {
+        for (const name of BRIDGE_FUNCTIONS) {
+          const fn = module[name];
+          if (fn === undefined) throw new Error(`The ScratchNet bridge has no function "${name}".`);
+          bridge[name] = fn.copy(); // attributes are borrowed from the module proxy destroyed below
+        }
+      } finally {
+        module.destroy();
+      }
+    });
+    const model = step(report, t0, "model", async (detail) => {
+      const bytes = await fetchBytes(url("model"), "the pretrained model");
+      detail("waiting for Python");
+      await Promise.all([code, data]);
+      pyodide.FS.writeFile(`${HOME}/model.npz`, bytes);
+      detail("loading digits and model");
+      return api.call("init", `${HOME}/mnist.npz`, `${HOME}/model.npz`);
+    });
+    // Whichever part fails first is reported at once, not after the others finish.
+    const [, , , info] = await Promise.all([numpy, data, code, model]);
+    return { ...info, build: manifest.build || "", seconds: (performance.now() - t0) / 1000 };
+  },
+
+  /** Call one bridge function with plain arguments; returns plain data. */
+  call(name, ...args) {
+    if (!(name in bridge)) throw new Error(`Unknown bridge function "${name}".`);
+    const pyArgs = args.map(toPython);
+    try {
+      return toPlain(bridge[name](...pyArgs));
+    } finally {
+      for (const a of pyArgs) if (a instanceof pyodide.ffi.PyProxy) a.destroy();
+    }
+  },
+};
+
+Comlink.expose(api);
