@@ -1,0 +1,158 @@
+"""Training settings: the schema every setting must satisfy, the named recipes,
+and strict validation.
+
+A config is a plain dict (it round-trips through JSON, the URL and saved model
+files). The schema is data, so the browser builds its controls from it and
+refuses exactly what `validate_config` refuses.
+
+Recipes replay the seed article's journey:
+  seed     784-10-10, full-batch gradient descent, lr 0.1, pixels scaled to [0, 1] (~85-90%)
+  default  784-128-10, Xavier, mini-batches of 32, momentum, exponential decay, L2, standardised inputs
+  wide     784-256-128-10 with dropout, He initialisation and Adam
+"""
+
+from .activations import ACTIVATIONS
+from .init import INITIALIZERS
+from .optim import OPTIMIZERS
+
+MAX_TRAIN_SIZE = 60000
+
+SCHEMA = [
+    {"name": "hidden_sizes", "label": "Hidden layers", "type": "int_list", "min": 1, "max": 1024,
+     "max_items": 4, "help": "Units in each hidden layer, comma-separated, e.g. 128 or 256,128."},
+    {"name": "activation", "label": "Activation", "type": "choice", "choices": list(ACTIVATIONS),
+     "help": "Non-linearity after each hidden layer."},
+    {"name": "initializer", "label": "Initialiser", "type": "choice", "choices": list(INITIALIZERS),
+     "help": "Xavier suits tanh and sigmoid; He suits ReLU."},
+    {"name": "optimizer", "label": "Optimiser", "type": "choice", "choices": list(OPTIMIZERS),
+     "help": "How gradients become weight updates."},
+    {"name": "learning_rate", "label": "Learning rate", "type": "float", "min": 1e-6, "max": 10.0,
+     "help": "Step size. Too high and the loss explodes: watch the gradient norms."},
+    {"name": "momentum", "label": "Momentum", "type": "float", "min": 0.0, "max": 0.999,
+     "help": "Used by the momentum optimiser (fraction of the last update kept)."},
+    {"name": "lr_decay", "label": "Decay per epoch", "type": "float", "min": 0.01, "max": 1.0,
+     "help": "Learning rate multiplied by this every epoch (1 = constant)."},
+    {"name": "batch_size", "label": "Batch size", "type": "int", "min": 1, "max": MAX_TRAIN_SIZE,
+     "help": "Examples per gradient step; as large as the training set means full-batch descent."},
+    {"name": "epochs", "label": "Epochs", "type": "int", "min": 1, "max": 500,
+     "help": "Passes over the training set."},
+    {"name": "weight_decay", "label": "L2 weight decay", "type": "float", "min": 0.0, "max": 1.0,
+     "help": "Adds weight_decay * W to each weight gradient (not biases)."},
+    {"name": "dropout", "label": "Dropout", "type": "float", "min": 0.0, "max": 0.9,
+     "help": "Fraction of hidden units switched off at random while training."},
+    {"name": "clip_norm", "label": "Gradient clipping", "type": "float", "min": 0.0, "max": 1000.0,
+     "help": "Largest allowed global gradient norm (0 = no clipping)."},
+    {"name": "input_scaling", "label": "Input scaling", "type": "choice",
+     "choices": ["standardize", "unit"],
+     "help": "standardize: zero mean, unit variance (from the training set); unit: pixels / 255."},
+    {"name": "train_size", "label": "Training examples", "type": "int", "min": 100,
+     "max": MAX_TRAIN_SIZE, "help": "How many training images to use (balanced across digits)."},
+    {"name": "seed", "label": "Seed", "type": "int", "min": 0, "max": 2**31 - 1,
+     "help": "Same seed, same settings: the same run, bit for bit."},
+]
+
+FIELDS = {field["name"]: field for field in SCHEMA}
+
+RECIPES = {
+    "seed": {
+        "hidden_sizes": [10], "activation": "relu", "initializer": "xavier", "optimizer": "sgd",
+        "learning_rate": 0.1, "momentum": 0.9, "lr_decay": 1.0, "batch_size": MAX_TRAIN_SIZE,
+        "epochs": 100, "weight_decay": 0.0, "dropout": 0.0, "clip_norm": 0.0,
+        "input_scaling": "unit", "train_size": MAX_TRAIN_SIZE, "seed": 0,
+    },
+    "default": {
+        "hidden_sizes": [128], "activation": "relu", "initializer": "xavier", "optimizer": "momentum",
+        "learning_rate": 0.01, "momentum": 0.9, "lr_decay": 0.8, "batch_size": 32,
+        "epochs": 15, "weight_decay": 1e-4, "dropout": 0.0, "clip_norm": 5.0,
+        "input_scaling": "standardize", "train_size": MAX_TRAIN_SIZE, "seed": 0,
+    },
+    "wide": {
+        "hidden_sizes": [256, 128], "activation": "relu", "initializer": "he", "optimizer": "adam",
+        "learning_rate": 0.001, "momentum": 0.9, "lr_decay": 0.85, "batch_size": 64,
+        "epochs": 20, "weight_decay": 1e-5, "dropout": 0.2, "clip_norm": 5.0,
+        "input_scaling": "standardize", "train_size": MAX_TRAIN_SIZE, "seed": 0,
+    },
+}
+
+for _field in SCHEMA:
+    _field["default"] = RECIPES["default"][_field["name"]]
+
+
+class ConfigError(ValueError):
+    """Invalid settings. `errors` maps each bad setting's name to a plain-words reason."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__("; ".join(f"{name}: {reason}" for name, reason in errors.items()))
+
+
+def _parse_number(value, kind):
+    if isinstance(value, bool):
+        raise ValueError("must be a number")
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be empty")
+        try:
+            value = float(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a number") from None
+    if not isinstance(value, (int, float)):
+        raise ValueError("must be a number")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError("must be a finite number")
+    if kind == "int":
+        if value != int(value):
+            raise ValueError(f"must be a whole number, not {value}")
+        return int(value)
+    return float(value)
+
+
+def _check_range(value, field):
+    if not field["min"] <= value <= field["max"]:
+        raise ValueError(f"must be between {field['min']:g} and {field['max']:g}, not {value:g}")
+    return value
+
+
+def validate_field(name, value):
+    """Returns the normalised value of setting `name`, or raises ValueError saying why not."""
+    field = FIELDS[name]
+    kind = field["type"]
+    if kind == "choice":
+        if value not in field["choices"]:
+            raise ValueError(f"must be one of {', '.join(field['choices'])}, not {value!r}")
+        return value
+    if kind == "int_list":
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)) or not items:
+            raise ValueError("must list at least one layer size, e.g. 128 or 256,128")
+        if len(items) > field["max_items"]:
+            raise ValueError(f"at most {field['max_items']} hidden layers")
+        return [_check_range(_parse_number(item, "int"), field) for item in items]
+    return _check_range(_parse_number(value, kind), field)
+
+
+def validate_config(raw, max_train_size=MAX_TRAIN_SIZE):
+    """A complete, normalised config from a partial one (missing settings take the
+    `default` recipe's values). Raises ConfigError naming every bad setting."""
+    if not isinstance(raw, dict):
+        raise ConfigError({"config": "settings must be a mapping of names to values"})
+    errors = {name: "is not a setting" for name in raw if name not in FIELDS}
+    config = {}
+    for name in FIELDS:
+        try:
+            config[name] = validate_field(name, raw.get(name, RECIPES["default"][name]))
+        except ValueError as error:
+            errors[name] = str(error)
+    if "train_size" in config and config["train_size"] > max_train_size:
+        errors["train_size"] = f"only {max_train_size} training images are available here"
+    if errors:
+        raise ConfigError(errors)
+    return config
+
+
+def recipe(name, **overrides):
+    """The validated config of recipe `name`, with any settings overridden."""
+    if name not in RECIPES:
+        raise ValueError(f"unknown recipe {name!r}; choose one of {', '.join(RECIPES)}")
+    return validate_config({**RECIPES[name], **overrides})
