@@ -48,6 +48,7 @@ export function parseField(field, text) {
     if (parts.length === 0 || !parts.every((p) => INT.test(p))) {
       return { error: `Enter one or more whole numbers separated by commas${each} (e.g. 128 or 256,128).` };
     }
+    if (field.max_items && parts.length > field.max_items) return { error: `At most ${field.max_items} layers.` };
     const value = parts.map(Number);
     if (!value.every((v) => checkRange(field, v))) return { error: `Every layer size must be ${range}.` };
     return { value };

@@ -36,6 +36,7 @@ const app = {
   inkSeq: 0,
   evalSeq: 0,
   lastLiveRefresh: 0,
+  epochSeconds: 0, // time spent in train() calls since the last epoch ended
   speed: 0, // smoothed samples per second, for the time-left estimate
 };
 
@@ -385,7 +386,9 @@ async function onTrain() {
 async function trainLoop() {
   try {
     while (!app.stopRequested) {
+      const started = performance.now();
       const result = await client.train(TRAIN_BUDGET_MS);
+      app.epochSeconds += (performance.now() - started) / 1000;
       handleEvents(result.events);
       if (result.finished) {
         app.run.finished = true;
@@ -443,10 +446,12 @@ function showProgress(progress) {
   $("batch-text").textContent = `${last.batch} of ${last.batches}`;
   $("lr").textContent = last.learning_rate.toPrecision(3);
   const speed = last.samples_per_sec;
-  const throughput = $("throughput");
-  throughput.dataset.value = String(speed);
-  throughput.textContent = Math.round(speed).toLocaleString("en-US");
-  app.speed = app.speed ? 0.8 * app.speed + 0.2 * speed : speed;
+  if (speed > 0) {
+    const throughput = $("throughput");
+    throughput.dataset.value = String(speed);
+    throughput.textContent = Math.round(speed).toLocaleString("en-US");
+    app.speed = app.speed ? 0.8 * app.speed + 0.2 * speed : speed;
+  }
   const batchSize = app.run.config.batch_size || 0;
   const batchesLeft = (last.epochs - last.epoch - 1) * last.batches + (last.batches - last.batch);
   $("eta").textContent = batchSize && app.speed ? duration((batchesLeft * batchSize) / app.speed) : "–";
@@ -466,6 +471,7 @@ function resetProgress() {
   $("eta").textContent = "–";
   $("lr").textContent = "–";
   app.speed = 0;
+  app.epochSeconds = 0;
 }
 
 function onEpoch(event) {
@@ -475,7 +481,9 @@ function onEpoch(event) {
   setTestAccuracy(event.test_accuracy);
   app.model = { ...app.model, name: "trained", epochs_trained: event.epoch, test_accuracy: event.test_accuracy };
   setModel(app.model);
-  showEvaluation(event.confusion, `(after epoch ${event.epoch}, ${event.seconds.toFixed(1)} s)`);
+  const seconds = event.seconds ?? app.epochSeconds;
+  app.epochSeconds = 0;
+  showEvaluation(event.confusion, `(after epoch ${event.epoch}, which took ${seconds.toFixed(1)} s)`);
   const seq = ++app.evalSeq;
   refreshMistakes(seq).catch(report);
   refreshWeights();
