@@ -228,7 +228,9 @@ async function refreshAfterModelChange({ evaluate = true } = {}) {
     setTestAccuracy(result.test_accuracy);
     await refreshMistakes(seq);
   } catch (err) {
-    report(err);
+    // Shown in the panel, so a more important notice (say, why training stopped) stays visible.
+    if (seq === app.evalSeq) $("confusion").textContent = `Could not evaluate this model: ${plain(err)}`;
+    if (/worker that runs Python stopped/.test(String(err && err.message))) fail(err);
   }
 }
 
@@ -274,6 +276,8 @@ function onInk(ink) {
 
 function onClear() {
   drawpad.clear();
+  showPrediction(null);
+  // The empty pad still goes to Python, which says in its own words that there is nothing to read.
   app.ink = drawpad.readInk();
   reclassify();
 }
@@ -285,11 +289,15 @@ async function reclassify() {
   const ink = app.ink;
   // The pixels are handed over to the worker, so keep a copy for re-reading later.
   app.ink = { ...ink, pixels: ink.pixels.slice() };
+  $("prediction").dataset.pending = "true";
   try {
     const result = await client.classify(ink);
     if (seq === app.inkSeq) showPrediction(result);
   } catch (err) {
+    if (seq === app.inkSeq) showPrediction({ empty: true, message: `Could not read the drawing: ${plain(err)}` });
     report(err);
+  } finally {
+    if (seq === app.inkSeq) $("prediction").dataset.pending = "false";
   }
 }
 

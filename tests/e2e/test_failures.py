@@ -1,0 +1,49 @@
+"""When something is missing the page says so in plain words, never a blank page."""
+
+import json
+import os
+
+from conftest import open_app, wait_state
+
+
+def fatal_text(page):
+    assert page.locator("#fatal").is_visible()
+    return page.text_content("#fatal")
+
+
+def test_missing_data_file_is_named_in_the_message(browser, base_url, dist_dir):
+    with open(os.path.join(dist_dir, "manifest.json")) as f:
+        data_path = json.load(f)["data"]
+    page = open_app(browser, base_url, wait_ready=False,
+                    setup=lambda context, page: context.route(f"**/{data_path}",
+                                                              lambda route: route.fulfill(status=404, body="")))
+    try:
+        wait_state(page, "error", 60_000)
+        text = fatal_text(page)
+        assert os.path.basename(data_path) in text and "404" in text
+        assert "build.py build" in text
+        assert page.get_attribute("#step-data", "data-state") == "error"
+    finally:
+        page.context.close()
+
+
+def test_missing_page_code_is_reported(browser, base_url):
+    page = open_app(browser, base_url, wait_ready=False,
+                    setup=lambda context, page: context.route("**/uPlot.esm.js",
+                                                              lambda route: route.fulfill(status=404, body="")))
+    try:
+        wait_state(page, "error")
+        assert "could not be loaded" in fatal_text(page)
+    finally:
+        page.context.close()
+
+
+def test_browser_without_webassembly_gets_an_explanation(browser, base_url):
+    page = open_app(browser, base_url, wait_ready=False,
+                    setup=lambda context, page: context.add_init_script("delete globalThis.WebAssembly"))
+    try:
+        wait_state(page, "error")
+        assert "WebAssembly" in fatal_text(page)
+        assert page.get_attribute("[data-testid=train]", "disabled") is not None
+    finally:
+        page.context.close()

@@ -1,0 +1,118 @@
+"""Training in the browser: reset, a short run that must learn, stop and resume, divergence,
+and saving and loading model files. These tests share one page and run in order."""
+
+import pytest
+
+from conftest import attr, clear_and_draw, open_app, wait_state
+
+
+@pytest.fixture(scope="module")
+def page(browser, base_url):
+    page = open_app(browser, base_url)
+    yield page
+    page.context.close()
+
+
+def set_fields(page, **values):
+    for name, value in values.items():
+        field = page.locator(f"[data-testid=field-{name}]")
+        if field.evaluate("el => el.tagName") == "SELECT":
+            field.select_option(str(value))
+        else:
+            field.fill(str(value))
+        assert field.get_attribute("aria-invalid") != "true", f"{name}={value} was refused"
+
+
+def chart_points(page, name):
+    return int(page.get_attribute(f"[data-testid=chart-{name}]", "data-points"))
+
+
+def test_reset_gives_an_untrained_model(page):
+    assert attr(page, "test-accuracy") != ""
+    page.click("[data-testid=reset]")
+    page.wait_for_selector("[data-testid=epoch][data-value='0']")
+    assert attr(page, "test-accuracy") == ""
+    assert "untrained" in page.text_content("#model-info")
+    assert page.locator("[data-testid=confusion] table").count() == 0
+
+
+def test_one_epoch_on_a_small_subset_learns(page):
+    page.select_option("[data-testid=recipe]", "default")
+    set_fields(page, train_size=1000, epochs=1)
+    page.click("[data-testid=train]")
+    wait_state(page, "training")
+    page.wait_for_selector("[data-testid=epoch][data-value='1']", timeout=60_000)
+    wait_state(page, "ready", 60_000)
+    accuracy = float(attr(page, "test-accuracy"))
+    assert 0.5 < accuracy <= 1, accuracy  # chance is 0.1
+    assert float(attr(page, "throughput")) > 0
+    assert page.locator("[data-testid=throughput]").is_visible()
+    page.wait_for_function("() => document.querySelector('[data-testid=chart-loss]').dataset.points > 1")
+    for chart in ("loss", "accuracy", "grads", "lr"):
+        assert chart_points(page, chart) >= 1, chart
+    # The test point at the end of the epoch is on the accuracy chart.
+    assert chart_points(page, "accuracy") > chart_points(page, "lr")
+    page.wait_for_selector("[data-testid=confusion] table")
+    page.wait_for_selector("[data-testid=mistakes] figure")
+    cells = page.locator("[data-testid=confusion] tbody td:not(.row-acc)")
+    assert cells.count() == 100
+    assert sum(int(c) for c in cells.all_text_contents()) == 10000
+
+
+def test_model_file_round_trip_and_malformed_file(page, tmp_path):
+    info = page.text_content("#model-info")
+    with page.expect_download() as download:
+        page.click("[data-testid=download]")
+    saved = tmp_path / "model.npz"
+    download.value.save_as(saved)
+    assert saved.read_bytes()[:2] == b"PK"  # .npz files are zip archives
+
+    page.set_input_files("[data-testid=load-file]", files=[
+        {"name": "broken.npz", "mimeType": "application/octet-stream", "buffer": b"this is not a model"}])
+    page.wait_for_selector("#notice:not([hidden])")
+    assert "broken.npz" in page.text_content("#notice")
+    assert page.text_content("#model-info") == info  # current model kept
+
+    accuracy = attr(page, "test-accuracy")
+    page.set_input_files("[data-testid=load-file]", str(saved))
+    page.wait_for_function("() => document.querySelector('#model-info').textContent.includes('imported')")
+    page.wait_for_function(f"() => document.querySelector('[data-testid=test-accuracy]').dataset.value === '{accuracy}'")
+
+
+def test_stop_pauses_and_train_resumes(page):
+    set_fields(page, train_size=20000, epochs=2)
+    page.click("[data-testid=train]")
+    wait_state(page, "training")
+    page.wait_for_function("() => document.querySelector('#epoch-progress').value > 0.05", timeout=30_000)
+    page.click("[data-testid=stop]")
+    wait_state(page, "ready")
+    assert page.text_content("[data-testid=train]").strip() == "Resume"
+    paused_at = page.eval_on_selector("#epoch-progress", "el => el.value")
+    points = chart_points(page, "loss")
+    page.wait_for_timeout(600)
+    assert page.eval_on_selector("#epoch-progress", "el => el.value") == paused_at  # really stopped
+
+    page.click("[data-testid=train]")
+    wait_state(page, "training")
+    page.wait_for_function(f"() => document.querySelector('#epoch-progress').value > {paused_at} + 0.02",
+                           timeout=30_000)
+    assert chart_points(page, "loss") >= points  # the same run went on: history was kept
+    page.click("[data-testid=stop]")
+    wait_state(page, "ready")
+
+
+def test_divergence_stops_with_an_explanation_and_keeps_a_usable_model(page):
+    # Seeded and checked: plain SGD at learning rate 10 through four ReLU layers overflows in a few steps.
+    page.select_option("[data-testid=recipe]", "default")
+    set_fields(page, hidden_sizes="128,128,128,128", optimizer="sgd", learning_rate=10, clip_norm=0,
+               lr_decay=1, train_size=1000, batch_size=32, epochs=1, seed=0)
+    page.click("[data-testid=train]")
+    page.wait_for_selector("#notice:not([hidden])", timeout=30_000)
+    wait_state(page, "ready")
+    assert "learning rate" in page.text_content("#notice").lower()
+    assert attr(page, "epoch") == "0"
+    assert page.text_content("[data-testid=train]").strip() == "Train"  # nothing to resume
+    # The weights from the last good step still give finite probabilities.
+    assert clear_and_draw(page, [[(0.5, 0.15), (0.5, 0.85)]]) != ""
+    total = sum(float(attr(page, f"prob-{d}")) for d in range(10))
+    assert abs(total - 1) < 1e-3
