@@ -65,6 +65,7 @@ export async function start() {
     return;
   }
   app.info = info;
+  $("loading-title").textContent = "Loaded";
   $("loading-total").textContent = `ready in ${info.seconds.toFixed(1)} s`;
   $("loading-details").open = false;
   $("build-id").textContent = info.build ? `Build ${info.build}.` : "";

@@ -80,7 +80,7 @@ function toPlain(result) {
     try {
       const type = result.type;
       if (type === "bytes" || type === "bytearray") {
-        const bytes = result.toJs().slice(); // a copy of our own, safe to transfer
+        const bytes = result.toJs(); // copied out of the WebAssembly heap, so safe to transfer
         return Comlink.transfer(bytes, [bytes.buffer]);
       }
       throw new Error(`The bridge returned an unexpected Python ${type}.`);
@@ -91,7 +91,7 @@ function toPlain(result) {
   return result;
 }
 
-// Byte arrays go to Python as real `bytes`, so the bridge never sees a JavaScript object.
+// Byte arrays go to Python as a memoryview of a copy, so the bridge never sees a JavaScript object.
 function toPython(arg) {
   if (arg instanceof Uint8Array) return pyodide.toPy(arg);
   return arg;
@@ -111,8 +111,12 @@ const api = {
 
     // Downloads start at once and run while the runtime boots.
     const runtime = step(report, t0, "runtime", async () => {
-      const { loadPyodide } = await import(new URL("pyodide.mjs", pyodideUrl).href);
-      return loadPyodide({ indexURL: pyodideUrl.href, stdout: (t) => console.log(t), stderr: (t) => console.warn(t) });
+      try {
+        const { loadPyodide } = await import(new URL("pyodide.mjs", pyodideUrl).href);
+        return await loadPyodide({ indexURL: pyodideUrl.href, stdout: (t) => console.log(t), stderr: (t) => console.warn(t) });
+      } catch (err) {
+        throw new Error(`Could not start Python (Pyodide) from ${pyodideUrl.pathname}: ${err.message || err}`);
+      }
     });
     const numpy = runtime.then((py) => step(report, t0, "numpy", async () => {
       await py.loadPackage("numpy", { messageCallback: () => {}, errorCallback: (t) => console.warn(t) });
