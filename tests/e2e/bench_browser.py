@@ -18,7 +18,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from conftest import DIST, attr, draw, launch_browser, open_app, start_server  # noqa: E402
+from e2e_helpers import DIST, attr, draw, launch_browser, open_app, start_server  # noqa: E402
 
 # Times pointerup -> prediction shown; the page clears data-pending when the newest result is shown.
 LATENCY_PROBE = """() => {

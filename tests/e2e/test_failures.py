@@ -3,7 +3,7 @@
 import json
 import os
 
-from conftest import open_app, wait_state
+from e2e_helpers import open_app, wait_state
 
 
 def fatal_text(page):

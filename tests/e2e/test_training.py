@@ -3,7 +3,7 @@ and saving and loading model files. These tests share one page and run in order.
 
 import pytest
 
-from conftest import attr, clear_and_draw, open_app, wait_state
+from e2e_helpers import attr, clear_and_draw, open_app, wait_state
 
 
 @pytest.fixture(scope="module")

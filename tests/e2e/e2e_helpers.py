@@ -1,0 +1,127 @@
+"""Helpers for the browser tests and the browser benchmark: a local static server for dist/,
+launching Chromium, opening the app and driving it (drawing strokes with the mouse, waiting
+for states). Kept out of conftest.py so that scripts can import it under a unique name.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DIST = os.path.join(ROOT, "dist")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--disable-quic", "--no-first-run",
+]
+BOOT_TIMEOUT_MS = 90_000
+
+
+def find_chromium():
+    """The browser to drive: $SCRATCHNET_BROWSER (set by build.py), else a system Chromium,
+    else None (Playwright's own build)."""
+    if os.environ.get("SCRATCHNET_BROWSER"):
+        return os.environ["SCRATCHNET_BROWSER"]
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(directory):
+    """Serves `directory` on 127.0.0.1 with Python's http.server; returns (process, base URL)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", directory],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            with urllib.request.urlopen(base + "manifest.json", timeout=2):
+                return process, base
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"the test server for {directory} did not start")
+            time.sleep(0.1)
+
+
+def launch_browser(playwright):
+    return playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+
+
+class PageLog:
+    """Everything a page asked for and complained about, workers included."""
+
+    def __init__(self, context, page):
+        self.requests, self.errors = [], []
+        context.on("request", lambda request: self.requests.append(request.url))
+        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+
+def open_app(browser, base_url, wait_ready=True, setup=None):
+    """A new page (in its own context) on the app, optionally waiting until it is ready."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.log = PageLog(context, page)
+    if setup:
+        setup(context, page)
+    page.goto(base_url)
+    if wait_ready:
+        wait_state(page, "ready", BOOT_TIMEOUT_MS)
+    return page
+
+
+def wait_state(page, state, timeout=30_000):
+    """Waits for the status element to reach `state`; fails early on an error state."""
+    page.wait_for_selector(f"[data-testid=status][data-state={state}], [data-testid=status][data-state=error]",
+                           timeout=timeout)
+    actual = page.get_attribute("[data-testid=status]", "data-state")
+    if actual != state:
+        raise AssertionError(f"page went to {actual!r} instead of {state!r}: {page.text_content('#fatal')}")
+
+
+def attr(page, testid, name="data-value"):
+    return page.get_attribute(f"[data-testid={testid}]", name)
+
+
+def draw(page, strokes, steps=4):
+    """Draws strokes on the pad with the mouse; each stroke is a list of (x, y) in [0, 1]."""
+    canvas = page.locator("[data-testid=draw-canvas]")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    at = lambda p: (box["x"] + p[0] * box["width"], box["y"] + p[1] * box["height"])
+    for stroke in strokes:
+        page.mouse.move(*at(stroke[0]))
+        page.mouse.down()
+        for point in stroke[1:]:
+            page.mouse.move(*at(point), steps=steps)
+        page.mouse.up()
+
+
+def wait_prediction(page):
+    """Waits until the newest drawing has been classified; returns data-digit ("" if none)."""
+    page.wait_for_selector("[data-testid=prediction][data-pending=false]")
+    return attr(page, "prediction", "data-digit")
+
+
+def clear_and_draw(page, strokes):
+    """Clears the pad, draws, and waits for the prediction of the whole drawing; returns the digit."""
+    page.click("[data-testid=clear]")
+    assert attr(page, "prediction", "data-digit") == ""
+    draw(page, strokes)
+    return wait_prediction(page)
