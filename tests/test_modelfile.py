@@ -160,7 +160,7 @@ def test_object_array_is_refused_without_unpickling(arrays):
         payload = np.empty(1, dtype=object)
         payload[0] = Boom()
         message = refused(npz(arrays, **{key: payload}))
-        assert "not plain numbers or text" in message
+        assert "other than plain numbers and text" in message
 
 
 @pytest.mark.parametrize("config,reason", [

@@ -32,8 +32,8 @@ class _Session:
         self.pretrained = pretrained
         self.network = pretrained
         self.kind = "pretrained"
-        self.config = validate_config({**RECIPES["default"], "train_size": self.max_train_size()},
-                                      self.max_train_size())
+        self.defaults = _browser_recipes(self.max_train_size())["default"]
+        self.config = validate_config(self.defaults, self.max_train_size())
         self.trainer = None
         self.last_eval = None
         self._normalized_test = {}
@@ -113,7 +113,7 @@ def validate(config_json):
     s = _session_or_fail()
     try:
         raw = json.loads(config_json)
-        return _dump({"ok": True, "config": validate_config(raw, s.max_train_size())})
+        return _dump({"ok": True, "config": validate_config(raw, s.max_train_size(), s.defaults)})
     except json.JSONDecodeError:
         return _dump({"ok": False, "errors": {"config": "settings are not valid JSON"}})
     except ConfigError as error:

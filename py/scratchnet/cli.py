@@ -54,9 +54,9 @@ def find_mnist(explicit=None):
 class ProgressBar:
     """Draws training events on a terminal: a bar redrawn in place, one line per epoch."""
 
-    def __init__(self, stream=sys.stderr, width=30):
-        self.stream, self.width = stream, width
-        self.live = stream.isatty()
+    def __init__(self, stream=None, width=30):
+        self.stream, self.width = stream or sys.stderr, width
+        self.live = self.stream.isatty()
         self.started = time.perf_counter()
         self.samples = 0
         self.last_draw = 0.0

@@ -99,8 +99,14 @@ def _parse_number(value, kind):
             raise ValueError(f"{value!r} is not a number") from None
     if not isinstance(value, (int, float)):
         raise ValueError("must be a number")
+    try:
+        value = float(value) if kind == "float" else value
+    except OverflowError:
+        raise ValueError("is far too large") from None
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError("must be a finite number")
+    if abs(value) > 1e15:
+        raise ValueError("is far too large")
     if kind == "int":
         if value != int(value):
             raise ValueError(f"must be a whole number, not {value}")
@@ -132,16 +138,18 @@ def validate_field(name, value):
     return _check_range(_parse_number(value, kind), field)
 
 
-def validate_config(raw, max_train_size=MAX_TRAIN_SIZE):
-    """A complete, normalised config from a partial one (missing settings take the
-    `default` recipe's values). Raises ConfigError naming every bad setting."""
+def validate_config(raw, max_train_size=MAX_TRAIN_SIZE, defaults=None):
+    """A complete, normalised config from a partial one (missing settings take their
+    values from `defaults`, by default the `default` recipe). Raises ConfigError
+    naming every bad setting."""
     if not isinstance(raw, dict):
         raise ConfigError({"config": "settings must be a mapping of names to values"})
+    defaults = defaults or RECIPES["default"]
     errors = {name: "is not a setting" for name in raw if name not in FIELDS}
     config = {}
     for name in FIELDS:
         try:
-            config[name] = validate_field(name, raw.get(name, RECIPES["default"][name]))
+            config[name] = validate_field(name, raw.get(name, defaults[name]))
         except ValueError as error:
             errors[name] = str(error)
     if "train_size" in config and config["train_size"] > max_train_size:

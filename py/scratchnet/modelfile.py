@@ -16,6 +16,7 @@ half-loaded.
 import io
 import json
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -50,15 +51,28 @@ def save_model(network, path, history=None):
 
 
 def _read_arrays(source):
+    if isinstance(source, str):
+        try:
+            with open(source, "rb") as f:
+                source = io.BytesIO(f.read())
+        except OSError as error:
+            raise ModelFileError(f"the file could not be read ({error.strerror or error})") from None
+    start = source.tell()
+    if source.read(4) != b"PK\x03\x04":
+        raise ModelFileError("this is not a ScratchNet model file (.npz)")
+    source.seek(start)
     try:
         with np.load(source, allow_pickle=False) as f:
-            return {key: f[key] for key in f.files}
-    except (zipfile.BadZipFile, EOFError):
-        raise ModelFileError("the file is not a complete .npz archive (truncated or not a model)") from None
-    except ValueError as error:
-        raise ModelFileError(f"the file holds data that is not plain numbers or text ({error})") from None
-    except OSError as error:
-        raise ModelFileError(f"the file could not be read ({error})") from None
+            arrays = {key: f[key] for key in f.files}
+    except (zipfile.BadZipFile, EOFError, zlib.error, OSError):
+        raise ModelFileError("the file is damaged or truncated (not a complete .npz archive)") from None
+    except ValueError:
+        raise ModelFileError("the file holds something other than plain numbers and text "
+                             "(for safety, model files may not contain Python objects)") from None
+    for key, value in arrays.items():
+        if not isinstance(value, np.ndarray):
+            raise ModelFileError(f"entry '{key}' is not an array")
+    return arrays
 
 
 def _text(arrays, key):

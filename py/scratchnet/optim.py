@@ -50,7 +50,7 @@ class Momentum:
             w += v
 
     def state_dict(self):
-        return {"t": np.array(self.t), **{f"velocity/{k}": v for k, v in self.velocity.items()}}
+        return {"t": np.array(self.t), **{f"velocity/{k}": v.copy() for k, v in self.velocity.items()}}
 
     def load_state_dict(self, state):
         self.t = int(state["t"])
@@ -92,8 +92,8 @@ class Adam:
 
     def state_dict(self):
         state = {"t": np.array(self.t)}
-        state.update({f"m/{k}": a for k, a in self.m.items()})
-        state.update({f"v/{k}": a for k, a in self.v.items()})
+        state.update({f"m/{k}": a.copy() for k, a in self.m.items()})
+        state.update({f"v/{k}": a.copy() for k, a in self.v.items()})
         return state
 
     def load_state_dict(self, state):

@@ -16,6 +16,7 @@ shuffled order, step) lives on the object, so stopping between batches and
 calling `events()` again continues exactly where it left off.
 """
 
+import json
 import math
 
 import numpy as np
@@ -113,8 +114,8 @@ class Trainer:
     def _diverge(self, loss, learning_rate):
         what = "the loss" if not math.isfinite(loss) else "the gradients"
         self.diverged = (
-            f"Training stopped at epoch {self.epoch + 1}, batch {self.batch + 1}: {what} became "
-            f"{'infinite' if math.isinf(loss) else 'NaN (not a number)'}. This usually means the "
+            f"Training stopped at epoch {self.epoch + 1}, batch {self.batch + 1}: {what} stopped "
+            f"being finite numbers (infinite or NaN). This usually means the "
             f"learning rate ({learning_rate:.3g}) is too high: each update overshoots, the weights "
             f"grow, and the numbers overflow. Try a learning rate 10 times smaller, or turn on "
             f"gradient clipping. The weights from the last good step are kept."
@@ -144,13 +145,17 @@ class Trainer:
         """Everything besides the weights needed to resume exactly: position, optimiser, RNG."""
         state = {f"optimizer/{k}": v for k, v in self.optimizer.state_dict().items()}
         state.update({"epoch": np.array(self.epoch), "batch": np.array(self.batch),
-                      "step": np.array(self.step)})
+                      "step": np.array(self.step), "epoch_totals": np.array(self._epoch_totals),
+                      "rng": np.array(json.dumps(self.rng.bit_generator.state))})
         if self.order is not None:
-            state["order"] = self.order
+            state["order"] = self.order.copy()
         return state
 
     def load_state_dict(self, state):
         self.epoch, self.batch, self.step = (int(state[k]) for k in ("epoch", "batch", "step"))
         self.order = np.array(state["order"]) if "order" in state else None
+        loss_sum, accuracy_sum, batches = state["epoch_totals"]
+        self._epoch_totals = [float(loss_sum), float(accuracy_sum), int(batches)]
+        self.rng.bit_generator.state = json.loads(str(state["rng"]))
         self.optimizer.load_state_dict({k[len("optimizer/"):]: v for k, v in state.items()
                                         if k.startswith("optimizer/")})
