@@ -116,3 +116,16 @@ def test_divergence_stops_with_an_explanation_and_keeps_a_usable_model(page):
     assert clear_and_draw(page, [[(0.5, 0.15), (0.5, 0.85)]]) != ""
     total = sum(float(attr(page, f"prob-{d}")) for d in range(10))
     assert abs(total - 1) < 1e-3
+
+
+def test_training_can_be_started_and_stopped_from_the_keyboard(page):
+    page.select_option("[data-testid=recipe]", "default")
+    set_fields(page, train_size=20000, epochs=2)
+    page.focus("[data-testid=train]")
+    page.keyboard.press("Enter")
+    wait_state(page, "training")
+    # The Train button disables itself; focus must not fall back to the top of the page.
+    assert page.evaluate("document.activeElement.dataset.testid") == "stop"
+    page.keyboard.press("Enter")
+    wait_state(page, "ready")
+    assert page.evaluate("document.activeElement.dataset.testid") == "train"

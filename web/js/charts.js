@@ -11,9 +11,10 @@ const HEIGHT = 190;
 /**
  * Create a line chart in `container`.
  * series: [{label, color?, sparse?}] — a sparse series gets only occasional points (drawn as dots,
- * joined across gaps). Options: xLabel, logY, yRange [min, max] (fixed), formatY(value) -> text.
+ * joined across gaps). Options: xLabel, logY, yRange [min, max] (fixed), formatY(value) -> text,
+ * emptyText (shown while the chart has no points).
  */
-export function createLineChart(container, { series, xLabel = "", logY = false, yRange = null, formatY = null }) {
+export function createLineChart(container, { series, xLabel = "", logY = false, yRange = null, formatY = null, emptyText = "" }) {
   let defs = series;
   let xs = [];
   let ys = defs.map(() => []);
@@ -66,6 +67,7 @@ export function createLineChart(container, { series, xLabel = "", logY = false, 
 
   build();
   container.dataset.points = "0";
+  container.dataset.empty = emptyText; // shown by the stylesheet while there are no points
   new ResizeObserver(() => {
     const width = Math.max(container.clientWidth, 200);
     if (plot && Math.abs(plot.width - width) > 1) plot.setSize({ width, height: HEIGHT });

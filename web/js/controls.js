@@ -173,15 +173,20 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
       fill(recipes[name]);
       changed();
     },
-    /** Show errors reported by the Python side ({field: message}) at their controls. */
+    /** Show errors reported by the Python side ({field: message}) at their controls; returns
+     * the messages that belong to no control. */
     showErrors(pythonErrors) {
+      const general = [];
       for (const [name, message] of Object.entries(pythonErrors)) {
         if (name in inputs) {
           errors[name] = message;
           show(name, message);
+        } else {
+          general.push(`${name}: ${message}`);
         }
       }
       changed();
+      return general;
     },
     /** The current valid config and the errors blocking it. */
     current: () => ({ config: { ...config }, errors: { ...errors }, recipe: recipeSelect.value }),

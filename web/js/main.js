@@ -154,6 +154,9 @@ function updateButtons() {
   train.textContent = canResume() ? "Resume" : "Train";
   $("stop").disabled = app.phase !== "training";
   for (const id of ["reset", "pretrained", "download", "load"]) $(id).disabled = !live;
+  // A button that disables itself would drop keyboard focus; hand it to its counterpart.
+  if (document.activeElement === train && train.disabled && !$("stop").disabled) $("stop").focus();
+  if (document.activeElement === $("stop") && $("stop").disabled && !train.disabled) train.focus();
   $("form-error").textContent = invalid && ready ? "Fix the highlighted settings to train." : "";
 }
 
@@ -183,10 +186,16 @@ function onSettingsChange({ config, errors, recipe }) {
     const seq = ++validateSeq;
     validateTimer = setTimeout(async () => {
       const result = await client.validate(config).catch(() => null);
-      if (result && !result.ok && seq === validateSeq) controls.showErrors(result.errors || {});
+      if (result && !result.ok && seq === validateSeq) showSettingErrors(result.errors);
     }, 250);
   }
   updateButtons();
+}
+
+// Python's verdict on the settings: at each control, and anything else under the form.
+function showSettingErrors(errors) {
+  const general = controls.showErrors(errors || {});
+  if (general.length) $("form-error").textContent = general.join(" ");
 }
 
 // ---------- model summary and evaluation ----------
@@ -326,19 +335,26 @@ function showPrediction(result) {
 // ---------- charts ----------
 
 function makeCharts() {
+  const emptyText = "Press Train to watch this curve.";
   return {
     loss: createLineChart($("chart-loss"), {
       xLabel: "epoch",
       series: [{ label: "train (recent batches)" }, { label: "test", sparse: true }],
+      emptyText,
     }),
     accuracy: createLineChart($("chart-accuracy"), {
       xLabel: "epoch",
       yRange: [0, 1],
       formatY: pct,
       series: [{ label: "train (recent batches)" }, { label: "test", sparse: true }],
+      emptyText,
     }),
-    grads: createLineChart($("chart-grads"), { xLabel: "epoch", logY: true, series: [{ label: "layer" }] }),
-    lr: createLineChart($("chart-lr"), { xLabel: "epoch", series: [{ label: "learning rate", color: PALETTE[2] }] }),
+    grads: createLineChart($("chart-grads"), { xLabel: "epoch", logY: true, series: [{ label: "layer" }], emptyText }),
+    lr: createLineChart($("chart-lr"), {
+      xLabel: "epoch",
+      series: [{ label: "learning rate", color: PALETTE[2] }],
+      emptyText,
+    }),
   };
 }
 
@@ -370,7 +386,7 @@ async function onTrain() {
       const result = await client.newTraining(config);
       if (!result.ok) {
         setPhase("ready");
-        controls.showErrors(result.errors || {});
+        showSettingErrors(result.errors);
         return;
       }
       app.run = { config, finished: false, stale: false };
