@@ -4,7 +4,7 @@
 import { showFatal } from "./boot.js";
 import { createWorkerClient } from "./worker-client.js";
 import { createDrawpad } from "./drawpad.js";
-import { createLineChart, PALETTE } from "./charts.js";
+import { createProgressView } from "./progress.js";
 import { buildControls } from "./controls.js";
 import { createSettings, settingsFromHash, settingsToHash } from "./state.js";
 import * as panels from "./panels.js";
@@ -37,23 +37,25 @@ const app = {
   evalSeq: 0,
   lastLiveRefresh: 0,
   epochSeconds: 0, // time spent in train() calls since the last epoch ended
-  speed: 0, // smoothed samples per second, for the time-left estimate
 };
 
 let client;
 let settings;
 let controls;
 let drawpad;
-let charts;
-let showProbabilities;
+let progress;
+let showPrediction;
+let updateStep;
 
 /** Start the app: build the static parts, boot the worker, then wire everything up. */
 export async function start() {
-  buildLoadingSteps();
-  showProbabilities = panels.createProbabilityBars($("probs"));
+  updateStep = panels.createStepList($("loading-steps"), STEPS);
+  showPrediction = panels.createPredictionView({
+    output: $("prediction"), note: $("prediction-note"), seen: $("seen"), probs: $("probs"), hidden: $("hidden-layers"),
+  });
   drawpad = createDrawpad(document.querySelector("[data-testid=draw-canvas]"), { onStroke: onInk });
   $("clear").addEventListener("click", onClear);
-  charts = makeCharts();
+  progress = createProgressView();
   showPrediction(null);
 
   client = createWorkerClient();
@@ -78,27 +80,11 @@ export async function start() {
 
 // ---------- loading ----------
 
-function buildLoadingSteps() {
-  const list = $("loading-steps");
-  for (const s of STEPS) {
-    const li = document.createElement("li");
-    li.id = `step-${s.id}`;
-    li.dataset.state = "waiting";
-    li.innerHTML = `<span class="step-icon" aria-hidden="true"></span><span class="step-label"></span><span class="step-detail muted"></span>`;
-    li.querySelector(".step-label").textContent = s.label;
-    list.append(li);
-  }
-}
-
-function onLoadingStep({ id, state, detail, at }) {
-  const li = $(`step-${id}`);
-  if (!li) return;
-  li.dataset.state = state;
-  const text = state === "done" ? `done at ${at.toFixed(1)} s` : state === "error" ? "failed" : detail || (state === "active" ? "working…" : "");
-  li.querySelector(".step-detail").textContent = text;
+function onLoadingStep(step) {
+  updateStep(step);
   if (app.phase === "loading") {
-    const label = STEPS.find((s) => s.id === id).label;
-    setStatusText(state === "active" ? `Loading: ${label}…` : "Loading…");
+    const label = STEPS.find((s) => s.id === step.id).label;
+    setStatusText(step.state === "active" ? `Loading: ${label}…` : "Loading…");
   }
 }
 
@@ -311,57 +297,6 @@ async function reclassify() {
   }
 }
 
-function showPrediction(result) {
-  const out = $("prediction");
-  const seen = $("seen");
-  if (!result || result.empty) {
-    out.dataset.digit = "";
-    out.textContent = "–";
-    $("prediction-note").textContent = result ? result.message : "Draw a digit to see what the network thinks.";
-    showProbabilities(null);
-    panels.drawGray(seen, new Array(784).fill(0));
-    $("hidden-layers").innerHTML = `<p class="muted small">Draw a digit to see them.</p>`;
-    return;
-  }
-  const p = result.probabilities[result.digit];
-  out.dataset.digit = String(result.digit);
-  out.textContent = String(result.digit);
-  $("prediction-note").textContent = `${pct(p)} sure`;
-  showProbabilities(result.probabilities, result.digit);
-  panels.drawGray(seen, result.image);
-  panels.drawActivations($("hidden-layers"), result.hidden);
-}
-
-// ---------- charts ----------
-
-function makeCharts() {
-  const emptyText = "Press Train to watch this curve.";
-  return {
-    loss: createLineChart($("chart-loss"), {
-      xLabel: "epoch",
-      series: [{ label: "train (recent batches)" }, { label: "test", sparse: true }],
-      emptyText,
-    }),
-    accuracy: createLineChart($("chart-accuracy"), {
-      xLabel: "epoch",
-      yRange: [0, 1],
-      formatY: pct,
-      series: [{ label: "train (recent batches)" }, { label: "test", sparse: true }],
-      emptyText,
-    }),
-    grads: createLineChart($("chart-grads"), { xLabel: "epoch", logY: true, series: [{ label: "layer" }], emptyText }),
-    lr: createLineChart($("chart-lr"), {
-      xLabel: "epoch",
-      series: [{ label: "learning rate", color: PALETTE[2] }],
-      emptyText,
-    }),
-  };
-}
-
-function clearCharts() {
-  for (const chart of Object.values(charts)) chart.clear();
-}
-
 // ---------- training ----------
 
 function wireButtons() {
@@ -391,10 +326,10 @@ async function onTrain() {
       }
       app.run = { config, finished: false, stale: false };
       setModel(result.model);
-      clearCharts();
       clearEvaluation();
       setTestAccuracy(null);
-      resetProgress();
+      progress.reset({ clearCharts: true });
+      app.epochSeconds = 0;
       refreshAfterModelChange({ evaluate: false });
     } catch (err) {
       setPhase("ready");
@@ -422,7 +357,14 @@ async function trainLoop() {
       liveRefresh();
     }
   } catch (err) {
-    report(err);
+    // Until the bridge reports every overflow as divergence, a NaN it cannot encode lands here.
+    if (/Out of range float values/.test(String(err && err.message))) {
+      if (app.run) app.run.finished = true;
+      notify("Training stopped: the numbers overflowed (a result became NaN or infinite). " +
+        "The learning rate is probably too high; try one 10 times smaller, or turn on gradient clipping.");
+    } else {
+      report(err);
+    }
   }
   app.loop = null;
   if (app.phase === "training") setPhase("ready");
@@ -444,8 +386,8 @@ function liveRefresh() {
 }
 
 function handleEvents(events) {
-  const progress = events.filter((e) => e.type === "progress");
-  if (progress.length) showProgress(progress);
+  const chunk = events.filter((e) => e.type === "progress");
+  if (chunk.length) progress.chunk(chunk, app.run.config.batch_size);
   for (const event of events) {
     if (event.type === "epoch") onEpoch(event);
     else if (event.type === "diverged") onDiverged(event);
@@ -453,55 +395,8 @@ function handleEvents(events) {
   }
 }
 
-// One chunk's progress events become one summary point per chart.
-function showProgress(progress) {
-  const last = progress[progress.length - 1];
-  const mean = (key) => progress.reduce((sum, e) => sum + e[key], 0) / progress.length;
-  const x = last.epoch + last.batch / last.batches;
-  charts.loss.append(x, [mean("loss"), null]);
-  charts.accuracy.append(x, [mean("accuracy"), null]);
-  charts.lr.append(x, [last.learning_rate]);
-  const layers = Object.keys(last.grad_norms || {});
-  if (layers.join() !== charts.grads.labels().join()) charts.grads.clear(layers.map((label) => ({ label })));
-  charts.grads.append(x, layers.map((name) => last.grad_norms[name]));
-
-  $("epoch-progress").value = x / last.epochs;
-  $("epoch-text").textContent = `${Math.min(last.epoch + 1, last.epochs)} of ${last.epochs}`;
-  $("batch-progress").value = last.batch / last.batches;
-  $("batch-text").textContent = `${last.batch} of ${last.batches}`;
-  $("lr").textContent = last.learning_rate.toPrecision(3);
-  const speed = last.samples_per_sec;
-  if (speed > 0) {
-    const throughput = $("throughput");
-    throughput.dataset.value = String(speed);
-    throughput.textContent = Math.round(speed).toLocaleString("en-US");
-    app.speed = app.speed ? 0.8 * app.speed + 0.2 * speed : speed;
-  }
-  const batchSize = app.run.config.batch_size || 0;
-  const batchesLeft = (last.epochs - last.epoch - 1) * last.batches + (last.batches - last.batch);
-  $("eta").textContent = batchSize && app.speed ? duration((batchesLeft * batchSize) / app.speed) : "–";
-}
-
-function duration(seconds) {
-  if (seconds < 60) return `${Math.ceil(seconds)} s`;
-  const minutes = Math.floor(seconds / 60);
-  return `${minutes} min ${Math.round(seconds - 60 * minutes)} s`;
-}
-
-function resetProgress() {
-  $("epoch-progress").value = 0;
-  $("batch-progress").value = 0;
-  $("epoch-text").textContent = "–";
-  $("batch-text").textContent = "–";
-  $("eta").textContent = "–";
-  $("lr").textContent = "–";
-  app.speed = 0;
-  app.epochSeconds = 0;
-}
-
 function onEpoch(event) {
-  charts.loss.append(event.epoch, [null, event.test_loss]);
-  charts.accuracy.append(event.epoch, [null, event.test_accuracy]);
+  progress.epoch(event);
   setEpoch(event.epoch);
   setTestAccuracy(event.test_accuracy);
   app.model = { ...app.model, name: "trained", epochs_trained: event.epoch, test_accuracy: event.test_accuracy };
@@ -524,7 +419,7 @@ function onDiverged(event) {
 
 function onFinished() {
   if (app.run) app.run.finished = true;
-  $("eta").textContent = "done";
+  progress.finished();
 }
 
 // ---------- model buttons ----------
@@ -536,9 +431,8 @@ async function onReset() {
     app.run = null;
     setModel(summary);
     setTestAccuracy(null);
-    clearCharts();
     clearEvaluation();
-    resetProgress();
+    progress.reset({ clearCharts: true });
     refreshAfterModelChange({ evaluate: false });
   } catch (err) {
     report(err);
@@ -551,7 +445,7 @@ async function onUsePretrained() {
     const summary = await client.usePretrained();
     app.run = null;
     setModel(summary);
-    resetProgress();
+    progress.reset();
     refreshAfterModelChange();
   } catch (err) {
     report(err);
@@ -588,7 +482,7 @@ async function onLoadFile(event) {
     clearNotice();
     app.run = null;
     setModel(result.model);
-    resetProgress();
+    progress.reset();
     refreshAfterModelChange();
   } catch (err) {
     report(err);

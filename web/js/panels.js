@@ -169,3 +169,46 @@ export function drawMistakes(container, mistakes) {
     container.append(figure);
   }
 }
+
+/** The prediction panel: digit, note, the 28x28 input, probability bars and hidden activations.
+ * Returns show(result): result is classify()'s answer, or null for "nothing drawn yet". */
+export function createPredictionView({ output, note, seen, probs, hidden }) {
+  const showProbabilities = createProbabilityBars(probs);
+  const idle = "Draw a digit to see what the network thinks.";
+  return (result) => {
+    if (!result || result.empty) {
+      output.dataset.digit = "";
+      output.textContent = "–";
+      note.textContent = result ? result.message : idle;
+      showProbabilities(null);
+      drawGray(seen, new Array(784).fill(0));
+      hidden.innerHTML = `<p class="muted small">Draw a digit to see them.</p>`;
+      return;
+    }
+    output.dataset.digit = String(result.digit);
+    output.textContent = String(result.digit);
+    note.textContent = `${(100 * result.probabilities[result.digit]).toFixed(1)}% sure`;
+    showProbabilities(result.probabilities, result.digit);
+    drawGray(seen, result.image);
+    drawActivations(hidden, result.hidden);
+  };
+}
+
+/** A list of loading steps; returns update({id, state, detail, at}) for one step. */
+export function createStepList(list, steps) {
+  for (const step of steps) {
+    const li = document.createElement("li");
+    li.id = `step-${step.id}`;
+    li.dataset.state = "waiting";
+    li.innerHTML = `<span class="step-icon" aria-hidden="true"></span><span class="step-label"></span><span class="step-detail muted"></span>`;
+    li.querySelector(".step-label").textContent = step.label;
+    list.append(li);
+  }
+  return ({ id, state, detail, at }) => {
+    const li = list.querySelector(`#step-${id}`);
+    if (!li) return;
+    li.dataset.state = state;
+    li.querySelector(".step-detail").textContent =
+      state === "done" ? `done at ${at.toFixed(1)} s` : state === "error" ? "failed" : detail || (state === "active" ? "working…" : "");
+  };
+}
