@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from e2e_helpers import attr, clear_and_draw, draw, open_app, wait_prediction
+from e2e_helpers import attr, clear_and_draw, open_app, wait_prediction
 
 ZERO = [[(0.5 + 0.2 * math.sin(2 * math.pi * t / 24), 0.5 - 0.3 * math.cos(2 * math.pi * t / 24))
          for t in range(25)]]
