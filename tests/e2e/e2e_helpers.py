@@ -38,8 +38,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_server(directory):
-    """Serves `directory` on 127.0.0.1 with Python's http.server; returns (process, base URL)."""
+def start_server(directory, probe="manifest.json"):
+    """Serves `directory` on 127.0.0.1 with Python's http.server; returns (process, base URL)
+    once the file `probe` can be fetched."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", directory],
@@ -49,7 +50,7 @@ def start_server(directory):
     deadline = time.monotonic() + 15
     while True:
         try:
-            with urllib.request.urlopen(base + "manifest.json", timeout=2):
+            with urllib.request.urlopen(base + probe, timeout=2):
                 return process, base
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
