@@ -330,10 +330,11 @@ def main():
     s = sub.add_parser("serve", help="build, then serve dist/ on 127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--no-build", action="store_true", help="serve dist/ as it is")
-    t = sub.add_parser("test", help="build, then run the whole test suite (extra args go to pytest)")
-    t.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    sub.add_parser("test", help="build, then run the whole test suite (extra arguments go to pytest)")
     sub.add_parser("bench", help="build, then run the benchmarks and print their tables")
-    args = parser.parse_args()
+    args, extra = parser.parse_known_args()
+    if extra and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
     started = time.perf_counter()
     if args.command == "setup":
@@ -346,7 +347,7 @@ def main():
             build()
         serve(args.port)
     elif args.command == "test":
-        code = test(args.pytest_args)
+        code = test(extra)
         log(f"tests finished in {time.perf_counter() - started:.0f} s")
         return code
     elif args.command == "bench":

@@ -230,7 +230,7 @@ def test_mistakes_are_wrong_and_most_confident_first(started, mnist):
 def test_first_layer_weights_are_scaled_per_unit(started):
     reply = json.loads(bridge.first_layer_weights(6))
     images = np.array(reply["images"])
-    assert reply["units"] == 6 and images.shape == (6, 784)
+    assert reply["units"] == 128 and images.shape == (6, 784)  # all units counted, 6 shown
     np.testing.assert_allclose(np.abs(images).max(axis=1), 1.0)
 
 

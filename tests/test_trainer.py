@@ -233,3 +233,14 @@ def test_huge_learning_rate_diverges_cleanly_keeping_the_last_good_weights(make_
     assert list(trainer.events()) == []
     assert all(np.isfinite(value).all() for value in network.state().values())
     assert_same_weights(weights(network), last_good)
+
+
+def test_overflowing_test_loss_stops_training_with_an_explanation(make_trainer):
+    network, trainer = make_trainer(small_config(epochs=3))
+    for _, value, _ in network.named_params():
+        value *= 1e30  # finite weights whose outputs overflow
+    with np.errstate(all="ignore"):
+        event = trainer.end_epoch()
+    assert not math.isfinite(event["test_loss"])
+    assert trainer.finished and "learning rate" in trainer.diverged
+    assert list(trainer.events()) == []

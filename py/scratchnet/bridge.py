@@ -9,6 +9,7 @@ chunks without any thread or interrupt machinery.
 """
 
 import json
+import math
 import time
 
 import numpy as np
@@ -52,8 +53,22 @@ class _Session:
 _session = None
 
 
+def _finite(value):
+    """`value` with every NaN or infinity replaced by None (JSON has no such numbers)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def _dump(value):
-    return json.dumps(value, allow_nan=False, separators=(",", ":"))
+    try:
+        return json.dumps(value, allow_nan=False, separators=(",", ":"))
+    except ValueError:  # a NaN or infinity somewhere: rare, so only then walk the data
+        return json.dumps(_finite(value), allow_nan=False, separators=(",", ":"))
 
 
 def _as_bytes(data):
@@ -262,8 +277,8 @@ def first_layer_weights(max_units):
     """JSON {"units", "images"}: each of the first `max_units` hidden units' 784 incoming
     weights, scaled to [-1, 1] by that unit's largest magnitude."""
     W = _session_or_fail().network.dense_layers()[0].params["W"]
-    W = W[:, :int(max_units)]
-    scaled = W / np.maximum(np.abs(W).max(axis=0, keepdims=True), 1e-12)
+    shown = W[:, :int(max_units)]
+    scaled = shown / np.maximum(np.abs(shown).max(axis=0, keepdims=True), 1e-12)
     return _dump({"units": W.shape[1], "images": np.round(scaled.T, 2).tolist()})
 
 

@@ -71,6 +71,10 @@ class Trainer:
                 if event["type"] == "diverged":
                     return
             yield self.end_epoch()
+            if self.diverged is not None:
+                yield {"type": "diverged", "epoch": self.epoch, "batch": self.batch,
+                       "step": self.step, "message": self.diverged}
+                return
         if self.diverged is None:
             yield {"type": "finished", "epoch": self.epoch, "step": self.step}
 
@@ -131,6 +135,13 @@ class Trainer:
         self._epoch_totals = [0.0, 0.0, 0]
         result = evaluate(self.network, self.x_test, self.y_test)
         self.last_eval = result
+        if not math.isfinite(result["loss"]):
+            # The weights are finite, but so large that some outputs overflow.
+            self.diverged = (
+                f"Training stopped after epoch {self.epoch}: the test loss is no longer a finite "
+                f"number, because the weights have grown so large that the network's outputs "
+                f"overflow. This usually means the learning rate ({self.learning_rate():.3g}) is too "
+                f"high. Try a learning rate 10 times smaller, or turn on gradient clipping.")
         return {
             "type": "epoch", "epoch": self.epoch, "epochs": self.config["epochs"], "step": self.step,
             # Training figures are the mean over the epoch's batches (weights kept changing).
