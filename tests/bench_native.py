@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 from scratchnet import kernels
+from scratchnet.benchmark import step_throughput
 from scratchnet.cli import find_mnist
 from scratchnet.config import recipe
 from scratchnet.data import input_statistics, load_mnist
@@ -35,40 +36,6 @@ def train_recipe(mnist, name, **overrides):
     return trainer.last_eval["accuracy"], time.perf_counter() - started, trainer.epoch
 
 
-def step_throughput(x, y, batch_size, seconds=2.0):
-    """Samples/s of full training steps (forward, loss, backward, update) at `batch_size`,
-    and the share of a step spent in its matrix products alone."""
-    config = recipe("default", batch_size=batch_size)
-    rng = np.random.default_rng(0)
-    network = Network.build(config, rng)
-    trainer = Trainer(network, config, x, y, x[:10], y[:10], rng)
-    batches = [(x[i:i + batch_size], y[i:i + batch_size]) for i in range(0, 50 * batch_size, batch_size)]
-    for xb, yb in batches[:5]:
-        trainer.train_step(xb, yb)
-    steps, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        xb, yb = batches[steps % len(batches)]
-        trainer.train_step(xb, yb)
-        steps += 1
-    step_time = (time.perf_counter() - started) / steps
-
-    # The same products a step computes (forward x@W, backward x.T@dz and dz@W.T), alone.
-    dense = network.dense_layers()
-    operands = []
-    for i, layer in enumerate(dense):
-        W = layer.params["W"]
-        a = np.ones((batch_size, W.shape[0]), np.float32)
-        dz = np.ones((batch_size, W.shape[1]), np.float32)
-        operands += [(a, W), (a.T, dz)] + ([(dz, W.T)] if i > 0 else [])
-    count, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        for a, b in operands:
-            kernels.matmul(a, b)
-        count += 1
-    matmul_time = (time.perf_counter() - started) / count
-    return batch_size / step_time, step_time / matmul_time
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="throughput only, no full training runs")
@@ -84,8 +51,8 @@ def main():
     y = mnist["y_train"][:6400].astype(np.int64)
     print("\n| batch | samples/s | step time / matmul time |\n|---|---|---|")
     for batch_size in (32, 128):
-        rate, ratio = step_throughput(x, y, batch_size)
-        print(f"| {batch_size} | {rate:,.0f} | {ratio:.2f} |")
+        result = step_throughput(x, y, batch_size)
+        print(f"| {batch_size} | {result['samples_per_sec']:,.0f} | {result['overhead_ratio']:.2f} |")
     if args.quick:
         return
     print("\n| recipe | test accuracy (official 10k) | epochs | time |\n|---|---|---|---|")

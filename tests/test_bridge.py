@@ -254,3 +254,12 @@ def test_import_of_a_damaged_export_keeps_the_current_model(started):
         damaged[offset:offset + 8] = b"\xff" * 8
         reply = json.loads(bridge.import_model(bytes(damaged)))
         assert reply["ok"] is False and reply["model"]["name"] == "pretrained"
+
+
+def test_benchmark_times_steps_without_touching_the_session(started):
+    before = bridge.export_model()
+    result = json.loads(bridge.benchmark(8, 0.01))
+    assert result["batch_size"] == 8 and result["samples_per_sec"] > 0
+    assert result["step_ms"] > 0 and result["matmul_ms"] > 0
+    assert result["overhead_ratio"] == pytest.approx(result["step_ms"] / result["matmul_ms"])
+    assert bridge.export_model() == before

@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from . import kernels
+from .benchmark import step_throughput
 from .config import RECIPES, SCHEMA, ConfigError, validate_config
 from .data import balanced_subset, input_statistics, load_bundle
 from .metrics import evaluate as evaluate_network
@@ -219,6 +220,17 @@ def train(budget_ms):
             "samples_per_sec": samples / train_seconds if train_seconds > 0 else None,
         })
     return _dump({"events": events, "finished": trainer.finished})
+
+
+def benchmark(batch_size, seconds):
+    """Times training steps of the default MLP at `batch_size` on the bundled training images
+    (see benchmark.py). JSON {"batch_size", "samples_per_sec", "step_ms", "matmul_ms",
+    "overhead_ratio", "kernel"}. Leaves the session's model and trainer untouched."""
+    s = _session_or_fail()
+    count = min(len(s.bundle["y_train"]), 64 * int(batch_size))
+    x = Network.build(s.config, np.random.default_rng(0)).normalize(s.bundle["x_train"][:count])
+    return _dump(step_throughput(x, s.bundle["y_train"][:count].astype(np.int64), int(batch_size),
+                                 float(seconds)))
 
 
 def _current_eval():

@@ -7,7 +7,7 @@ import * as Comlink from "../vendor/comlink/comlink.mjs";
 const HOME = "/home/pyodide";
 const BRIDGE_FUNCTIONS = [
   "init", "validate", "new_training", "train", "evaluate", "mistakes", "classify",
-  "first_layer_weights", "use_pretrained", "reset", "export_model", "import_model",
+  "first_layer_weights", "use_pretrained", "reset", "export_model", "import_model", "benchmark",
 ];
 
 let pyodide = null;
