@@ -45,8 +45,9 @@ def main():
           f"{os.cpu_count()} cores")
 
     timings = kernels.choose(batch_size=32)
-    print(f"kernel chosen by measurement: {kernels.active()} "
-          f"({', '.join(f'{k} {v * 1e6:.0f} us' for k, v in timings.items())} per step's products)")
+    for op, candidates in timings.items():
+        print(f"{op}: {kernels.active()[op]} chosen by measurement "
+              f"({', '.join(f'{k} {v * 1e6:.0f} us' for k, v in candidates.items())})")
     x = Network.build(recipe("default"), np.random.default_rng(0)).normalize(mnist["x_train"][:6400])
     y = mnist["y_train"][:6400].astype(np.int64)
     print("\n| batch | samples/s | step time / matmul time |\n|---|---|---|")

@@ -70,4 +70,5 @@ def restore_kernel():
     train and the bridge's init) change."""
     previous = kernels.active()
     yield
-    kernels.use(previous)
+    for operation, name in previous.items():
+        kernels.use(name, operation)

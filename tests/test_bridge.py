@@ -70,7 +70,9 @@ def test_init_describes_data_model_settings_and_kernel(started):
     assert all(r["train_size"] <= 1000 and r["batch_size"] <= 1000 for r in started["recipes"].values())
     fields = {field["name"]: field for field in started["schema"]}
     assert fields["train_size"]["max"] == 1000 and fields["batch_size"]["max"] == 1000
-    assert started["kernels"]["active"] in ("matmul", "einsum")
+    chosen = started["kernels"]["active"]
+    assert set(chosen) == {"forward", "weight_grad", "input_grad"}
+    assert set(chosen.values()) <= {"matmul", "einsum"}
 
 
 def test_validate_accepts_good_settings(started):

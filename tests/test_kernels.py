@@ -1,5 +1,6 @@
-"""The matmul kernel: both formulations agree, and choose() keeps one of them.
-Every test here puts the module-wide choice back afterwards (restore_kernel)."""
+"""The products behind every dense layer: each formulation computes the same maths,
+and choose() keeps the fastest of each. Every test puts the module-wide choice
+back afterwards (restore_kernel)."""
 
 import numpy as np
 import pytest
@@ -9,37 +10,54 @@ from scratchnet import kernels
 pytestmark = pytest.mark.usefixtures("restore_kernel")
 
 
-@pytest.mark.parametrize("name", ["matmul", "einsum"])
-def test_each_formulation_computes_the_matrix_product(name):
+@pytest.fixture
+def operands():
     rng = np.random.default_rng(0)
-    a, b = rng.standard_normal((7, 5)).astype(np.float32), rng.standard_normal((5, 3)).astype(np.float32)
+    x = rng.standard_normal((7, 5)).astype(np.float32)
+    W = rng.standard_normal((5, 3)).astype(np.float32)
+    dz = rng.standard_normal((7, 3)).astype(np.float32)
+    return x, W, dz
+
+
+@pytest.mark.parametrize("name", ["matmul", "einsum"])
+def test_each_formulation_computes_the_three_products(name, operands):
+    x, W, dz = operands
     kernels.use(name)
-    assert kernels.active() == name
-    np.testing.assert_allclose(kernels.matmul(a, b), a.astype(np.float64) @ b, rtol=1e-5, atol=1e-5)
+    assert set(kernels.active().values()) == {name}
+    as64 = lambda a: a.astype(np.float64)  # noqa: E731
+    np.testing.assert_allclose(kernels.linear(x, W), as64(x) @ W, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(kernels.weight_grad(x, dz), as64(x).T @ dz, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(kernels.input_grad(dz, W), as64(dz) @ W.T, rtol=1e-5, atol=1e-5)
 
 
-def test_formulations_agree_on_transposed_operands_and_out():
-    rng = np.random.default_rng(1)
-    x, dz = rng.standard_normal((32, 50)).astype(np.float32), rng.standard_normal((32, 10)).astype(np.float32)
-    results = {}
-    for name in ("matmul", "einsum"):
-        kernels.use(name)
-        out = np.empty((50, 10), dtype=np.float32)
-        returned = kernels.matmul(x.T, dz, out=out)
-        assert returned is out
-        results[name] = out
-    np.testing.assert_allclose(results["matmul"], results["einsum"], rtol=1e-5, atol=1e-5)
+@pytest.mark.parametrize("name", ["matmul", "einsum"])
+def test_products_write_into_out(name, operands):
+    x, W, dz = operands
+    kernels.use(name)
+    out = np.empty((5, 3), dtype=np.float32)
+    assert kernels.weight_grad(x, dz, out=out) is out
+    np.testing.assert_allclose(out, x.astype(np.float64).T @ dz, rtol=1e-5, atol=1e-5)
 
 
-def test_choose_picks_one_of_the_formulations_and_reports_timings():
+def test_one_product_can_be_forced_alone():
+    kernels.use("matmul")
+    kernels.use("einsum", "weight_grad")
+    assert kernels.active() == {"forward": "matmul", "weight_grad": "einsum", "input_grad": "matmul"}
+
+
+def test_choose_keeps_the_fastest_formulation_of_each_product():
     timings = kernels.choose(batch_size=8, sizes=(20, 10, 5), repeats=2)
-    assert set(timings) == {"matmul", "einsum"}
-    assert all(seconds > 0 for seconds in timings.values())
-    assert kernels.active() == min(timings, key=timings.get)
+    assert set(timings) == {"forward", "weight_grad", "input_grad"}
+    for operation, candidates in timings.items():
+        assert set(candidates) == {"matmul", "einsum"}
+        assert all(seconds > 0 for seconds in candidates.values())
+        assert kernels.active()[operation] == min(candidates, key=candidates.get)
 
 
-def test_unknown_kernel_is_refused():
+def test_unknown_kernel_or_product_is_refused():
     before = kernels.active()
     with pytest.raises(ValueError, match="einsum"):
         kernels.use("cuda")
+    with pytest.raises(ValueError, match="weight_grad"):
+        kernels.use("einsum", "softmax")
     assert kernels.active() == before

@@ -57,10 +57,10 @@ def step_throughput(x, y, batch_size, seconds=2.0, config=None):
         W = layer.params["W"]
         a = np.ones((batch_size, W.shape[0]), W.dtype)
         dz = np.ones((batch_size, W.shape[1]), W.dtype)
-        products.append((kernels.matmul, a, W))
-        products.append((kernels.matmul, a.T, dz))
+        products.append((kernels.linear, a, W))
+        products.append((kernels.weight_grad, a, dz))
         if i > 0:
-            products.append((kernels.matmul, dz, W.T))
+            products.append((kernels.input_grad, dz, W))
     matmul_time = _repeat_for(seconds / 2, lambda: [fn(a, b) for fn, a, b in products])
     return {
         "batch_size": batch_size, "samples_per_sec": batch_size / step_time,

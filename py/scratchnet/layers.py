@@ -12,7 +12,7 @@ Not here: convolutions, batch normalisation, anything needing autograd.
 
 import numpy as np
 
-from .kernels import matmul
+from .kernels import input_grad, linear, weight_grad
 
 
 class Dense:
@@ -32,14 +32,16 @@ class Dense:
 
     def forward(self, x, training=False):
         self.cache = x
-        return matmul(x, self.params["W"]) + self.params["b"]
+        z = linear(x, self.params["W"])
+        z += self.params["b"]
+        return z
 
     def backward(self, dz, need_dx=True):
         x = self.cache
-        matmul(x.T, dz, out=self.grads["W"])
+        weight_grad(x, dz, out=self.grads["W"])
         np.sum(dz, axis=0, out=self.grads["b"])
         # The first layer's dx would be the gradient for the pixels: nobody needs it.
-        return matmul(dz, self.params["W"].T) if need_dx else None
+        return input_grad(dz, self.params["W"]) if need_dx else None
 
     def named_params(self):
         """Yields (qualified name, value, gradient) for W and b."""
