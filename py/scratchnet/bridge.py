@@ -40,6 +40,7 @@ class _Session:
         self.last_eval = None
         self._normalized_test = {}
         self.events = None  # the trainer's running event generator
+        self.kernel_choices = {}  # (batch size, layer sizes) -> fastest formulation per product
 
     def max_train_size(self):
         return len(self.bundle["y_train"])
@@ -105,11 +106,10 @@ def _browser_recipes(max_train_size):
 def init(data_path, model_path):
     """Loads the data bundle and pretrained model; picks the fastest matmul formulation.
 
-    Returns JSON: train_size, test_size, model summary, recipes, schema, default_config, kernels.
+    Returns JSON: train_size, test_size, model summary, recipes, schema, default_config.
     """
     global _session
     _session = _Session(load_bundle(data_path), load_model(model_path))
-    timings = kernels.choose(batch_size=32)
     n = _session.max_train_size()
     schema = [dict(field) for field in SCHEMA]
     for field in schema:
@@ -120,7 +120,6 @@ def init(data_path, model_path):
     return _dump({
         "train_size": n, "test_size": len(_session.bundle["y_test"]), "model": _summary(),
         "recipes": _browser_recipes(n), "schema": schema, "default_config": _session.config,
-        "kernels": {"active": kernels.active(), "seconds": timings},
     })
 
 
@@ -145,10 +144,28 @@ def _fresh(config):
     mean, std = input_statistics(x_raw) if config["input_scaling"] == "standardize" else (0.0, 1.0)
     network = Network.build(config, rng, mean, std)
     s.network, s.kind, s.config, s.last_eval = network, "untrained", config, None
-    s.trainer = Trainer(network, config, network.normalize(x_raw),
+    x_train = network.normalize(x_raw)
+    _choose_kernels(s, network, x_train)
+    s.trainer = Trainer(network, config, x_train,
                         s.bundle["y_train"][idx].astype(np.int64),
                         s.test_inputs(network), s.bundle["y_test"].astype(np.int64), rng)
     s.events = None
+
+
+def _choose_kernels(s, network, x_train):
+    """Times the products for this network's shapes on a real batch, once per shape."""
+    batch_size = min(s.config["batch_size"], len(x_train), 256)
+    key = (batch_size, tuple(network.sizes))
+    if key not in s.kernel_choices:
+        kernels.choose(batch_size, network.sizes, repeats=3, inputs=x_train)
+        s.kernel_choices[key] = kernels.active()
+    for product, name in s.kernel_choices[key].items():
+        kernels.use(name, product)
+
+
+def kernel_choice():
+    """JSON {product: formulation} in use, e.g. {"forward": "einsum-skip", ...}."""
+    return _dump(kernels.active())
 
 
 def new_training(config_json):
@@ -228,9 +245,16 @@ def benchmark(batch_size, seconds):
     "overhead_ratio", "kernel"}. Leaves the session's model and trainer untouched."""
     s = _session_or_fail()
     count = min(len(s.bundle["y_train"]), 64 * int(batch_size))
-    x = Network.build(s.config, np.random.default_rng(0)).normalize(s.bundle["x_train"][:count])
-    return _dump(step_throughput(x, s.bundle["y_train"][:count].astype(np.int64), int(batch_size),
-                                 float(seconds)))
+    x_raw = s.bundle["x_train"][:count]
+    x = Network.build(s.config, np.random.default_rng(0), *input_statistics(x_raw)).normalize(x_raw)
+    previous = kernels.active()
+    kernels.choose(int(batch_size), repeats=3, inputs=x)
+    try:
+        return _dump(step_throughput(x, s.bundle["y_train"][:count].astype(np.int64),
+                                     int(batch_size), float(seconds)))
+    finally:
+        for product, name in previous.items():
+            kernels.use(name, product)
 
 
 def _current_eval():

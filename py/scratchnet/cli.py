@@ -104,11 +104,12 @@ def cmd_train(args):
     x_raw = mnist["x_train"][idx]
     mean, std = input_statistics(x_raw) if config["input_scaling"] == "standardize" else (0.0, 1.0)
     network = Network.build(config, rng, mean, std)
+    x_train = network.normalize(x_raw)
     if args.kernel == "auto":
-        kernels.choose(batch_size=min(config["batch_size"], 256))
+        kernels.choose(min(config["batch_size"], 256), network.sizes, inputs=x_train)
     else:
         kernels.use(args.kernel)
-    trainer = Trainer(network, config, network.normalize(x_raw), mnist["y_train"][idx].astype(np.int64),
+    trainer = Trainer(network, config, x_train, mnist["y_train"][idx].astype(np.int64),
                       network.normalize(mnist["x_test"]), mnist["y_test"].astype(np.int64), rng)
     print(f"training {network} with {json.dumps(config)}")
     chosen = ", ".join(f"{op} {name}" for op, name in kernels.active().items())
@@ -204,7 +205,7 @@ def parser():
     t.add_argument("--train-size", type=int, help="train on a balanced subset of this size")
     t.add_argument("--optimizer", choices=FIELDS["optimizer"]["choices"])
     t.add_argument("--activation", choices=FIELDS["activation"]["choices"])
-    t.add_argument("--kernel", default="auto", choices=["auto", "matmul", "einsum"],
+    t.add_argument("--kernel", default="auto", choices=["auto", *kernels.FORMULATIONS],
                    help="matmul formulation (auto: measure and pick the fastest)")
     t.add_argument("--out", help="where to save the model (.npz)")
     t.add_argument("--data", help="folder with the MNIST IDX files")
