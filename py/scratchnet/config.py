@@ -62,7 +62,7 @@ RECIPES = {
     },
     "default": {
         "hidden_sizes": [128], "activation": "relu", "initializer": "xavier", "optimizer": "momentum",
-        "learning_rate": 0.01, "momentum": 0.9, "lr_decay": 0.8, "batch_size": 32,
+        "learning_rate": 0.02, "momentum": 0.9, "lr_decay": 0.7, "batch_size": 32,
         "epochs": 15, "weight_decay": 1e-4, "dropout": 0.0, "clip_norm": 5.0,
         "input_scaling": "standardize", "train_size": MAX_TRAIN_SIZE, "seed": 0,
     },
