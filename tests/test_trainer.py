@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from scratchnet import recipe
+from scratchnet import RECIPES, recipe
 from scratchnet.losses import softmax_cross_entropy
 
 
@@ -67,11 +67,13 @@ def test_learning_rate_decays_exponentially_per_epoch(trained_run):
     _, _, events = trained_run
     progress = [e for e in events if e["type"] == "progress"]
     batches = math.ceil(2000 / 32)
-    assert progress[0]["learning_rate"] == pytest.approx(0.01)
-    assert progress[batches]["learning_rate"] == pytest.approx(0.01 * 0.8)
-    assert progress[batches // 2]["learning_rate"] == pytest.approx(0.01 * 0.8 ** ((batches // 2) / batches))
+    lr, decay = RECIPES["default"]["learning_rate"], RECIPES["default"]["lr_decay"]
+    assert decay < 1
+    assert progress[0]["learning_rate"] == pytest.approx(lr)
+    assert progress[batches]["learning_rate"] == pytest.approx(lr * decay)
+    assert progress[batches // 2]["learning_rate"] == pytest.approx(lr * decay ** ((batches // 2) / batches))
     first_epoch = [e for e in events if e["type"] == "epoch"][0]
-    assert first_epoch["learning_rate"] == pytest.approx(0.01 * 0.8)
+    assert first_epoch["learning_rate"] == pytest.approx(lr * decay)
 
 
 def test_batch_size_larger_than_the_training_set_means_full_batch(make_trainer):
