@@ -16,6 +16,13 @@ function missingFeature() {
     return "This browser cannot run WebAssembly, which ScratchNet needs to run Python. " +
       "Please use a recent Chrome, Edge, Firefox or Safari, and check that WebAssembly is not switched off.";
   }
+  try {
+    new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])); // the smallest valid module
+  } catch {
+    // A Content-Security-Policy without 'wasm-unsafe-eval' forbids compiling; Pyodide would hang.
+    return "This site's Content-Security-Policy does not allow WebAssembly, which ScratchNet needs to run Python. " +
+      "Whoever runs the site can allow it by adding 'wasm-unsafe-eval' to script-src (see \"Embedding in a course page\" in ScratchNet's README).";
+  }
   if (typeof Worker !== "function") {
     return "This browser cannot run background workers (Web Workers), which ScratchNet needs. " +
       "Please use a recent Chrome, Edge, Firefox or Safari.";

@@ -1,71 +1,24 @@
 // The training controls, built from the schema the Python bridge returns, so the page and the
 // trainer agree on names, types and limits. A value is checked as it is typed: an invalid one is
 // refused at its control with the reason shown beside it, and never reaches the trainer.
+// A course page can lock settings (shown, not editable) or hide them; recipes leave both alone.
 
-import { formatValue } from "./state.js";
-
-const INT = /^[+-]?\d+$/;
-const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-function rangeText(field) {
-  const hasMin = field.min !== null && field.min !== undefined;
-  const hasMax = field.max !== null && field.max !== undefined;
-  if (hasMin && hasMax) return `between ${field.min} and ${field.max}`;
-  if (hasMin) return `at least ${field.min}`;
-  if (hasMax) return `at most ${field.max}`;
-  return "";
-}
-
-function checkRange(field, value) {
-  if (field.min !== null && field.min !== undefined && value < field.min) return false;
-  if (field.max !== null && field.max !== undefined && value > field.max) return false;
-  return true;
-}
-
-/** Parse what was typed into a field: {value} when it is valid, else {error} in plain words. */
-export function parseField(field, text) {
-  const raw = String(text).trim();
-  const range = rangeText(field);
-  if (field.type === "choice") {
-    return field.choices.includes(raw) ? { value: raw } : { error: `Choose one of: ${field.choices.join(", ")}.` };
-  }
-  if (raw === "") return { error: "This needs a value." };
-  if (field.type === "int") {
-    const value = Number(raw);
-    if (!INT.test(raw) || !Number.isSafeInteger(value)) return { error: `Enter a whole number${range ? " " + range : ""}.` };
-    if (!checkRange(field, value)) return { error: `Must be ${range}.` };
-    return { value };
-  }
-  if (field.type === "float") {
-    const value = Number(raw);
-    if (!FLOAT.test(raw) || !Number.isFinite(value)) return { error: `Enter a number${range ? " " + range : ""}, like 0.01 or 1e-3.` };
-    if (!checkRange(field, value)) return { error: `Must be ${range}.` };
-    return { value };
-  }
-  if (field.type === "int_list") {
-    const parts = raw.split(/[\s,]+/).filter((p) => p !== "");
-    const each = range ? `, each ${range}` : "";
-    if (parts.length === 0 || !parts.every((p) => INT.test(p))) {
-      return { error: `Enter one or more whole numbers separated by commas${each} (e.g. 128 or 256,128).` };
-    }
-    if (field.max_items && parts.length > field.max_items) return { error: `At most ${field.max_items} layers.` };
-    const value = parts.map(Number);
-    if (!value.every((v) => checkRange(field, v))) return { error: `Every layer size must be ${range}.` };
-    return { value };
-  }
-  return { error: `Unknown setting type "${field.type}".` };
-}
+import { formatValue, parseField } from "./state.js";
 
 /**
  * Build one control per schema field inside `container`, plus the recipe picker `recipeSelect`.
  * onChange({config, errors, recipe}) runs after every edit; config holds only valid values.
+ * locked: setting names (or "all", "recipe") the learner cannot change; hidden: names not shown.
  */
-export function buildControls(container, recipeSelect, schema, recipes, { onChange }) {
+export function buildControls(container, recipeSelect, schema, recipes, { onChange, locked = [], hidden = [] }) {
   const inputs = {};
   const errorEls = {};
   const errors = {};
   const config = {};
   const CUSTOM = "";
+  const isLocked = (name) => locked.includes("all") || locked.includes(name);
+  // Settings a recipe must not touch: the learner could neither see nor undo the change.
+  const fixed = new Set(schema.map((f) => f.name).filter((name) => isLocked(name) || hidden.includes(name)));
 
   for (const field of schema) {
     const id = `field-${field.name}`;
@@ -98,6 +51,19 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
     error.dataset.testid = `${id}-error`;
     input.setAttribute("aria-describedby", `${id}-help ${id}-error`);
     wrap.append(label, input, help, error);
+    if (isLocked(field.name)) {
+      // Read-only text stays focusable, so its value can still be read by keyboard and screen reader.
+      if (field.type === "choice") input.disabled = true;
+      else input.readOnly = true;
+      wrap.dataset.locked = "true";
+      const note = document.createElement("small");
+      note.className = "locked-note";
+      note.id = `${id}-locked`;
+      note.textContent = "Locked: set by this lesson.";
+      wrap.insertBefore(note, help);
+      input.setAttribute("aria-describedby", `${id}-locked ${id}-help ${id}-error`);
+    }
+    wrap.hidden = hidden.includes(field.name);
     container.append(wrap);
     inputs[field.name] = input;
     errorEls[field.name] = error;
@@ -110,9 +76,11 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
 
   recipeSelect.append(new Option("Custom settings", CUSTOM));
   for (const name of Object.keys(recipes)) recipeSelect.append(new Option(name, name));
+  recipeSelect.disabled = isLocked("recipe");
   recipeSelect.addEventListener("change", () => {
     if (recipeSelect.value !== CUSTOM) {
-      fill(recipes[recipeSelect.value]);
+      fill(recipes[recipeSelect.value], { keepFixed: true });
+      recipeSelect.value = matchingRecipe();
       changed();
     }
   });
@@ -134,9 +102,9 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
     inputs[name].setAttribute("aria-invalid", message ? "true" : "false");
   }
 
-  function fill(values) {
+  function fill(values, { keepFixed = false } = {}) {
     for (const field of schema) {
-      if (field.name in values) inputs[field.name].value = formatValue(values[field.name]);
+      if (field.name in values && !(keepFixed && fixed.has(field.name))) inputs[field.name].value = formatValue(values[field.name]);
       check(field);
     }
   }
@@ -154,19 +122,13 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
   }
 
   return {
-    /** Fill the controls from a config (values) and optional raw typed texts, then pick the recipe. */
-    set(values, texts = {}) {
+    /** Fill the controls (locked ones too) from a config, or part of one, then pick the recipe. */
+    set(values) {
       fill(values);
-      for (const field of schema) {
-        if (field.name in texts) {
-          inputs[field.name].value = texts[field.name];
-          check(field);
-        }
-      }
       recipeSelect.value = matchingRecipe();
       changed();
     },
-    /** Select a recipe by name and fill its values in. */
+    /** Select a recipe by name and fill its values in (locked settings too: this is the lesson's choice). */
     useRecipe(name) {
       if (!(name in recipes)) return;
       recipeSelect.value = name;

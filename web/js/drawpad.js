@@ -1,6 +1,7 @@
-// A drawing pad for mouse, pen and touch (Pointer Events). It knows nothing of digits or
-// networks: when a stroke ends it hands over the ink as a grayscale Uint8Array (255 = ink,
-// row-major) with its width and height.
+// A drawing pad for mouse, pen, touch (Pointer Events) and keyboard. It knows nothing of digits
+// or networks: when a stroke ends it hands over the ink as a grayscale Uint8Array (255 = ink,
+// row-major) with its width and height. From the keyboard, the arrow keys move a pen (Shift for
+// small steps) and Space or Enter puts it down or lifts it; lifting it ends the stroke.
 
 const INK = "#111827";
 
@@ -75,6 +76,61 @@ export function createDrawpad(canvas, { onStroke, lineWidth = 22 } = {}) {
     return { pixels, width: canvas.width, height: canvas.height };
   }
 
+  // The keyboard pen: a marker over the canvas (never drawn into it, so it never becomes ink).
+  const marker = document.createElement("span");
+  marker.className = "pad-marker";
+  marker.hidden = true;
+  marker.setAttribute("aria-hidden", "true");
+  canvas.after(marker);
+  const pen = { x: canvas.width / 2, y: canvas.height / 2, down: false };
+
+  function showMarker() {
+    marker.hidden = false;
+    marker.dataset.pen = pen.down ? "down" : "up";
+    marker.style.left = `${canvas.offsetLeft + (pen.x * canvas.clientWidth) / canvas.width + canvas.clientLeft}px`;
+    marker.style.top = `${canvas.offsetTop + (pen.y * canvas.clientHeight) / canvas.height + canvas.clientTop}px`;
+  }
+
+  function lift() {
+    if (!pen.down) return;
+    pen.down = false;
+    if (onStroke) onStroke(readInk());
+  }
+
+  const MOVES = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+  function key(event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.key in MOVES) {
+      const step = (event.shiftKey ? 1 / 56 : 1 / 14) * canvas.width;
+      const [dx, dy] = MOVES[event.key];
+      const to = {
+        x: Math.min(canvas.width, Math.max(0, pen.x + dx * step)),
+        y: Math.min(canvas.height, Math.max(0, pen.y + dy * step)),
+      };
+      if (pen.down) segment(pen, to);
+      pen.x = to.x;
+      pen.y = to.y;
+    } else if (event.key === " " || event.key === "Enter") {
+      if (pen.down) lift();
+      else {
+        pen.down = true;
+        segment(pen, pen);
+      }
+    } else if (event.key === "Escape" && pen.down) {
+      lift();
+    } else {
+      return;
+    }
+    event.preventDefault();
+    showMarker();
+  }
+
+  canvas.addEventListener("keydown", key);
+  canvas.addEventListener("focus", () => canvas.matches(":focus-visible") && showMarker());
+  canvas.addEventListener("blur", () => {
+    lift();
+    marker.hidden = true;
+  });
   canvas.addEventListener("pointerdown", down);
   canvas.addEventListener("pointermove", move);
   canvas.addEventListener("pointerup", up);

@@ -6,7 +6,10 @@ import { createWorkerClient } from "./worker-client.js";
 import { createDrawpad } from "./drawpad.js";
 import { createProgressView } from "./progress.js";
 import { buildControls } from "./controls.js";
-import { createSettings, settingsFromHash, settingsToHash } from "./state.js";
+import { checkViewNames, createSettings, readSettings, readView, settingsToHash } from "./state.js";
+import { applyView, connectToHost } from "./embed.js";
+import { createSharePanel } from "./share.js";
+import { createOutbox } from "./outbox.js";
 import * as panels from "./panels.js";
 
 const STEPS = [
@@ -37,6 +40,8 @@ const app = {
   evalSeq: 0,
   lastLiveRefresh: 0,
   epochSeconds: 0, // time spent in train() calls since the last epoch ended
+  view: null, // what the URL asks the page to show (panels, hidden parts, locks, embed)
+  urlProblems: [], // what the URL asked for and was refused
 };
 
 let client;
@@ -46,9 +51,17 @@ let drawpad;
 let progress;
 let showPrediction;
 let updateStep;
+let outbox; // tells the embedding page (if any) and screen readers what happened
+let updateShare;
 
 /** Start the app: build the static parts, boot the worker, then wire everything up. */
 export async function start() {
+  const { view, problems } = readView(location.hash);
+  app.view = view;
+  app.urlProblems = problems;
+  applyView(view);
+  if (problems.length) notify(problems.join(" "));
+  outbox = createOutbox(connectToHost(view), $("announcer"));
   updateStep = panels.createStepList($("loading-steps"), STEPS);
   showPrediction = panels.createPredictionView({
     output: $("prediction"), note: $("prediction-note"), seen: $("seen"), probs: $("probs"), hidden: $("hidden-layers"),
@@ -70,12 +83,14 @@ export async function start() {
   $("loading-title").textContent = "Loaded";
   $("loading-total").textContent = `ready in ${info.seconds.toFixed(1)} s`;
   $("loading-details").open = false;
+  $("loading").hidden = app.view.embed; // a widget keeps its space for the lesson
   $("build-id").textContent = info.build ? `Build ${info.build}.` : "";
   setupControls(info);
   wireButtons();
   setModel(info.model);
   setPhase("ready");
   refreshAfterModelChange();
+  outbox.ready();
 }
 
 // ---------- loading ----------
@@ -148,13 +163,23 @@ function updateButtons() {
 
 // ---------- controls ----------
 
+// Settings come from the URL: refused values are named in a notice and their defaults kept.
 function setupControls(info) {
+  const checked = checkViewNames(app.view, info.schema.map((f) => f.name));
+  app.view = checked.view;
+  applyView(app.view);
+  const fromUrl = readSettings(location.hash, info.schema, info.recipes);
+  const problems = [...app.urlProblems, ...checked.problems, ...fromUrl.problems];
+  if (problems.length) notify(problems.join(" "));
+
   settings = createSettings(info.default_config);
-  controls = buildControls($("fields"), $("recipe"), info.schema, info.recipes, { onChange: onSettingsChange });
-  const fromUrl = settingsFromHash(location.hash, info.schema.map((f) => f.name));
-  if (fromUrl.recipe in info.recipes) controls.useRecipe(fromUrl.recipe);
+  updateShare = createSharePanel(app.view, (view) => settingsToHash(settings, info.default_config, view));
+  controls = buildControls($("fields"), $("recipe"), info.schema, info.recipes, {
+    onChange: onSettingsChange, locked: app.view.lock, hidden: app.view.hide,
+  });
+  if (fromUrl.recipe) controls.useRecipe(fromUrl.recipe);
   else controls.set(info.default_config);
-  if (Object.keys(fromUrl.texts).length) controls.set(controls.current().config, fromUrl.texts);
+  if (Object.keys(fromUrl.values).length) controls.set(fromUrl.values);
 }
 
 let validateTimer = 0;
@@ -166,7 +191,8 @@ function onSettingsChange({ config, errors, recipe }) {
   // Changed settings make a paused run stale: Train then starts afresh with them.
   if (app.run && !app.run.finished && JSON.stringify(config) !== JSON.stringify(app.run.config)) app.run.stale = true;
   if (!Object.keys(errors).length) {
-    history.replaceState(null, "", settingsToHash(settings, app.info.default_config) || location.pathname + location.search);
+    history.replaceState(null, "", settingsToHash(settings, app.info.default_config, app.view) || location.pathname + location.search);
+    updateShare();
     // The Python side has the last word (it may know rules the schema cannot express).
     clearTimeout(validateTimer);
     const seq = ++validateSeq;
@@ -266,7 +292,7 @@ function report(err) {
 // ---------- drawing and classifying ----------
 
 function onInk(ink) {
-  app.ink = ink;
+  app.ink = { ...ink, drawn: true }; // a new drawing, not a re-read for a changed model
   reclassify();
 }
 
@@ -284,11 +310,14 @@ async function reclassify() {
   const seq = ++app.inkSeq;
   const ink = app.ink;
   // The pixels are handed over to the worker, so keep a copy for re-reading later.
-  app.ink = { ...ink, pixels: ink.pixels.slice() };
+  app.ink = { ...ink, pixels: ink.pixels.slice(), drawn: false };
   $("prediction").dataset.pending = "true";
   try {
     const result = await client.classify(ink);
-    if (seq === app.inkSeq) showPrediction(result);
+    if (seq === app.inkSeq) {
+      showPrediction(result);
+      outbox.prediction(result, ink.drawn);
+    }
   } catch (err) {
     if (seq === app.inkSeq) showPrediction({ empty: true, message: `Could not read the drawing: ${plain(err)}` });
     report(err);
@@ -362,6 +391,7 @@ async function trainLoop() {
       if (app.run) app.run.finished = true;
       notify("Training stopped: the numbers overflowed (a result became NaN or infinite). " +
         "The learning rate is probably too high; try one 10 times smaller, or turn on gradient clipping.");
+      outbox.trainingDone("diverged", app.model);
     } else {
       report(err);
     }
@@ -404,6 +434,7 @@ function onEpoch(event) {
   const seconds = event.seconds ?? app.epochSeconds;
   app.epochSeconds = 0;
   showEvaluation(event.confusion, `(after epoch ${event.epoch}, which took ${seconds.toFixed(1)} s)`);
+  outbox.epoch(event);
   const seq = ++app.evalSeq;
   refreshMistakes(seq).catch(report);
   refreshWeights();
@@ -415,11 +446,13 @@ function onDiverged(event) {
   if (app.run) app.run.finished = true;
   notify(event.message);
   refreshAfterModelChange();
+  outbox.trainingDone("diverged", app.model);
 }
 
 function onFinished() {
   if (app.run) app.run.finished = true;
   progress.finished();
+  outbox.trainingDone("finished", app.model);
 }
 
 // ---------- model buttons ----------

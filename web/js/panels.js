@@ -110,7 +110,7 @@ export function drawConfusion(container, confusion) {
   table.className = "confusion";
   const caption = document.createElement("caption");
   caption.className = "visually-hidden";
-  caption.textContent = "Confusion matrix: rows are true digits, columns are predicted digits";
+  caption.textContent = "Confusion matrix: rows are true digits, columns are predicted digits; the outlined diagonal is right, italic counts are mistakes";
   const head = document.createElement("tr");
   head.innerHTML = `<th scope="col"><abbr title="true digit \\ predicted digit">true\\pred</abbr></th>` +
     confusion.map((_, j) => `<th scope="col">${j}</th>`).join("") + `<th scope="col">right</th>`;
@@ -133,6 +133,7 @@ export function drawConfusion(container, confusion) {
         td.className = "diag";
         td.style.background = `rgba(22, 163, 74, ${(0.15 + 0.6 * share).toFixed(3)})`;
       } else if (count > 0) {
+        td.className = "miss";
         // Mistakes are rare; a square-root scale keeps small counts visible.
         td.style.background = `rgba(220, 38, 38, ${Math.min(0.85, 0.08 + 2.2 * Math.sqrt(share) * 0.5).toFixed(3)})`;
       }

@@ -1,10 +1,29 @@
-// The one settings object: every training setting (seed included) and the chosen recipe.
-// It knows nothing of the page or the worker, and round-trips through the URL hash so a
-// configuration can be bookmarked or shared ("#recipe=default&learning_rate=0.01").
+// The one settings object and the view around it, and how both round-trip through the URL hash
+// ("#recipe=default&learning_rate=0.01&panels=draw,train"). It knows nothing of the page or the
+// worker. Reading is strict: a value that does not parse is refused with a reason in plain words,
+// and the caller keeps its default. Nothing read here is ever evaluated or treated as markup.
+
+const INT = /^[+-]?\d+$/;
+const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** The panels a page can show, in page order. */
+export const PANELS = ["draw", "train", "eval", "weights"];
+/** Parts of the page that `hide=` can remove, besides single settings (by their names). */
+export const PARTS = ["recipe", "settings", "model", "charts", "activations", "share"];
+// Hash keys that describe the view rather than the training settings.
+const VIEW_KEYS = ["embed", "panels", "hide", "lock", "host", "id"];
+const NAME = /^[a-z][a-z0-9_]{0,39}$/;
+const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+const SHOWN_MAX = 40; // longest piece of a refused value quoted back in a notice
 
 /** Create the settings object from the bridge's default config. */
 export function createSettings(defaultConfig, recipe = "") {
   return { recipe, config: structuredClone(defaultConfig) };
+}
+
+/** The view of a plain, standalone page: every panel, nothing hidden or locked. */
+export function defaultView() {
+  return { embed: false, panels: [...PANELS], hide: [], lock: [], host: "", id: "" };
 }
 
 /** Write a value the way a person would type it into its control ("256,128", "0.001"). */
@@ -13,23 +32,205 @@ export function formatValue(value) {
   return String(value);
 }
 
-/** Encode settings as a URL hash, listing only what differs from the defaults. */
-export function settingsToHash(settings, defaultConfig) {
+function rangeText(field) {
+  const hasMin = field.min !== null && field.min !== undefined;
+  const hasMax = field.max !== null && field.max !== undefined;
+  if (hasMin && hasMax) return `between ${field.min} and ${field.max}`;
+  if (hasMin) return `at least ${field.min}`;
+  if (hasMax) return `at most ${field.max}`;
+  return "";
+}
+
+function checkRange(field, value) {
+  if (field.min !== null && field.min !== undefined && value < field.min) return false;
+  if (field.max !== null && field.max !== undefined && value > field.max) return false;
+  return true;
+}
+
+/** Parse what was typed into a field: {value} when it is valid, else {error} in plain words. */
+export function parseField(field, text) {
+  const raw = String(text).trim();
+  const range = rangeText(field);
+  if (field.type === "choice") {
+    return field.choices.includes(raw) ? { value: raw } : { error: `Choose one of: ${field.choices.join(", ")}.` };
+  }
+  if (raw === "") return { error: "This needs a value." };
+  if (field.type === "int") {
+    const value = Number(raw);
+    if (!INT.test(raw) || !Number.isSafeInteger(value)) return { error: `Enter a whole number${range ? " " + range : ""}.` };
+    if (!checkRange(field, value)) return { error: `Must be ${range}.` };
+    return { value };
+  }
+  if (field.type === "float") {
+    const value = Number(raw);
+    if (!FLOAT.test(raw) || !Number.isFinite(value)) return { error: `Enter a number${range ? " " + range : ""}, like 0.01 or 1e-3.` };
+    if (!checkRange(field, value)) return { error: `Must be ${range}.` };
+    return { value };
+  }
+  if (field.type === "int_list") {
+    const parts = raw.split(/[\s,]+/).filter((p) => p !== "");
+    const each = range ? `, each ${range}` : "";
+    if (parts.length === 0 || !parts.every((p) => INT.test(p))) {
+      return { error: `Enter one or more whole numbers separated by commas${each} (e.g. 128 or 256,128).` };
+    }
+    if (field.max_items && parts.length > field.max_items) return { error: `At most ${field.max_items} layers.` };
+    const value = parts.map(Number);
+    if (!value.every((v) => checkRange(field, v))) return { error: `Every layer size must be ${range}.` };
+    return { value };
+  }
+  return { error: `Unknown setting type "${field.type}".` };
+}
+
+// A piece of the URL quoted back to the reader: shortened, never interpreted.
+function quote(text) {
+  const s = String(text);
+  return JSON.stringify(s.length > SHOWN_MAX ? s.slice(0, SHOWN_MAX) + "…" : s);
+}
+
+// The hash's parameters, with keys given more than once refused (which one would be meant?).
+function readParams(hash, problems) {
+  const params = new URLSearchParams(String(hash).replace(/^#/, ""));
+  const values = new Map();
+  const repeated = new Set();
+  for (const [key, value] of params) {
+    if (values.has(key)) repeated.add(key);
+    values.set(key, value);
+  }
+  for (const key of repeated) {
+    problems.push(`The link gives ${quote(key)} more than once; none of its values is used.`);
+    values.delete(key);
+  }
+  return values;
+}
+
+// A comma-separated list of names; null when any item is not a plain name.
+function nameList(text) {
+  const items = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  return items.every((s) => NAME.test(s)) ? [...new Set(items)] : null;
+}
+
+/**
+ * Read the view from a URL hash: {view, problems}. The names in hide= and lock= are only checked
+ * to be names here; checkViewNames() checks them against the settings once those are known.
+ */
+export function readView(hash) {
+  const problems = [];
+  const params = readParams(hash, problems);
+  const view = defaultView();
+  const refuse = (key, why, kept) => problems.push(`The link's ${key}=${quote(params.get(key))} was refused: ${why} ${kept}`);
+
+  if (params.has("embed")) {
+    const value = params.get("embed");
+    if (value === "1" || value === "0") view.embed = value === "1";
+    else refuse("embed", "use embed=1 for the compact layout or embed=0 for the full page.", "The full page is shown.");
+  }
+  if (params.has("panels")) {
+    const list = nameList(params.get("panels"));
+    const unknown = list ? list.filter((p) => !PANELS.includes(p)) : [];
+    if (!list || !list.length || unknown.length) {
+      refuse("panels", `choose from ${PANELS.join(", ")}, separated by commas.`, "All panels are shown.");
+    } else {
+      view.panels = PANELS.filter((p) => list.includes(p));
+    }
+  }
+  for (const key of ["hide", "lock"]) {
+    if (!params.has(key)) continue;
+    const list = nameList(params.get(key));
+    if (list) view[key] = list;
+    else refuse(key, "give setting names separated by commas.", key === "hide" ? "Nothing is hidden." : "Nothing is locked.");
+  }
+  if (params.has("host")) {
+    const value = params.get("host");
+    let origin = "";
+    try {
+      const url = new URL(value);
+      if ((url.protocol === "https:" || url.protocol === "http:") && url.origin === value.replace(/\/$/, "")) origin = url.origin;
+    } catch {
+      origin = "";
+    }
+    if (origin) view.host = origin;
+    else refuse("host", "it must be an origin like https://course.example.org (no path).", "Messages go to any embedding page.");
+  }
+  if (params.has("id")) {
+    const value = params.get("id");
+    if (ID.test(value)) view.id = value;
+    else refuse("id", "use up to 64 letters, digits, and - _ . :", "Messages carry no id.");
+  }
+  return { view, problems };
+}
+
+/**
+ * Check the view's hide= and lock= names against the settings' names: {view, problems}, where
+ * a list with an unknown name is refused as a whole (the default, nothing hidden or locked, kept).
+ */
+export function checkViewNames(view, fieldNames) {
+  const problems = [];
+  const checked = { ...view };
+  const allowed = {
+    hide: [...PARTS, ...fieldNames],
+    lock: ["all", "recipe", ...fieldNames],
+  };
+  for (const key of ["hide", "lock"]) {
+    const unknown = view[key].filter((name) => !allowed[key].includes(name));
+    if (unknown.length) {
+      problems.push(`The link's ${key}= names ${unknown.map(quote).join(", ")}, which ${unknown.length > 1 ? "are" : "is"} not ` +
+        `${key === "hide" ? "a part of the page or a setting" : "a setting"}; ${key === "hide" ? "nothing is hidden" : "nothing is locked"}.`);
+      checked[key] = [];
+    }
+  }
+  return { view: checked, problems };
+}
+
+/**
+ * Read the training settings from a URL hash: {recipe, values, problems}. values holds only the
+ * settings that parsed; each refused one is named in problems, and its control keeps the default.
+ */
+export function readSettings(hash, schema, recipes) {
+  const problems = [];
+  const params = readParams(hash, []); // repeated keys were already reported by readView
+  const fields = Object.fromEntries(schema.map((f) => [f.name, f]));
+  const values = {};
+  let recipe = "";
+  for (const [key, text] of params) {
+    if (VIEW_KEYS.includes(key)) continue;
+    if (key === "recipe") {
+      if (Object.hasOwn(recipes, text)) recipe = text;
+      else problems.push(`The link asks for the recipe ${quote(text)}, which does not exist (choose one of ${Object.keys(recipes).join(", ")}); the default settings are used.`);
+    } else if (Object.hasOwn(fields, key)) {
+      const result = parseField(fields[key], text);
+      if ("error" in result) {
+        const field = fields[key];
+        problems.push(`The link sets ${field.label || key} to ${quote(text)}, which was refused: ${result.error} The default is kept.`);
+      } else {
+        values[key] = result.value;
+      }
+    } else {
+      problems.push(`The link has ${quote(key)}, which is not a setting; it was ignored.`);
+    }
+  }
+  return { recipe, values, problems };
+}
+
+/** Encode the view (what differs from a standalone page) as URL parameters. */
+export function viewToParams(view, params = new URLSearchParams()) {
+  const plain = defaultView();
+  if (view.embed) params.set("embed", "1");
+  if (view.panels.join() !== plain.panels.join()) params.set("panels", view.panels.join(","));
+  if (view.hide.length) params.set("hide", view.hide.join(","));
+  if (view.lock.length) params.set("lock", view.lock.join(","));
+  if (view.host) params.set("host", view.host);
+  if (view.id) params.set("id", view.id);
+  return params;
+}
+
+/** Encode settings and view as a URL hash, listing only what differs from the defaults. */
+export function settingsToHash(settings, defaultConfig, view = defaultView()) {
   const params = new URLSearchParams();
   if (settings.recipe) params.set("recipe", settings.recipe);
   for (const [name, value] of Object.entries(settings.config)) {
     if (formatValue(value) !== formatValue(defaultConfig[name])) params.set(name, formatValue(value));
   }
-  const text = params.toString();
+  viewToParams(view, params);
+  const text = params.toString().replaceAll("%2C", ",");
   return text ? "#" + text : "";
-}
-
-/** Read a URL hash into {recipe, texts}: raw typed-in strings per field, for the controls to check. */
-export function settingsFromHash(hash, fieldNames) {
-  const params = new URLSearchParams(hash.replace(/^#/, ""));
-  const texts = {};
-  for (const name of fieldNames) {
-    if (params.has(name)) texts[name] = params.get(name);
-  }
-  return { recipe: params.get("recipe") || "", texts };
 }

@@ -1,0 +1,101 @@
+// ScratchNet's optional helper for course pages that embed it in iframes. Include it once:
+//   <script src="https://where-scratchnet-lives/embed-host.js" async></script>
+// It fits each ScratchNet iframe's height to its content, and re-announces every message as a
+// "scratchnet" DOM event on the iframe (it bubbles), so a lesson's own script can listen with
+//   document.addEventListener("scratchnet", (e) => console.log(e.target, e.detail.type, e.detail));
+// A message counts only if it comes from an iframe on this page, from that iframe's own origin,
+// and has the documented shape; anything else is ignored. A plain classic script with no
+// dependencies, so it works on pages that cannot use modules.
+(function () {
+  "use strict";
+  if (window.ScratchNetHost) return; // included twice: one listener is enough
+
+  var MAX_HEIGHT = 20000;
+  var REASONS = ["finished", "diverged"];
+
+  function isNumber(v) { return typeof v === "number" && isFinite(v); }
+  function isNumberOrNull(v) { return v === null || isNumber(v); }
+  function isWhole(v, min, max) { return isNumber(v) && Math.floor(v) === v && v >= min && v <= max; }
+  function isProbability(v) { return isNumber(v) && v >= 0 && v <= 1; }
+
+  // The validated fields of a message, copied (never the sender's object), or null.
+  function check(data) {
+    if (!data || typeof data !== "object" || data.source !== "scratchnet") return null;
+    var out = { type: data.type };
+    if (data.id !== undefined) {
+      if (typeof data.id !== "string" || !/^[A-Za-z0-9_.:-]{1,64}$/.test(data.id)) return null;
+      out.id = data.id;
+    }
+    switch (data.type) {
+      case "ready":
+        return out;
+      case "resize":
+        if (!isNumber(data.height) || data.height <= 0 || data.height > MAX_HEIGHT) return null;
+        out.height = Math.ceil(data.height);
+        return out;
+      case "prediction":
+        if (!isWhole(data.digit, 0, 9) || !Array.isArray(data.probabilities) || data.probabilities.length !== 10 ||
+            !data.probabilities.every(isProbability)) return null;
+        out.digit = data.digit;
+        out.probabilities = data.probabilities.slice();
+        return out;
+      case "epoch":
+        if (!isWhole(data.epoch, 1, 1e6) || !isWhole(data.epochs, 1, 1e6) || !isNumberOrNull(data.loss) ||
+            !isNumberOrNull(data.testLoss) || !(data.testAccuracy === null || isProbability(data.testAccuracy))) return null;
+        out.epoch = data.epoch;
+        out.epochs = data.epochs;
+        out.loss = data.loss;
+        out.testLoss = data.testLoss;
+        out.testAccuracy = data.testAccuracy;
+        return out;
+      case "trainingDone":
+        if (REASONS.indexOf(data.reason) < 0 || !isWhole(data.epoch, 0, 1e6) ||
+            !(data.testAccuracy === null || isProbability(data.testAccuracy))) return null;
+        out.reason = data.reason;
+        out.epoch = data.epoch;
+        out.testAccuracy = data.testAccuracy;
+        return out;
+      default:
+        return null;
+    }
+  }
+
+  function originOf(frame) {
+    try {
+      return new URL(frame.src, document.baseURI).origin;
+    } catch (err) {
+      return null;
+    }
+  }
+
+  // The iframe on this page whose window sent the message, if any.
+  function frameOf(source) {
+    var frames = document.getElementsByTagName("iframe");
+    for (var i = 0; i < frames.length; i++) {
+      if (frames[i].contentWindow === source) return frames[i];
+    }
+    return null;
+  }
+
+  window.addEventListener("message", function (event) {
+    var frame = frameOf(event.source);
+    if (!frame || event.origin !== originOf(frame)) return;
+    var detail = check(event.data);
+    if (!detail) return;
+    if (detail.type === "resize") frame.style.height = detail.height + "px";
+    frame.dispatchEvent(new CustomEvent("scratchnet", { bubbles: true, detail: detail }));
+  });
+
+  // Frames that started before this script arrived have sent their height already: ask again.
+  // The request carries nothing private, so "*" is fine: a frame still loading just drops it.
+  function hello() {
+    var frames = document.querySelectorAll("iframe[data-scratchnet]");
+    for (var i = 0; i < frames.length; i++) {
+      if (frames[i].contentWindow) frames[i].contentWindow.postMessage({ source: "scratchnet-host", type: "hello" }, "*");
+    }
+  }
+
+  window.ScratchNetHost = { check: check, hello: hello };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", hello);
+  else hello();
+})();

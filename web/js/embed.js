@@ -1,0 +1,77 @@
+// Embedding in a course page: the panels and parts the URL asks for, the compact layout, and the
+// messages posted to the page around the app. Messages go out only when the app runs in a frame;
+// the one message accepted from that page ("hello": please re-send the height) is checked first.
+
+const PANEL_SECTIONS = { draw: "draw", train: "train-section", eval: "eval-section", weights: "weights-section" };
+const PART_SELECTORS = {
+  recipe: ".recipe-row",
+  settings: "#controls-fieldset",
+  model: ".model-button",
+  charts: ".charts",
+  activations: ".hidden-acts",
+  share: "#share",
+};
+const TITLES = { draw: "draw a digit", train: "train a network", eval: "how good is it", weights: "first-layer weights" };
+const SKIP_TEXT = { draw: "Skip to the drawing pad", train: "Skip to training", eval: "Skip to the evaluation", weights: "Skip to the weights" };
+
+/** A short name for what a view shows, for page and iframe titles ("ScratchNet: draw a digit"). */
+export function viewTitle(panels) {
+  return `ScratchNet: ${panels.map((p) => TITLES[p]).join(", ")}`;
+}
+
+/** Show only the panels and parts the view asks for; embed mode gets the compact layout. */
+export function applyView(view) {
+  document.documentElement.classList.toggle("embed", view.embed);
+  for (const [panel, id] of Object.entries(PANEL_SECTIONS)) {
+    document.getElementById(id).hidden = !view.panels.includes(panel);
+  }
+  for (const [part, selector] of Object.entries(PART_SELECTORS)) {
+    for (const el of document.querySelectorAll(selector)) el.hidden = view.hide.includes(part);
+  }
+  const skip = document.querySelector(".skip-link");
+  skip.href = `#${PANEL_SECTIONS[view.panels[0]]}`;
+  skip.textContent = SKIP_TEXT[view.panels[0]];
+  if (view.embed) document.title = viewTitle(view.panels);
+}
+
+// The only message taken from the embedding page: exactly {source: "scratchnet-host", type: "hello"}.
+function isHello(data) {
+  if (!data || typeof data !== "object" || Object.getPrototypeOf(data) !== Object.prototype) return false;
+  const keys = Object.keys(data).sort();
+  return keys.length === 2 && keys[0] === "source" && keys[1] === "type" &&
+    data.source === "scratchnet-host" && data.type === "hello";
+}
+
+/** The content's height in CSS pixels: what an iframe needs to show it all without scrolling. */
+export function contentHeight() {
+  return Math.ceil(document.body.getBoundingClientRect().height);
+}
+
+/**
+ * Connect to the embedding page, if there is one. Returns {framed, post(type, fields)}; each
+ * message is {source: "scratchnet", type, id?, ...fields}, sent to view.host (or any origin).
+ * A "resize" with the new height goes out whenever the content's height changes.
+ */
+export function connectToHost(view) {
+  const framed = window.parent !== window;
+  const target = view.host || "*";
+  const post = (type, fields = {}) => {
+    if (!framed) return;
+    const message = { source: "scratchnet", type, ...(view.id ? { id: view.id } : {}), ...fields };
+    window.parent.postMessage(message, target);
+  };
+  if (!framed) return { framed, post };
+
+  let lastHeight = -1;
+  const postHeight = (always) => {
+    const height = contentHeight();
+    if (always || height !== lastHeight) post("resize", { height });
+    lastHeight = height;
+  };
+  new ResizeObserver(() => postHeight(false)).observe(document.body);
+  window.addEventListener("message", (event) => {
+    if (event.source !== window.parent || (view.host && event.origin !== view.host)) return;
+    if (isHello(event.data)) postHeight(true);
+  });
+  return { framed, post };
+}
