@@ -310,26 +310,16 @@ def serve(port):
 
 # --- testing and benchmarking ----------------------------------------------------------------
 
-def test(pytest_args):
+def run_built(commands):
+    """Builds, makes sure there is a browser, then runs each command (in .venv's Python,
+    with $SCRATCHNET_BROWSER naming the browser); returns the first failing exit code, or 0."""
     build()
     env = dict(os.environ)
     browser = ensure_browser()
     if browser:
         env["SCRATCHNET_BROWSER"] = browser
-    result = subprocess.run([venv_python(), "-m", "pytest", "tests", *pytest_args], cwd=ROOT, env=env)
-    return result.returncode
-
-
-def bench(args):
-    build()
-    env = dict(os.environ)
-    browser = ensure_browser()
-    if browser:
-        env["SCRATCHNET_BROWSER"] = browser
-    status = 0
-    for script in args:
-        status |= subprocess.run([venv_python(), os.path.join(ROOT, script)], cwd=ROOT, env=env).returncode
-    return status
+    codes = [subprocess.run([venv_python(), *command], cwd=ROOT, env=env).returncode for command in commands]
+    return next((code for code in codes if code), 0)
 
 
 def main():
@@ -358,11 +348,12 @@ def main():
             build()
         serve(args.port)
     elif args.command == "test":
-        code = test(extra)
+        code = run_built([["-m", "pytest", "tests", *extra]])
         log(f"tests finished in {time.perf_counter() - started:.0f} s")
         return code
     elif args.command == "bench":
-        return bench(["tests/bench_native.py", "tests/e2e/bench_browser.py"])
+        return run_built([["tests/bench_native.py"], ["tests/e2e/bench_browser.py"],
+                          ["tests/e2e/bench_throughput.py"]])
     return 0
 
 
