@@ -3,11 +3,14 @@ launching Chromium, opening the app and driving it (drawing strokes with the mou
 for states). Kept out of conftest.py so that scripts can import it under a unique name.
 """
 
+import functools
+import http.server
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -59,6 +62,26 @@ def start_server(directory, probe="manifest.json"):
             time.sleep(0.1)
 
 
+def serve_in_thread(directory, headers=None):
+    """Serves `directory` from a thread of this process, adding `headers` to every response
+    (say, a Content-Security-Policy); returns (server, base URL). Stop it with server.shutdown()."""
+    sys.path.insert(0, ROOT)
+    from build import StaticHandler  # the project's own types for modules and WebAssembly
+
+    class Handler(StaticHandler):
+        def end_headers(self):
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            super().end_headers()
+
+        def log_message(self, format, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=directory))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
 def launch_browser(playwright):
     return playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
 
@@ -100,9 +123,10 @@ def attr(page, testid, name="data-value"):
     return page.get_attribute(f"[data-testid={testid}]", name)
 
 
-def draw(page, strokes, steps=4):
-    """Draws strokes on the pad with the mouse; each stroke is a list of (x, y) in [0, 1]."""
-    canvas = page.locator("[data-testid=draw-canvas]")
+def draw(page, strokes, steps=4, frame=None):
+    """Draws strokes on the pad with the mouse; each stroke is a list of (x, y) in [0, 1].
+    `frame` (a FrameLocator) draws on the pad of an app embedded in the page instead."""
+    canvas = (frame or page).locator("[data-testid=draw-canvas]")
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     at = lambda p: (box["x"] + p[0] * box["width"], box["y"] + p[1] * box["height"])
