@@ -21,6 +21,19 @@ CHROMIUM_ARGS = [
     "--disable-sync", "--disable-quic", "--no-first-run",
 ]
 BOOT_TIMEOUT_MS = 90_000
+AXE = os.path.join(ROOT, "node_modules", "axe-core", "axe.min.js")
+
+# An init script: every message the top-level page receives goes to window.__received, with the
+# data-testid of the iframe that sent it.
+RECORD_MESSAGES = """
+if (window === window.top) {
+  window.__received = [];
+  window.addEventListener("message", (event) => {
+    const frame = [...document.querySelectorAll("iframe")].find((f) => f.contentWindow === event.source);
+    window.__received.push({ origin: event.origin, frame: frame ? frame.dataset.testid : null, data: event.data });
+  });
+}
+"""
 
 
 def find_chromium():
@@ -96,9 +109,10 @@ class PageLog:
         page.on("pageerror", lambda error: self.errors.append(str(error)))
 
 
-def open_app(browser, base_url, wait_ready=True, setup=None):
-    """A new page (in its own context) on the app, optionally waiting until it is ready."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+def open_app(browser, base_url, wait_ready=True, setup=None, **context_options):
+    """A new page (in its own context, made with `context_options`) on the app, optionally
+    waiting until it is ready."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, **context_options)
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.log = PageLog(context, page)
@@ -150,3 +164,15 @@ def clear_and_draw(page, strokes):
     assert attr(page, "prediction", "data-digit") == ""
     draw(page, strokes)
     return wait_prediction(page)
+
+
+def audit(frame):
+    """axe-core's serious and critical violations in one frame (a Page's main_frame or an
+    iframe's Frame), as [{id, impact, nodes}]. A page with a Content-Security-Policy needs a
+    context made with bypass_csp=True, since axe-core is injected as a script tag."""
+    frame.add_script_tag(path=AXE)
+    return frame.evaluate("""async () => {
+        const result = await axe.run(document, { iframes: false, resultTypes: ["violations"] });
+        return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+            .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+    }""")

@@ -11,23 +11,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from e2e_helpers import BOOT_TIMEOUT_MS, ROOT, draw, launch_browser, start_server
+from e2e_helpers import BOOT_TIMEOUT_MS, RECORD_MESSAGES, audit, draw, start_server
 
-AXE = os.path.join(ROOT, "node_modules", "axe-core", "axe.min.js")
 ONE = [[(0.52, 0.15), (0.48, 0.85)]]
 SEVEN = [[(0.28, 0.2), (0.72, 0.2), (0.45, 0.85)]]
-
-# Every message the top-level page receives, with the data-testid of the iframe that sent it.
-RECORD_MESSAGES = """
-if (window === window.top) {
-  window.__received = [];
-  window.addEventListener("message", (event) => {
-    const frame = [...document.querySelectorAll("iframe")].find((f) => f.contentWindow === event.source);
-    window.__received.push({ origin: event.origin, frame: frame ? frame.dataset.testid : null, data: event.data });
-  });
-}
-"""
-
 
 @pytest.fixture(scope="module")
 def app_root(dist_dir, tmp_path_factory):
@@ -257,16 +244,6 @@ def test_copy_embed_code_gives_a_snippet_for_this_widget(page, app_root):
     assert re.search(r'title="ScratchNet: [^"]+"', code) and 'allow="clipboard-write"' in code
     assert f'<script src="{app_root}embed-host.js" async></script>' in code
     assert f'height="{content_height}"' in code  # starts at the widget's size, before any script fits it
-
-
-def audit(frame):
-    """axe-core's serious and critical violations in one frame (axe injected by the test)."""
-    frame.add_script_tag(path=AXE)
-    return frame.evaluate("""async () => {
-        const result = await axe.run(document, { iframes: false, resultTypes: ["violations"] });
-        return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
-            .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
-    }""")
 
 
 def test_host_page_and_embeds_pass_an_accessibility_audit(page):
