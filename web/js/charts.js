@@ -27,7 +27,9 @@ export function createLineChart(container, { series, xLabel = "", logY = false, 
     const yScale = logY ? { distr: 3, log: 10 } : {};
     if (yRange) yScale.range = () => yRange;
     const axisY = { size: 64 };
-    if (formatY) axisY.values = (u, ticks) => ticks.map((v) => (v == null ? "" : formatY(v)));
+    // Huge values (a diverging run) would not fit the axis written out in full.
+    const tick = formatY || ((v) => (Math.abs(v) >= 1e5 ? v.toExponential(0) : String(+v.toPrecision(6))));
+    axisY.values = (u, ticks) => ticks.map((v) => (v == null ? "" : tick(v)));
     plot = new uPlot(
       {
         width,

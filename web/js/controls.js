@@ -60,6 +60,7 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
       note.className = "locked-note";
       note.id = `${id}-locked`;
       note.textContent = "Locked: set by this lesson.";
+      if (isLocked("all")) note.classList.add("visually-hidden"); // one note above says it for all
       wrap.insertBefore(note, help);
       input.setAttribute("aria-describedby", `${id}-locked ${id}-help ${id}-error`);
     }
@@ -72,6 +73,13 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
       recipeSelect.value = matchingRecipe();
       changed();
     });
+  }
+
+  if (isLocked("all")) {
+    const note = document.createElement("p");
+    note.className = "locked-note";
+    note.textContent = "These settings are locked: this lesson chose them for you.";
+    container.before(note);
   }
 
   recipeSelect.append(new Option("Custom settings", CUSTOM));
