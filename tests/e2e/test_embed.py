@@ -87,6 +87,8 @@ def test_both_embeds_get_ready_and_post_it(page, base_url, app_root):
     ask = embed(page, "ask")
     assert ask.locator("#draw").is_visible() and ask.locator("#train-section").is_hidden()
     assert embed(page, "train").locator("#train-section").is_visible()
+    # Motion as usual when reduced motion is not asked for (see the phone test for the other case).
+    assert frame_of(page, "ask").evaluate("getComputedStyle(document.querySelector('.prob-fill')).transitionDuration") != "0s"
     assert page.errors == []
 
 
@@ -252,10 +254,46 @@ def test_host_page_and_embeds_pass_an_accessibility_audit(page):
         assert audit(frame_of(page, name)) == [], name
 
 
+def test_messages_go_only_to_the_origin_named_in_host(page, base_url, app_root):
+    frame = page.locator("iframe[data-testid=embed-ask]")
+    frame.evaluate("el => el.scrollIntoView()")
+    # The same widget reloaded (a query string makes it a new page) with a host that is not this page.
+    frame.evaluate("(el, src) => { el.src = src; }", app_root + "?again#embed=1&panels=draw&host=http://elsewhere.example&id=ask2")
+    reloaded = frame_of(page, "ask")
+    reloaded.wait_for_url(re.compile(r"\?again#.*id=ask2"))
+    reloaded.wait_for_selector("[data-testid=status][data-state=ready]", timeout=BOOT_TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    assert [m for m in received(page) if m["data"].get("id") == "ask2"] == []
+    page.errors.clear()  # Chromium logs each message it refused to deliver
+    # Naming this page's origin lets them through.
+    host = base_url.rstrip("/")
+    frame.evaluate("(el, src) => { el.src = src; }", app_root + f"?once-more#embed=1&panels=draw&host={host}&id=ask3")
+    page.wait_for_function("() => window.__received.some((m) => m.data.type === 'ready' && m.data.id === 'ask3')",
+                           timeout=BOOT_TIMEOUT_MS)
+
+
+def test_a_sandbox_that_breaks_the_app_is_explained(page, app_root):
+    # Without allow-same-origin the frame's origin is opaque and the app's modules cannot load.
+    page.evaluate("""(src) => {
+        const frame = document.createElement("iframe");
+        frame.src = src;
+        frame.title = "ScratchNet in a sandbox";
+        frame.dataset.testid = "embed-sandboxed";
+        frame.setAttribute("sandbox", "allow-scripts");
+        document.querySelector("main").prepend(frame);
+    }""", app_root + "#embed=1&panels=draw")
+    sandboxed = embed(page, "sandboxed")
+    sandboxed.locator("[data-testid=status][data-state=error]").wait_for()
+    assert "allow-same-origin" in sandboxed.locator("#fatal").text_content()
+    page.errors.clear()  # the refused module loads are logged
+
+
 def test_on_a_phone_a_finger_draws_without_scrolling_and_nothing_overflows(browser, base_url, app_root):
     page = open_host(browser, base_url, app_root, viewport={"width": 360, "height": 740}, has_touch=True,
-                     is_mobile=True, device_scale_factor=2)
+                     is_mobile=True, device_scale_factor=2, reduced_motion="reduce")
     try:
+        # Reduced motion asked for, so the probability bars jump instead of sliding (compare the fixture's page).
+        assert frame_of(page, "ask").evaluate("getComputedStyle(document.querySelector('.prob-fill')).transitionDuration") == "0s"
         assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
         for name in ("ask", "train"):
             page.locator(f"iframe[data-testid=embed-{name}]").evaluate("el => el.scrollIntoView()")
