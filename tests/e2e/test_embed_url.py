@@ -35,6 +35,13 @@ def test_a_link_restores_settings_and_view_and_follows_changes(browser, base_url
         assert params["seed"] == "7" and params["panels"] == "draw,train" and params["lock"] == "seed"
         assert params["hide"] == "model,charts" and "embed" not in params
 
+        # The skip link moves focus to the first panel and leaves the settings in the hash alone.
+        settings_hash = page.evaluate("location.hash")
+        page.focus(".skip-link")
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "draw"
+        assert page.evaluate("location.hash") == settings_hash
+
         page.click("[data-testid=copy-link]")
         assert page.input_value("[data-testid=share-output]") == page.url
 

@@ -31,7 +31,16 @@ export function applyView(view) {
   const skip = document.querySelector(".skip-link");
   skip.href = `#${PANEL_SECTIONS[view.panels[0]]}`;
   skip.textContent = SKIP_TEXT[view.panels[0]];
+  skip.onclick = skipTo;
   if (view.embed) document.title = viewTitle(view.panels);
+}
+
+// The skip link moves focus without touching the URL's hash, which holds the settings.
+function skipTo(event) {
+  event.preventDefault();
+  const target = document.querySelector(event.currentTarget.getAttribute("href"));
+  target.tabIndex = -1;
+  target.focus();
 }
 
 // The only message taken from the embedding page: exactly {source: "scratchnet-host", type: "hello"}.
