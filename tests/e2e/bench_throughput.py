@@ -17,7 +17,7 @@ headless Chromium, one measurement at a time:
     this Python with one BLAS thread (--native-threads).
 
 Every engine trains on the same images, the ones bridge.benchmark uses: the first 64 batches of the
-data bundle in dist/. Each engine and batch size is measured --repeats times, the engines taking
+data bundle in dist/ (copied at the start, so a rebuild during the run does not matter). Each engine and batch size is measured --repeats times, the engines taking
 turns, and the median is reported; measurements during which other processes on the machine used
 the CPU are retaken once. Prints how it was measured, then Markdown tables.
 """
@@ -59,7 +59,7 @@ TFJS_FILES = [(TFJS_DIR, "tf.min.js"), (TFJS_WASM_DIR, "tf-backend-wasm.min.js")
               (TFJS_WASM_DIR, "tfjs-backend-wasm.wasm"), (TFJS_WASM_DIR, "tfjs-backend-wasm-simd.wasm"),
               (TFJS_WASM_DIR, "tfjs-backend-wasm-threaded-simd.wasm")]
 BOOT_TIMEOUT_MS = 120_000
-MAX_RETRIES = 3  # measurements retaken because the machine was busy, at most (each costs 5-15 s)
+MAX_RETRIES = 2  # measurements retaken because the machine was busy, at most (each costs 5-15 s)
 
 # Starts a second ScratchNet worker in the built page, the way js/worker-client.js starts the
 # page's own, and keeps its Comlink handle for later calls.
@@ -106,6 +106,23 @@ def dist_files(dist):
     return os.path.join(dist, manifest["data"]), os.path.join(dist, manifest["model"])
 
 
+def snapshot_dist(dist, target, attempts=10):
+    """Copies the build to `target`, so that a rebuild of dist/ during the run changes nothing;
+    waits out a rebuild in progress (manifest.json or a file it names missing)."""
+    for _ in range(attempts):
+        try:
+            shutil.copytree(dist, target)
+            with open(os.path.join(target, "manifest.json")) as f:
+                manifest = json.load(f)
+            if all(os.path.exists(os.path.join(target, manifest[k])) for k in ("package", "data", "model")):
+                return target
+        except (OSError, ValueError, KeyError, shutil.Error):
+            pass
+        shutil.rmtree(target, ignore_errors=True)
+        time.sleep(2)
+    sys.exit(f"could not copy a complete build from {dist} (is it being rebuilt?)")
+
+
 def benchmark_data(dist):
     """{batch size: (x float32 (N, 784), y uint8 (N,))}: the images bridge.benchmark(batch size, ...)
     trains on, the first 64 batches of the data bundle, normalised the same way."""
@@ -121,7 +138,7 @@ def benchmark_data(dist):
 
 def make_bench_folder(folder, data):
     """bench_pages/ plus the TF.js files it loads and the data, in `folder`."""
-    shutil.copytree(os.path.join(HERE, "bench_pages"), folder, dirs_exist_ok=True)
+    shutil.copytree(os.path.join(HERE, "bench_pages"), folder)
     os.makedirs(os.path.join(folder, "tfjs"))
     for source, name in TFJS_FILES:
         if not os.path.exists(os.path.join(source, name)):
@@ -193,6 +210,8 @@ class TfjsBrowser:
         self.info = self.page.evaluate("o => window.tfjsBench.setup(o)",
                                        {"backend": self.backend, "threads": self.threads,
                                         "batchSizes": list(BATCH_SIZES)})
+        for batch_size in BATCH_SIZES:  # warm up: first calls, WebAssembly tiering, JIT
+            self.measure(batch_size, 0.3, -1 - batch_size)
         wasm = [u.rsplit("/", 1)[-1] for u in self.requests if u.endswith(".wasm")]
         self.info["wasm_files"] = wasm
         if self.backend == "wasm":
@@ -212,7 +231,7 @@ class TfjsBrowser:
             "batchSize": batch_size, "seconds": seconds, "warmupSeconds": self.warmup_seconds,
             "run": run, "settings": self.settings})
 
-    def time_products(self, seconds=0.3):
+    def time_products(self, seconds=0.2):
         """The products of one step alone, after the measurements (so with a warm JIT)."""
         self.page.bring_to_front()
         self.info["products"] = [self.page.evaluate("o => window.tfjsBench.products(o)",
@@ -474,7 +493,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=4.0,
                         help="timed training per measurement (ScratchNet then times its matmuls for half as long)")
     parser.add_argument("--repeats", type=int, default=3, help="measurements per engine and batch size (median)")
-    parser.add_argument("--warmup", type=float, default=0.5, help="seconds of untimed TF.js steps before timing")
+    parser.add_argument("--warmup", type=float, default=0.3, help="seconds of untimed TF.js steps before timing")
     parser.add_argument("--native-threads", type=int, default=1,
                         help="BLAS threads for native NumPy (0 = the library's default, all cores)")
     parser.add_argument("--retry-load", type=float, default=0.25,
@@ -491,19 +510,21 @@ def main():
     from playwright.sync_api import sync_playwright
 
     started = time.perf_counter()
-    data = benchmark_data(args.dist)
-    bundle = os.path.basename(dist_files(args.dist)[0])
     default = recipe("default")
     settings = {"learningRate": default["learning_rate"], "momentum": default["momentum"],
                 "clipNorm": default["clip_norm"], "weightDecay": default["weight_decay"]}
     cores = os.cpu_count() or 1
-    with tempfile.TemporaryDirectory(prefix="scratchnet-bench-") as folder:
+    with tempfile.TemporaryDirectory(prefix="scratchnet-bench-") as temp:
+        dist = snapshot_dist(args.dist, os.path.join(temp, "dist"))
+        folder = os.path.join(temp, "bench")
+        data = benchmark_data(dist)
+        bundle = os.path.basename(dist_files(dist)[0])
         make_bench_folder(folder, data)
-        dist_server = build.make_server(args.dist, port=0)
+        dist_server = build.make_server(dist, port=0)
         bench_server = http.server.ThreadingHTTPServer(
             ("127.0.0.1", 0), functools.partial(IsolatedHandler, directory=folder))
         dist_url, bench_url = serve(dist_server), serve(bench_server)
-        native = Native(args.dist, args.native_threads)
+        native = Native(dist, args.native_threads)
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
