@@ -14,7 +14,6 @@ import pytest
 from e2e_helpers import BOOT_TIMEOUT_MS, RECORD_MESSAGES, audit, draw, start_server
 
 ONE = [[(0.52, 0.15), (0.48, 0.85)]]
-SEVEN = [[(0.28, 0.2), (0.72, 0.2), (0.45, 0.85)]]
 
 @pytest.fixture(scope="module")
 def app_root(dist_dir, tmp_path_factory):
@@ -176,17 +175,16 @@ def test_drawing_from_the_keyboard_is_announced(page):
     assert canvas.evaluate("el => document.activeElement === el && el.matches(':focus-visible')")
     assert canvas.evaluate("el => getComputedStyle(el).outlineStyle") != "none"  # focus is visible
     before = len(received(page, "prediction", "embed-ask"))
-    # A seven: along the top, then down to the lower left, pen down with Space and up with Space.
-    for key in ["ArrowUp"] * 4 + ["ArrowLeft"] * 3 + ["Space"] + ["ArrowRight"] * 6 + ["ArrowDown", "ArrowLeft"] * 4 + \
-            ["ArrowDown"] * 4 + ["Space"]:
+    # A one: from the centre up to the top, pen down (Space), down to the bottom, pen up (Space).
+    for key in ["ArrowUp"] * 5 + ["Space"] + ["ArrowDown"] * 10 + ["Space"]:
         page.keyboard.press(key)
     page.wait_for_function("(n) => window.__received.filter((m) => m.frame === 'embed-ask' && m.data.type === 'prediction').length > n",
                            arg=before)
     digit = received(page, "prediction", "embed-ask")[-1]["data"]["digit"]
-    assert digit == 7
+    assert digit == 1
     announcer = ask.locator("[data-testid=announcer]")
     assert announcer.get_attribute("aria-live") == "polite"
-    ask.locator("[data-testid=announcer]:has-text('Prediction: 7')").wait_for()
+    ask.locator("[data-testid=announcer]:has-text('Prediction: 1')").wait_for()
 
 
 def test_training_in_an_embed_posts_epochs_and_the_end(page):
