@@ -299,9 +299,10 @@ def make_server(directory=DIST, host="127.0.0.1", port=8000):
     return http.server.ThreadingHTTPServer((host, port), handler)
 
 
-def serve(port):
-    server = make_server(port=port)
-    log(f"serving dist/ on http://127.0.0.1:{server.server_address[1]}/  (Ctrl+C to stop)")
+def serve(port, directory=DIST):
+    server = make_server(directory, port=port)
+    log(f"serving {os.path.relpath(directory, ROOT)}/ on http://127.0.0.1:{server.server_address[1]}/"
+        "  (Ctrl+C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -331,6 +332,7 @@ def main():
     s = sub.add_parser("serve", help="build, then serve dist/ on 127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--no-build", action="store_true", help="serve dist/ as it is")
+    s.add_argument("--dir", default=DIST, help="serve this folder instead of dist/ (implies --no-build)")
     sub.add_parser("test", help="build, then run the whole test suite (extra arguments go to pytest)")
     sub.add_parser("bench", help="build, then run the benchmarks and print their tables")
     args, extra = parser.parse_known_args()
@@ -344,9 +346,9 @@ def main():
     elif args.command == "build":
         build(cdn=args.cdn)
     elif args.command == "serve":
-        if not args.no_build:
+        if not (args.no_build or args.dir != DIST):
             build()
-        serve(args.port)
+        serve(args.port, args.dir)
     elif args.command == "test":
         code = run_built([["-m", "pytest", "tests", *extra]])
         log(f"tests finished in {time.perf_counter() - started:.0f} s")
