@@ -13,6 +13,10 @@ headless Chromium, one measurement at a time:
   * TensorFlow.js 4.22 (from node_modules, served on 127.0.0.1) with the WASM backend, single-threaded
     SIMD and multi-threaded SIMD (the page is cross-origin isolated), and with the cpu backend: the same
     network, data and update, trained by a hand-written step (bench_pages/tfjs-bench.js);
+  * TF.js WASM single-threaded SIMD again, with two plainer steps that leave out the recipe's clipping
+    and L2 (extra rows, --extra-repeats measurements each): the plainest idiomatic step,
+    optimizer.minimize(() => loss, true) with tf.train.momentum, and a tf.layers.sequential model of
+    the same shape trained with model.trainOnBatch;
   * native NumPy: the same bridge.benchmark on the same data bundle and model, in a child process of
     this Python with one BLAS thread (--native-threads).
 
@@ -192,12 +196,22 @@ class ScratchNetBrowser:
         return [u for u in self.requests if not u.startswith((self.base_url, "blob:", "data:"))]
 
 
+# The TF.js steps (settings["style"] in bench_pages/tfjs-bench.js): what each leaves out or adds, for
+# the label. "recipe" is ScratchNet's default recipe, step for step.
+TFJS_STYLES = {
+    "recipe": "",
+    "minimize": ", plain minimize, no clipping/L2",
+    "layers": ", tf.layers model.trainOnBatch, no clipping/L2",
+}
+
+
 class TfjsBrowser:
-    def __init__(self, browser, base_url, backend, threads, warmup_seconds, settings):
+    def __init__(self, browser, base_url, backend, threads, warmup_seconds, settings, style="recipe", repeats=None):
         self.browser, self.base_url = browser, base_url
         self.backend, self.threads = backend, threads
-        self.label = f"TF.js {backend} backend"
-        self.warmup_seconds, self.settings = warmup_seconds, settings
+        self.style, self.repeats = style, repeats  # repeats: None = --repeats
+        self.label = f"TF.js {backend} backend{TFJS_STYLES[style]}"
+        self.warmup_seconds, self.settings = warmup_seconds, dict(settings, style=style)
 
     def setup(self):
         self.context = self.browser.new_context()
@@ -220,7 +234,7 @@ class TfjsBrowser:
             threads = self.info["threads"]
             self.info["flavour"] = f"{', '.join(flavour.get(w, w) for w in wasm) or 'unknown'}, " \
                                    f"{threads} thread{'s' if threads != 1 else ''}"
-            self.label = f"TF.js WASM ({self.info['flavour']})"
+            self.label = f"TF.js WASM ({self.info['flavour']}){TFJS_STYLES[self.style]}"
             return f"backend wasm: {', '.join(wasm)}, {threads} thread(s), " \
                    f"cross-origin isolated: {self.info['crossOriginIsolated']}"
         return f"backend {self.info['backend']}"
@@ -427,6 +441,9 @@ def measure_all(engines, args, meter):
     retried = 0
     for run in range(args.repeats):
         for key, engine in engines.items():
+            repeats = getattr(engine, "repeats", None) or args.repeats
+            if run >= repeats:
+                continue
             for batch_size in BATCH_SIZES:
                 attempts = []
                 while True:
@@ -435,7 +452,7 @@ def measure_all(engines, args, meter):
                     result.update(meter.between(before, meter.snapshot()))
                     attempts.append(result)
                     other = result.get("other_cores", 0.0)
-                    log(f"run {run + 1}/{args.repeats} {key} batch {batch_size}: {result['samples_per_sec']:,.0f} "
+                    log(f"run {run + 1}/{repeats} {key} batch {batch_size}: {result['samples_per_sec']:,.0f} "
                         f"samples/s" + (f" (other load {other:.2f} cores)" if "other_cores" in result else ""))
                     if len(attempts) > 1 or not args.retry_load or other <= args.retry_load or \
                             retried >= MAX_RETRIES:
@@ -471,12 +488,34 @@ def describe(args, engines, chromium_version, bundle, results, retried):
         f"{threads['flavour']} (page cross-origin isolated: {threads['crossOriginIsolated']}; TF.js by itself "
         f"would use hardwareConcurrency / 2 = {max(1, cores // 2)} thread here).",
     ]
-    tfjs_runs = [r for key, by in results.items() if key.startswith("tfjs") for runs in by.values() for r in runs]
-    losses = [(r["first_loss"], r["last_loss"]) for r in tfjs_runs]
-    leaked = sum(r["leaked_tensors"] for r in tfjs_runs)
-    lines.append(f"Checks: in {sum(1 for a, b in losses if b < a)} of {len(losses)} TF.js measurements the loss fell "
-                 f"(first step {statistics.median(a for a, _ in losses):.2f}, last {statistics.median(b for _, b in losses):.2f}, "
-                 f"medians); tensors leaked per measurement: {leaked}.")
+    extras = {key: e for key, e in engines.items() if isinstance(e, TfjsBrowser) and e.style != "recipe"}
+    if extras:
+        repeats = sorted({e.repeats or args.repeats for e in extras.values()})
+        lines.append(
+            f"Extra rows, to show whether the recipe's extras slow TF.js: the same WASM single-threaded SIMD backend, "
+            f"network, data, float32 and learning rate {default['learning_rate']:g}, tf.train.momentum "
+            f"{default['momentum']:g}, no clipping and no L2, in pages of their own: \"plain minimize\" is "
+            f"optimizer.minimize(() => softmaxCrossEntropy loss, returnCost true) with the loss read with dataSync() "
+            f"every step; \"tf.layers model.trainOnBatch\" is tf.sequential([dense 128 relu, dense 10 softmax]) "
+            f"compiled with categoricalCrossentropy, starting from the same weights, trained with await "
+            f"model.trainOnBatch(x, y) (which reads the loss back itself). Median of "
+            f"{' or '.join(str(r) for r in repeats)} measurements of {args.seconds:g} s each "
+            + ("(fewer than the other rows, to keep the whole run under about 4 minutes), "
+               if repeats != [args.repeats] else "")
+            + "taking turns with the other engines.")
+
+    def check(label, runs):
+        losses = [(r["first_loss"], r["last_loss"]) for r in runs]
+        leaked = sum(r["leaked_tensors"] for r in runs)
+        return (f"{label}: in {sum(1 for a, b in losses if b < a)} of {len(losses)} TF.js measurements the loss fell "
+                f"(first step {statistics.median(a for a, _ in losses):.2f}, last "
+                f"{statistics.median(b for _, b in losses):.2f}, medians); tensors leaked per measurement: {leaked}.")
+
+    recipe_runs = [r for key, by in results.items() if key.startswith("tfjs") and key not in extras
+                   for runs in by.values() for r in runs]
+    lines.append(check("Checks", recipe_runs))
+    for key, engine in extras.items():
+        lines.append(check(f"Checks, {engine.label}", [r for runs in results[key].values() for r in runs]))
     loads = [r["other_cores"] for by in results.values() for runs in by.values() for r in runs if "other_cores" in r]
     if loads:
         steal = max(r.get("steal_cores", 0.0) for by in results.values() for runs in by.values() for r in runs)
@@ -493,6 +532,8 @@ def main():
     parser.add_argument("--seconds", type=float, default=4.0,
                         help="timed training per measurement (ScratchNet then times its matmuls for half as long)")
     parser.add_argument("--repeats", type=int, default=3, help="measurements per engine and batch size (median)")
+    parser.add_argument("--extra-repeats", type=int, default=2,
+                        help="measurements per batch size for the extra TF.js rows (plain minimize, trainOnBatch)")
     parser.add_argument("--warmup", type=float, default=0.3, help="seconds of untimed TF.js steps before timing")
     parser.add_argument("--native-threads", type=int, default=1,
                         help="BLAS threads for native NumPy (0 = the library's default, all cores)")
@@ -531,6 +572,10 @@ def main():
                 engines = {
                     "scratchnet": ScratchNetBrowser(browser, dist_url),
                     "tfjs_wasm": TfjsBrowser(browser, bench_url, "wasm", 0, args.warmup, settings),
+                    "tfjs_wasm_minimize": TfjsBrowser(browser, bench_url, "wasm", 0, args.warmup, settings,
+                                                      "minimize", min(args.extra_repeats, args.repeats)),
+                    "tfjs_wasm_layers": TfjsBrowser(browser, bench_url, "wasm", 0, args.warmup, settings,
+                                                    "layers", min(args.extra_repeats, args.repeats)),
                     "tfjs_wasm_threads": TfjsBrowser(browser, bench_url, "wasm", cores, args.warmup, settings),
                     "tfjs_cpu": TfjsBrowser(browser, bench_url, "cpu", 0, args.warmup, settings),
                     "native": native,
@@ -539,8 +584,8 @@ def main():
                     log(f"{key}: {engine.setup()}")
                 results, retried = measure_all(engines, args, LoadMeter())
                 for engine in engines.values():
-                    if isinstance(engine, TfjsBrowser):
-                        engine.time_products()
+                    if isinstance(engine, TfjsBrowser) and engine.style == "recipe":
+                        engine.time_products()  # the same products whatever the step
                 chromium_version = browser.version
                 outside = {k: e.outside_requests() for k, e in engines.items() if hasattr(e, "outside_requests")}
                 errors = {k: e.errors for k, e in engines.items() if getattr(e, "errors", None)}
@@ -564,10 +609,12 @@ def main():
 
     if args.json:
         report = {
-            "seconds": args.seconds, "repeats": args.repeats, "warmup_s": args.warmup,
+            "seconds": args.seconds, "repeats": args.repeats, "extra_repeats": min(args.extra_repeats, args.repeats),
+            "warmup_s": args.warmup,
             "native_threads": args.native_threads, "chromium": chromium_version, "cores": cores,
             "cpu": cpu_model(), "data": bundle, "batch_sizes": list(BATCH_SIZES), "retried": retried,
-            "engines": {key: {"label": e.label, "info": e.info} for key, e in engines.items()},
+            "engines": {key: {"label": e.label, "info": e.info, "repeats": getattr(e, "repeats", None) or args.repeats}
+                        for key, e in engines.items()},
             "summary": {key: {str(b): v for b, v in by.items()} for key, by in summary.items()},
             "ratios": {key: {str(b): summary["scratchnet"][b]["samples_per_sec"] / summary[key][b]["samples_per_sec"]
                              for b in BATCH_SIZES} for key in engines},

@@ -7,6 +7,15 @@
 // loss back with dataSync(), so each step's work is really finished before the next starts.
 // The data are the images the Python side wrote to data/: float32 inputs already normalised
 // exactly as ScratchNet normalises them, and uint8 labels.
+//
+// Two plainer steps answer "is TF.js slowed by the recipe's extras?" (settings.style):
+//   "minimize": the plainest idiomatic step, optimizer.minimize(() => loss, true) with
+//               tf.train.momentum, no clipping, no L2;
+//   "layers":   a tf.layers.sequential model of the same shape (softmax output layer,
+//               categoricalCrossentropy loss, the usual tutorial form) trained with
+//               model.trainOnBatch, no clipping, no L2. trainOnBatch is async and reads the loss
+//               back itself (await loss.data()).
+// The default, "recipe", is the hand-written step above.
 /* global tf */
 
 (() => {
@@ -102,6 +111,44 @@
     return { step, dispose };
   }
 
+  // The plainest idiomatic step: minimize the loss of the same network, nothing else.
+  function makeMinimizeStep(model, settings) {
+    const { W1, b1, W2, b2 } = model;
+    const optimizer = tf.train.momentum(settings.learningRate, settings.momentum);
+    const step = ({ x, y }) => {
+      const cost = optimizer.minimize(() => {
+        const hidden = tf.relu(tf.add(tf.matMul(x, W1), b1));
+        const logits = tf.add(tf.matMul(hidden, W2), b2);
+        return tf.losses.softmaxCrossEntropy(y, logits);
+      }, /* returnCost */ true);
+      const value = cost.dataSync()[0]; // waits for this step's work to finish
+      cost.dispose();
+      return value;
+    };
+    return { step, dispose: () => optimizer.dispose() };
+  }
+
+  // A tf.layers model of the same shape, starting from the same weights, trained with trainOnBatch.
+  function makeLayersStep(model, settings) {
+    const layers = tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [INPUT], units: HIDDEN, activation: "relu" }),
+        tf.layers.dense({ units: CLASSES, activation: "softmax" }),
+      ],
+    });
+    layers.setWeights([model.W1, model.b1, model.W2, model.b2]); // copies them
+    const optimizer = tf.train.momentum(settings.learningRate, settings.momentum);
+    layers.compile({ optimizer, loss: "categoricalCrossentropy" });
+    const step = async ({ x, y }) => layers.trainOnBatch(x, y);
+    const dispose = () => {
+      layers.dispose();
+      optimizer.dispose();
+    };
+    return { step, dispose };
+  }
+
+  const STEPS = { recipe: makeStep, minimize: makeMinimizeStep, layers: makeLayersStep };
+
   window.tfjsBench = {
     /** Picks the backend ("wasm" or "cpu"; for wasm, `threads` 0 = single-threaded) and loads the data. */
     async setup({ backend, threads, batchSizes }) {
@@ -164,38 +211,60 @@
       return result;
     },
 
-    /** Times training steps at one batch size for `seconds` (at least 3 steps) after a warm-up. */
-    run({ batchSize, seconds, warmupSeconds, run, settings }) {
+    /** Times training steps at one batch size for `seconds` (at least 3 steps) after a warm-up.
+     * settings.style picks the step ("recipe" when absent); only "layers" returns a promise. */
+    run(options) {
+      const { batchSize, seconds, warmupSeconds, run, settings } = options;
       const tensorsBefore = tf.memory().numTensors;
       const model = buildModel(run);
       const batches = makeBatches(batchSize);
-      const { step, dispose } = makeStep(model, settings);
+      const style = settings.style || "recipe";
+      if (!STEPS[style]) throw new Error(`unknown step style ${style}`);
+      const { step, dispose } = STEPS[style](model, settings);
       let position = 0;
       const next = () => step(batches[position++ % batches.length]);
+      const timing = { steps: 0, lastLoss: NaN };
 
-      const firstLoss = next();
+      const finish = () => {
+        const elapsed = (performance.now() - timing.started) / 1000;
+        const tensorsAfter = tf.memory().numTensors;
+        dispose();
+        for (const { x, y } of batches) tf.dispose([x, y]);
+        tf.dispose(Object.values(model.params));
+        const { steps } = timing;
+        return {
+          batch_size: batchSize, style, steps, seconds: elapsed, samples_per_sec: (steps * batchSize) / elapsed,
+          step_ms: (elapsed / steps) * 1000, first_loss: timing.firstLoss, last_loss: timing.lastLoss,
+          leaked_tensors: tensorsAfter - timing.tensorsWarm, tensors_left: tf.memory().numTensors - tensorsBefore,
+        };
+      };
+
+      if (style === "layers") {
+        // The same loop, awaiting each step (trainOnBatch is async).
+        return (async () => {
+          timing.firstLoss = await next();
+          let started = performance.now();
+          for (let i = 1; i < 3 || performance.now() - started < warmupSeconds * 1000; i++) await next();
+          timing.tensorsWarm = tf.memory().numTensors;
+          timing.started = performance.now();
+          while (timing.steps < 3 || performance.now() - timing.started < seconds * 1000) {
+            timing.lastLoss = await next();
+            timing.steps++;
+          }
+          return finish();
+        })();
+      }
+
+      timing.firstLoss = next();
       let started = performance.now();
       for (let i = 1; i < 3 || performance.now() - started < warmupSeconds * 1000; i++) next();
-      const tensorsWarm = tf.memory().numTensors;
-
-      let steps = 0;
-      let lastLoss = NaN;
-      started = performance.now();
-      while (steps < 3 || performance.now() - started < seconds * 1000) {
-        lastLoss = next();
-        steps++;
+      timing.tensorsWarm = tf.memory().numTensors;
+      timing.started = performance.now();
+      while (timing.steps < 3 || performance.now() - timing.started < seconds * 1000) {
+        timing.lastLoss = next();
+        timing.steps++;
       }
-      const elapsed = (performance.now() - started) / 1000;
-      const tensorsAfter = tf.memory().numTensors;
-
-      dispose();
-      for (const { x, y } of batches) tf.dispose([x, y]);
-      tf.dispose(Object.values(model.params));
-      return {
-        batch_size: batchSize, steps, seconds: elapsed, samples_per_sec: (steps * batchSize) / elapsed,
-        step_ms: (elapsed / steps) * 1000, first_loss: firstLoss, last_loss: lastLoss,
-        leaked_tensors: tensorsAfter - tensorsWarm, tensors_left: tf.memory().numTensors - tensorsBefore,
-      };
+      return finish();
     },
   };
 })();
