@@ -41,7 +41,7 @@ PYODIDE_CDN = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"
 # dist/ folders whose file names carry a version or a content hash: cacheable for good.
 IMMUTABLE_PREFIXES = (f"/vendor/pyodide-{PYODIDE_VERSION}/", "/py/", "/data/", "/models/")
 
-TRAIN_SUBSET = 20000   # training images shipped to the browser (balanced, 2,000 per digit)
+TRAIN_SUBSET = 30000   # training images shipped to the browser (balanced, 3,000 per digit)
 PRETRAINED = {"recipe": "default", "seed": 0}
 
 

@@ -3,7 +3,7 @@
     python -m scratchnet train --recipe default --out model.npz
     python -m scratchnet evaluate model.npz
     python -m scratchnet predict model.npz digit.png more.npy
-    python -m scratchnet build-data --train-size 20000 --out mnist.npz
+    python -m scratchnet build-data --train-size 30000 --out mnist.npz
     python -m scratchnet recipes
 
 MNIST is read from the four IDX files in --data (default: $SCRATCHNET_MNIST, or
@@ -222,7 +222,7 @@ def parser():
     r.set_defaults(run=cmd_predict)
 
     b = sub.add_parser("build-data", help="write the browser's data bundle")
-    b.add_argument("--train-size", type=int, default=20000)
+    b.add_argument("--train-size", type=int, default=30000)
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--out", required=True)
     b.add_argument("--data")

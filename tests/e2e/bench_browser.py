@@ -95,7 +95,7 @@ def measure_bare_boot(browser, base_url):
     page = context.new_page()
     started = time.perf_counter()
     page.goto(bare + "index.html")
-    page.wait_for_selector("body[data-done=yes]", timeout=BOOT_TIMEOUT_MS)
+    page.wait_for_selector("body[data-done=yes]", state="attached", timeout=BOOT_TIMEOUT_MS)
     seconds = time.perf_counter() - started
     context.close()
     return seconds
@@ -152,7 +152,8 @@ def measure_training(page, target, max_minutes):
                 break
         if attr(page, "status", "data-state") != "training" and epoch == seen and seen > 0:
             break  # the run finished (or stopped) without reaching the target
-    page.click("[data-testid=stop]")
+    if page.is_enabled("[data-testid=stop]"):
+        page.click("[data-testid=stop]")
     return history, speeds
 
 
