@@ -104,7 +104,7 @@ def _browser_recipes(max_train_size):
 
 
 def init(data_path, model_path):
-    """Loads the data bundle and pretrained model; picks the fastest matmul formulation.
+    """Loads the data bundle and the pretrained model (drawing works from here on).
 
     Returns JSON: train_size, test_size, model summary, recipes, schema, default_config.
     """
