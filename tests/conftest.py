@@ -1,6 +1,7 @@
 """Shared fixtures for the unit tests: real MNIST loaded once, one small trained
 model, and a way to restore the matmul kernel choice."""
 
+import io
 import os
 
 # The products here are tiny; on a 2-core machine OpenBLAS's worker threads only
@@ -72,3 +73,17 @@ def restore_kernel():
     yield
     for operation, name in previous.items():
         kernels.use(name, operation)
+
+
+@pytest.fixture
+def through_npz():
+    """A function that saves a state dict and reads it back, as a checkpoint file would."""
+
+    def round_trip(state):
+        buffer = io.BytesIO()
+        np.savez(buffer, **state)
+        buffer.seek(0)
+        with np.load(buffer, allow_pickle=False) as f:
+            return {key: f[key] for key in f.files}
+
+    return round_trip

@@ -2,7 +2,6 @@
 resume exactly, it regularises as documented, and it stops cleanly when it diverges."""
 
 import copy
-import io
 import itertools
 import math
 
@@ -26,14 +25,6 @@ def assert_same_weights(a, b):
     assert a.keys() == b.keys()
     for name in a:
         np.testing.assert_array_equal(a[name], b[name], err_msg=name)
-
-
-def through_npz(state):
-    buffer = io.BytesIO()
-    np.savez(buffer, **state)
-    buffer.seek(0)
-    with np.load(buffer, allow_pickle=False) as f:
-        return {key: f[key] for key in f.files}
 
 
 # --- it learns ---------------------------------------------------------------------------------
@@ -127,7 +118,7 @@ def test_stopping_between_batches_and_resuming_is_exact(make_trainer, stops):
     assert_same_weights(weights(network), weights(straight_network))
 
 
-def test_resuming_a_fresh_trainer_from_state_dict_is_exact(make_trainer):
+def test_resuming_a_fresh_trainer_from_state_dict_is_exact(make_trainer, through_npz):
     # As a new process would: rebuild everything from the seed, then restore weights and state.
     config = small_config()
     straight_network, straight = make_trainer(config, test_size=200)
