@@ -47,3 +47,13 @@ def test_browser_without_webassembly_gets_an_explanation(browser, base_url):
         assert page.get_attribute("[data-testid=train]", "disabled") is not None
     finally:
         page.context.close()
+
+
+def test_page_opened_from_disk_says_to_serve_it(browser, dist_dir):
+    page = open_app(browser, "file://" + os.path.join(dist_dir, "index.html"), wait_ready=False)
+    try:
+        wait_state(page, "error")
+        text = fatal_text(page)
+        assert "file://" in text and "build.py serve" in text
+    finally:
+        page.context.close()
