@@ -6,7 +6,6 @@ for states). Kept out of conftest.py so that scripts can import it under a uniqu
 import functools
 import http.server
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -41,11 +40,22 @@ def find_chromium():
     else None (Playwright's own build)."""
     if os.environ.get("SCRATCHNET_BROWSER"):
         return os.environ["SCRATCHNET_BROWSER"]
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
+    sys.path.insert(0, ROOT)
+    from build import find_browser  # the same search build.py makes
+
+    return find_browser()
+
+
+def touch_stroke(page, box):
+    """A finger drawing a vertical stroke down the middle of `box` (a bounding box in page
+    coordinates), through real touch events (Chromium's DevTools protocol)."""
+    cdp = page.context.new_cdp_session(page)
+    x = box["x"] + box["width"] / 2
+    ys = [box["y"] + box["height"] * f for f in (0.15, 0.3, 0.45, 0.6, 0.75, 0.85)]
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": ys[0]}]})
+    for y in ys[1:]:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
 def free_port():

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from e2e_helpers import BOOT_TIMEOUT_MS, RECORD_MESSAGES, audit, draw, start_server
+from e2e_helpers import BOOT_TIMEOUT_MS, RECORD_MESSAGES, audit, draw, start_server, touch_stroke
 
 ONE = [[(0.52, 0.15), (0.48, 0.85)]]
 
@@ -303,13 +303,7 @@ def test_on_a_phone_a_finger_draws_without_scrolling_and_nothing_overflows(brows
         assert box["x"] >= 0 and box["x"] + box["width"] <= 360
         scroll_before = page.evaluate("scrollY")
         frame_scroll_before = frame_of(page, "ask").evaluate("scrollY")
-        cdp = page.context.new_cdp_session(page)
-        x = box["x"] + box["width"] / 2
-        ys = [box["y"] + box["height"] * f for f in (0.15, 0.3, 0.45, 0.6, 0.75, 0.85)]
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": ys[0]}]})
-        for y in ys[1:]:
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        touch_stroke(page, box)
         page.wait_for_function("() => window.__received.some((m) => m.data.type === 'prediction')")
         assert received(page, "prediction")[-1]["data"]["digit"] == 1
         assert received(page, "prediction")[-1]["frame"] == "embed-ask"

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from e2e_helpers import attr, clear_and_draw, open_app, wait_prediction
+from e2e_helpers import attr, clear_and_draw, open_app, touch_stroke, wait_prediction
 
 ZERO = [[(0.5 + 0.2 * math.sin(2 * math.pi * t / 24), 0.5 - 0.3 * math.cos(2 * math.pi * t / 24))
          for t in range(25)]]
@@ -71,13 +71,7 @@ def test_pad_does_not_scroll_the_page_and_accepts_touch(page):
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     scroll_before = page.evaluate("window.scrollY")
-    cdp = page.context.new_cdp_session(page)
-    x = box["x"] + box["width"] / 2
-    points = [box["y"] + box["height"] * f for f in (0.15, 0.3, 0.45, 0.6, 0.75, 0.85)]
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": points[0]}]})
-    for y in points[1:]:
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    touch_stroke(page, box)
     assert wait_prediction(page) == "1"
     assert page.evaluate("window.scrollY") == scroll_before
 
