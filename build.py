@@ -27,7 +27,8 @@ import zipfile
 ROOT = os.path.dirname(os.path.abspath(__file__))
 VENV = os.path.join(ROOT, ".venv")
 CACHE = os.path.join(ROOT, ".cache")
-DIST = os.path.join(ROOT, "dist")
+# $SCRATCHNET_DIST builds (and tests) a second copy of the site elsewhere, e.g. beside a running test.
+DIST = os.path.abspath(os.environ.get("SCRATCHNET_DIST") or os.path.join(ROOT, "dist"))
 NODE_MODULES = os.path.join(ROOT, "node_modules")
 PYODIDE_DIR = os.path.join(NODE_MODULES, "pyodide")
 PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip",
