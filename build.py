@@ -83,20 +83,18 @@ def venv_python():
 
 
 def ensure_venv():
-    """.venv/ with the pinned requirements, and py/ importable (as `scratchnet`)."""
+    """.venv/ with the pinned requirements, and this project's package installed from
+    pyproject.toml (editable: py/ is what runs)."""
     if not os.path.exists(venv_python()):
         run([sys.executable, "-m", "venv", VENV])
-    requirements = os.path.join(ROOT, "requirements.txt")
     stamp = os.path.join(VENV, ".requirements.sha256")
-    wanted = sha256_file(requirements)
+    wanted = sha256_text(*(open(os.path.join(ROOT, f)).read() for f in ("requirements.txt", "pyproject.toml")))
     if not _stamp_ok(stamp, wanted):
         run([venv_python(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "-r", requirements])
+             "-r", os.path.join(ROOT, "requirements.txt")])
+        run([venv_python(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "--no-deps", "-e", ROOT])
         _write_stamp(stamp, wanted)
-    site = subprocess.run([venv_python(), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
-    with open(os.path.join(site, "scratchnet-dev.pth"), "w") as f:
-        f.write(os.path.join(ROOT, "py") + "\n")
 
 
 def ensure_node_modules():

@@ -11,8 +11,6 @@ from scratchnet import save_model
 from scratchnet.cli import main
 from scratchnet.data import load_bundle
 
-pytestmark = pytest.mark.usefixtures("restore_kernel")
-
 ACCURACY_LINE = re.compile(r"^test accuracy: (0\.\d{4})$")
 
 

@@ -100,8 +100,15 @@ def test_balanced_subset_refuses_impossible_sizes():
     labels = np.array([0] * 5 + [1] * 50)
     with pytest.raises(ValueError, match="only 55"):
         balanced_subset(labels, 100, np.random.default_rng(0), num_classes=2)
-    with pytest.raises(ValueError, match="class 0 has only 5"):
-        balanced_subset(labels, 20, np.random.default_rng(0), num_classes=2)
+
+
+
+def test_a_short_class_gives_all_it_has_and_the_others_make_up_the_rest():
+    labels = np.array([0] * 5 + [1] * 50)
+    chosen = balanced_subset(labels, 20, np.random.default_rng(0), num_classes=2)
+    assert len(set(chosen)) == 20 and np.bincount(labels[chosen]).tolist() == [5, 15]
+    everything = balanced_subset(labels, 55, np.random.default_rng(0), num_classes=2)
+    assert sorted(everything) == list(range(55))
 
 
 def test_input_statistics_of_pixels_scaled_to_unit():

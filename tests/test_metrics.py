@@ -52,12 +52,12 @@ def test_most_confident_mistakes_is_empty_when_all_are_right():
 
 def test_evaluate_reports_loss_accuracy_confusion_and_probabilities():
     # A "network" that copies its first 10 inputs into the logits.
-    identity = Network([Dense(np.eye(12, 10), np.zeros(10), "dense1")], config={})
+    identity = Network([Dense(np.eye(12, 10), np.zeros(10), "dense1")], {}, 0.0, 1.0, (12,), (12,), 10)
     x = np.zeros((1500, 12))
     labels = np.arange(1500) % 10
     x[np.arange(1500), labels] = 20.0   # confidently right...
     x[:300, :10] = 0.0                  # ...except 300 uniform guesses (predicted class 0)
-    result = evaluate(identity, x, labels, batch_size=400)
+    result = evaluate(identity, x, labels, rows=400)
     assert result["accuracy"] == (1200 + 30) / 1500
     assert result["probabilities"].shape == (1500, 10)
     assert result["confusion"][:, 0].sum() == 300 + 120

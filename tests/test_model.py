@@ -5,24 +5,31 @@ import numpy as np
 import pytest
 
 from scratchnet import Network, recipe
-from scratchnet.activations import ReLU, Sigmoid, Tanh
+from scratchnet.activations import Activation
 from scratchnet.gradcheck import check_network, numerical_gradient
 from scratchnet.init import get_initializer, he, xavier
 from scratchnet.layers import Dense
 from scratchnet.losses import softmax_cross_entropy
+from scratchnet.probes import hidden_activations
+
+MNIST = {"sample_shape": (28, 28), "num_classes": 10}
+
+
+def build(config, rng, mean=0.0, std=1.0, **kwargs):
+    return Network.build(config, rng, mean, std, **{**MNIST, **kwargs})
 
 TOLERANCE = 1e-7
 
 
-def tiny_network(rng, activations=(Tanh, Sigmoid)):
+def tiny_network(rng, activations=("tanh", "sigmoid")):
     """5 -> 4 -> 3 -> 3 in float64, one activation class per hidden layer."""
     sizes = [5, 4, 3, 3]
     layers = []
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
         layers.append(Dense(rng.standard_normal((fan_in, fan_out)), rng.standard_normal(fan_out), f"dense{i}"))
         if i < len(activations) + 1:
-            layers.append(activations[i - 1]())
-    return Network(layers, config={})
+            layers.append(Activation(activations[i - 1]))
+    return Network(layers, {}, 0.0, 1.0, (5,), (5,), 3)
 
 
 def test_whole_small_network_gradients_match_numerical_gradient():
@@ -35,7 +42,7 @@ def test_whole_small_network_gradients_match_numerical_gradient():
 
 def test_network_with_relu_gradients_match_numerical_gradient():
     rng = np.random.default_rng(1)
-    network = tiny_network(rng, activations=(ReLU, ReLU))
+    network = tiny_network(rng, activations=("relu", "relu"))
     errors = check_network(network, rng.standard_normal((6, 5)), np.array([0, 1, 2, 0, 1, 2]),
                            softmax_cross_entropy)
     assert max(errors.values()) < TOLERANCE, errors
@@ -44,7 +51,7 @@ def test_network_with_relu_gradients_match_numerical_gradient():
 @pytest.mark.parametrize("activation,initializer", [("relu", "he"), ("tanh", "xavier"), ("sigmoid", "xavier")])
 def test_built_float64_network_gradients_match_numerical_gradient(activation, initializer):
     config = recipe("default", hidden_sizes=[3, 4], activation=activation, initializer=initializer)
-    network = Network.build(config, np.random.default_rng(2), dtype=np.float64)
+    network = build(config, np.random.default_rng(2), dtype=np.float64)
     rng = np.random.default_rng(3)
     for name, value, _ in network.named_params():
         if name.endswith(".b"):  # zero biases can leave a ReLU exactly on its kink
@@ -65,28 +72,28 @@ def test_built_float64_network_gradients_match_numerical_gradient(activation, in
 
 def test_build_follows_the_config():
     config = recipe("wide", hidden_sizes=[16, 8])
-    network = Network.build(config, np.random.default_rng(0))
+    network = build(config, np.random.default_rng(0))
     assert network.sizes == [784, 16, 8, 10]
     kinds = [type(layer).__name__ for layer in network.layers]
-    assert kinds == ["Dense", "ReLU", "Dropout", "Dense", "ReLU", "Dropout", "Dense"]
+    assert kinds == ["Dense", "Activation", "Dropout", "Dense", "Activation", "Dropout", "Dense"]
     assert [name for name, _, _ in network.named_params()] == [
         "dense1.W", "dense1.b", "dense2.W", "dense2.b", "dense3.W", "dense3.b"]
     assert all(value.dtype == np.float32 for value in network.state().values())
     assert all(not b.any() for name, b in network.state().items() if name.endswith(".b"))
-    assert repr(network) == "Network(784-16-8-10, activation='relu')"
+    assert repr(network) == "Network(784-16-8-10, 'relu')"
 
 
 def test_build_is_deterministic_for_a_seed():
     config = recipe("default", hidden_sizes=[8])
-    a = Network.build(config, np.random.default_rng(5)).state()
-    b = Network.build(config, np.random.default_rng(5)).state()
-    c = Network.build(config, np.random.default_rng(6)).state()
+    a = build(config, np.random.default_rng(5)).state()
+    b = build(config, np.random.default_rng(5)).state()
+    c = build(config, np.random.default_rng(6)).state()
     assert all(np.array_equal(a[k], b[k]) for k in a)
     assert not np.array_equal(a["dense1.W"], c["dense1.W"])
 
 
 def test_normalize_scales_uint8_and_standardises():
-    network = Network.build(recipe("default", hidden_sizes=[4]), np.random.default_rng(0), mean=0.5, std=0.25)
+    network = build(recipe("default", hidden_sizes=[4]), np.random.default_rng(0), mean=0.5, std=0.25)
     as_bytes = np.full((2, 28, 28), 255, dtype=np.uint8)
     as_floats = np.zeros((2, 784))
     np.testing.assert_allclose(network.normalize(as_bytes), 2.0)
@@ -95,13 +102,13 @@ def test_normalize_scales_uint8_and_standardises():
 
 
 def test_normalize_rejects_images_of_the_wrong_size():
-    network = Network.build(recipe("default", hidden_sizes=[4]), np.random.default_rng(0))
-    with pytest.raises(ValueError, match="784"):
+    network = build(recipe("default", hidden_sizes=[4]), np.random.default_rng(0))
+    with pytest.raises(ValueError, match="28x28"):
         network.normalize(np.zeros((1, 20, 20)))
 
 
 def test_predict_proba_gives_distributions_and_predict_their_argmax():
-    network = Network.build(recipe("default", hidden_sizes=[8]), np.random.default_rng(0))
+    network = build(recipe("default", hidden_sizes=[8]), np.random.default_rng(0))
     images = np.random.default_rng(1).random((2500, 784))
     p = network.predict_proba(images)  # more than one internal batch of 1000
     assert p.shape == (2500, 10)
@@ -110,14 +117,14 @@ def test_predict_proba_gives_distributions_and_predict_their_argmax():
 
 
 def test_predict_without_dropout_at_test_time_is_repeatable():
-    network = Network.build(recipe("wide", hidden_sizes=[32]), np.random.default_rng(0))
+    network = build(recipe("wide", hidden_sizes=[32]), np.random.default_rng(0))
     images = np.random.default_rng(1).random((5, 784))
     np.testing.assert_array_equal(network.predict_proba(images), network.predict_proba(images))
 
 
 def test_hidden_activations_returns_one_array_per_hidden_layer():
-    network = Network.build(recipe("wide", hidden_sizes=[6, 5]), np.random.default_rng(0))
-    outs = network.hidden_activations(network.normalize(np.zeros((2, 784))))
+    network = build(recipe("wide", hidden_sizes=[6, 5]), np.random.default_rng(0))
+    outs = hidden_activations(network, network.normalize(np.zeros((2, 784))))
     assert [h.shape for h in outs] == [(2, 6), (2, 5)]
     assert all((h >= 0).all() for h in outs)  # after ReLU
 

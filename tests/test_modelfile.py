@@ -14,7 +14,7 @@ from scratchnet.modelfile import model_bytes
 @pytest.fixture(scope="module")
 def network():
     config = recipe("default", hidden_sizes=[16, 8], activation="tanh", seed=3)
-    net = Network.build(config, np.random.default_rng(3), mean=0.13, std=0.31)
+    net = Network.build(config, np.random.default_rng(3), 0.13, 0.31, (28, 28), 10)
     for _, value, _ in net.named_params():  # non-zero biases, so their round trip is tested too
         value += np.random.default_rng(4).normal(0, 0.01, value.shape).astype(value.dtype)
     return net

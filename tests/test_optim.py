@@ -77,11 +77,11 @@ def test_state_dict_round_trip_continues_identically(name, through_npz):
     gradients = [rng.standard_normal(4) for _ in range(6)]
     w0 = rng.standard_normal(4)
 
-    straight = run(make_optimizer(name, momentum=0.8), w0.copy(), gradients)
+    straight = run(make_optimizer({"optimizer": name, "momentum": 0.8}), w0.copy(), gradients)
 
-    first = make_optimizer(name, momentum=0.8)
+    first = make_optimizer({"optimizer": name, "momentum": 0.8})
     w = run(first, w0.copy(), gradients[:3])
-    resumed = make_optimizer(name, momentum=0.8)
+    resumed = make_optimizer({"optimizer": name, "momentum": 0.8})
     resumed.load_state_dict(through_npz(first.state_dict()))
     run(resumed, w, gradients[3:])
 
@@ -95,19 +95,19 @@ def test_fresh_optimizer_without_state_continues_differently(name):
     rng = np.random.default_rng(0)
     gradients = [rng.standard_normal(4) for _ in range(6)]
     w0 = rng.standard_normal(4)
-    straight = run(make_optimizer(name), w0.copy(), gradients)
-    w = run(make_optimizer(name), w0.copy(), gradients[:3])
-    run(make_optimizer(name), w, gradients[3:])
+    straight = run(make_optimizer({"optimizer": name, "momentum": 0.9}), w0.copy(), gradients)
+    w = run(make_optimizer({"optimizer": name, "momentum": 0.9}), w0.copy(), gradients[:3])
+    run(make_optimizer({"optimizer": name, "momentum": 0.9}), w, gradients[3:])
     assert not np.allclose(w, straight)
 
 
 def test_make_optimizer_passes_hyperparameters():
-    assert make_optimizer("momentum", momentum=0.5).momentum == 0.5
-    adam = make_optimizer("adam", beta1=0.8, beta2=0.99)
+    assert make_optimizer({"optimizer": "momentum", "momentum": 0.5}).momentum == 0.5
+    adam = Adam(beta1=0.8, beta2=0.99)
     assert (adam.beta1, adam.beta2) == (0.8, 0.99)
-    assert isinstance(make_optimizer("sgd"), SGD)
+    assert isinstance(make_optimizer({"optimizer": "sgd", "momentum": 0.5}), SGD)
 
 
 def test_unknown_optimizer_lists_the_valid_names():
     with pytest.raises(ValueError, match="sgd, momentum, adam"):
-        make_optimizer("rmsprop")
+        make_optimizer({"optimizer": "rmsprop", "momentum": 0.5})

@@ -2,7 +2,7 @@
 
 import pytest
 
-from scratchnet.schedules import constant, exponential, get_schedule
+from scratchnet.schedules import exponential
 
 
 def test_exponential_decay_values():
@@ -15,13 +15,3 @@ def test_exponential_decay_values():
 
 def test_exponential_with_rate_one_is_constant():
     assert exponential(1234, 0.3, decay_rate=1.0, decay_steps=7) == 0.3
-
-
-def test_constant_schedule_ignores_the_step():
-    assert constant(0, 0.2) == constant(99, 0.2) == 0.2
-
-
-def test_get_schedule_by_name_and_unknown_names():
-    assert get_schedule("exponential") is exponential
-    with pytest.raises(ValueError, match="constant, exponential"):
-        get_schedule("cosine")

@@ -21,6 +21,15 @@ def weights(network):
     return {name: value.copy() for name, value in network.state().items()}
 
 
+def drain(generator):
+    """Runs a generator to its end and returns its return value."""
+    while True:
+        try:
+            next(generator)
+        except StopIteration as done:
+            return done.value
+
+
 def assert_same_weights(a, b):
     assert a.keys() == b.keys()
     for name in a:
@@ -210,12 +219,10 @@ def test_huge_learning_rate_diverges_cleanly_keeping_the_last_good_weights(make_
     config = small_config(optimizer="sgd", clip_norm=0, epochs=3)
     config["learning_rate"] = 1e6  # beyond the schema's limit of 10 on purpose; Trainer must still cope
     network, trainer = make_trainer(config, test_size=100)
-    last_good, seen = weights(network), []
+    start, seen = weights(network), []
     with np.errstate(over="ignore", invalid="ignore"):
         for event in trainer.events():
             seen.append(event)
-            if event["type"] == "progress":
-                last_good = weights(network)
 
     assert seen[-1]["type"] == "diverged"
     assert [e["type"] for e in seen[:-1]] == ["progress"] * (len(seen) - 1) and len(seen) > 1
@@ -225,15 +232,19 @@ def test_huge_learning_rate_diverges_cleanly_keeping_the_last_good_weights(make_
     assert trainer.finished and trainer.diverged == message
     assert list(trainer.events()) == []
     assert all(np.isfinite(value).all() for value in network.state().values())
-    assert_same_weights(weights(network), last_good)
+    # The last good step's weights read every digit the same way: the start is put back.
+    assert "put back to their untrained start" in message and seen[-1]["restored_epoch"] == 0
+    assert_same_weights(weights(network), start)
 
 
 def test_overflowing_test_loss_stops_training_with_an_explanation(make_trainer):
     network, trainer = make_trainer(small_config(epochs=3))
+    start = weights(network)
     for _, value, _ in network.named_params():
         value *= 1e30  # finite weights whose outputs overflow
     with np.errstate(all="ignore"):
-        event = trainer.end_epoch()
+        event = drain(trainer.end_epoch())
     assert not math.isfinite(event["test_loss"])
     assert trainer.finished and "learning rate" in trainer.diverged
     assert list(trainer.events()) == []
+    assert_same_weights(weights(network), start)  # weights that predict are put back

@@ -1,77 +1,96 @@
-"""Element-wise activation functions as layers: ReLU, sigmoid and tanh.
+"""Element-wise activation functions: ReLU, sigmoid and tanh.
 
-Each has a forward that keeps exactly what its backward needs, and a backward
-written out by the chain rule: dx = dout * f'(z). They have no parameters.
-Softmax is not here: it lives with the loss in `losses.py`, because together
-their gradient is simply (p - y).
+Each is a pair of pure functions, forward and backward by the chain rule,
+
+    a  = f(z)                 *_forward(z) -> a
+    dz = da * f'(z)           *_backward(da, z) -> dz
+
+and one layer class, `Activation`, that calls a pair and keeps z for backward.
+These functions are what a learner rewrites in the page. They have no
+parameters. Softmax is not here: it lives with the loss in `losses.py`, because
+together their gradient is simply (p - onehot(y)) / N.
 """
 
 import numpy as np
 
+from .registry import lookup
 
-class ReLU:
-    """relu(x) = max(0, x);  d relu / dx = 1 where x > 0, else 0."""
 
-    def forward(self, x, training=False):
-        out = np.maximum(x, 0)
-        self.cache = out  # out > 0 exactly where x > 0
-        return out
+def relu_forward(z):
+    """relu(z) = max(0, z)."""
+    return np.maximum(z, 0)
 
-    def backward(self, dout):
-        return dout * (self.cache > 0)
+
+def relu_backward(da, z):
+    """d relu / dz = 1 where z > 0, else 0, so dz = da * [z > 0]."""
+    return da * (z > 0)
+
+
+def sigmoid_forward(z):
+    """sigmoid(z) = 1 / (1 + exp(-z))."""
+    # exp of a large positive number overflows to inf, harmless here (1 / inf = 0)
+    # but it would warn; clipping keeps the maths and the silence.
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -60, 60)))
+
+
+def sigmoid_backward(da, z):
+    """d sigmoid / dz = s (1 - s) with s = sigmoid(z), so dz = da * s * (1 - s)."""
+    s = sigmoid_forward(z)
+    return da * s * (1 - s)
+
+
+def tanh_forward(z):
+    """tanh(z) = (e^z - e^-z) / (e^z + e^-z)."""
+    return np.tanh(z)
+
+
+def tanh_backward(da, z):
+    """d tanh / dz = 1 - tanh(z)^2, so dz = da * (1 - t^2) with t = tanh(z)."""
+    t = np.tanh(z)
+    return da * (1 - t * t)
+
+
+# name -> (forward, backward): the same names appear in settings, files and the page.
+ACTIVATIONS = {
+    "relu": (relu_forward, relu_backward),
+    "sigmoid": (sigmoid_forward, sigmoid_backward),
+    "tanh": (tanh_forward, tanh_backward),
+}
+
+
+class Activation:
+    """An activation as a layer: forward keeps z; backward returns dz = f_backward(da, z)."""
+
+    params, grads = {}, {}
+
+    def __init__(self, kind, forward=None, backward=None):
+        reference = lookup(ACTIVATIONS, kind, "activation")
+        self.kind = kind
+        self.name = kind
+        self.forward_fn = forward or reference[0]
+        self.backward_fn = backward or reference[1]
+        self.cache = None
+
+    def forward(self, z, training=False):
+        self.cache = z
+        return self.forward_fn(z)
+
+    def backward(self, da):
+        return self.backward_fn(da, self.cache)
 
     def named_params(self):
         return iter(())
 
-    def __repr__(self):
-        return "ReLU()"
+    def output_shape(self, input_shape):
+        return input_shape
 
-
-class Sigmoid:
-    """sigmoid(x) = 1 / (1 + exp(-x));  d sigmoid / dx = s * (1 - s)."""
-
-    def forward(self, x, training=False):
-        # exp of a large positive number overflows to inf, which is harmless here
-        # (1 / inf = 0) but would warn; clipping keeps the maths and the silence.
-        out = 1.0 / (1.0 + np.exp(-np.clip(x, -60, 60)))
-        self.cache = out
-        return out
-
-    def backward(self, dout):
-        s = self.cache
-        return dout * s * (1 - s)
-
-    def named_params(self):
-        return iter(())
+    def flops(self, input_shape):
+        return 0
 
     def __repr__(self):
-        return "Sigmoid()"
-
-
-class Tanh:
-    """tanh(x);  d tanh / dx = 1 - tanh(x)^2."""
-
-    def forward(self, x, training=False):
-        out = np.tanh(x)
-        self.cache = out
-        return out
-
-    def backward(self, dout):
-        t = self.cache
-        return dout * (1 - t * t)
-
-    def named_params(self):
-        return iter(())
-
-    def __repr__(self):
-        return "Tanh()"
-
-
-ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
+        return f"Activation({self.kind})"
 
 
 def make_activation(name):
     """A new activation layer from its registry name."""
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
-    return ACTIVATIONS[name]()
+    return Activation(name)

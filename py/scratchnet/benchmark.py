@@ -12,10 +12,10 @@ import time
 
 import numpy as np
 
-from . import kernels
 from .config import recipe
-from .model import Network
-from .trainer import Trainer
+from .datasets import Dataset
+from .products import describe
+from .run import choose_products, prepare_run
 
 
 def _repeat_for(seconds, fn):
@@ -27,48 +27,53 @@ def _repeat_for(seconds, fn):
     return (time.perf_counter() - started) / calls
 
 
-def step_throughput(x, y, batch_size, seconds=2.0, config=None):
-    """Times training steps on normalised inputs x (N, 784) with labels y (N,).
+def step_throughput(dataset, batch_size, seconds=2.0, config=None, batches=64):
+    """Times training steps of `config` (default: the default recipe) at `batch_size` on the
+    first `batches` batches of `dataset`'s training examples, with the products chosen as a
+    real run chooses them; then the products of such a step alone, on a real batch, so that
+    "overhead_ratio" is the step's time over its products' time.
 
-    The products are timed with the formulations in use (see kernels.py), on the
-    same real batch, so "overhead_ratio" is the step's time over its products' time.
-    Returns {"batch_size", "samples_per_sec", "step_ms", "matmul_ms", "overhead_ratio", "kernel"}.
+    Returns {"batch_size", "samples_per_sec", "step_ms", "matmul_ms", "overhead_ratio", "products"}.
     """
-    config = config or recipe("default", batch_size=batch_size)
-    rng = np.random.default_rng(0)
-    network = Network.build(config, rng)
-    trainer = Trainer(network, config, x, y, x[:10], y[:10], rng)
+    count = min(len(dataset), batches * batch_size)
+    subset = Dataset(dataset.name, dataset.x_train[:count], dataset.y_train[:count],
+                     dataset.x_test[:10], dataset.y_test[:10], dataset.num_classes)
+    config = config or recipe("default", batch_size=batch_size, train_size=count)
+    run = prepare_run(config, subset)
+    choose_products(run)
+    trainer, network = run.trainer, run.network
+    x, y = trainer.x_train, trainer.y_train
     count = len(x) // batch_size
-    batches = [(x[i * batch_size:(i + 1) * batch_size], y[i * batch_size:(i + 1) * batch_size])
-               for i in range(count)]
     position = [0]
 
     def one_step():
-        xb, yb = batches[position[0] % count]
+        i = position[0] % count
         position[0] += 1
-        trainer.train_step(xb, yb)
+        trainer.train_step(x[i * batch_size:(i + 1) * batch_size], y[i * batch_size:(i + 1) * batch_size])
 
     for _ in range(3):  # warm up (allocations, optimiser state)
         one_step()
     step_time = _repeat_for(seconds, one_step)
 
-    # The products one step computes, alone, on a real batch: forward x W, weight
-    # gradient x^T dz, and the input gradient dz W^T of every layer but the first.
-    products = []
-    inputs = [batches[0][0]] + [rng.random((batch_size, layer.params["W"].shape[0]), x.dtype)
-                                for layer in network.dense_layers()[1:]]
-    for i, (layer, a) in enumerate(zip(network.dense_layers(), inputs)):
-        W = layer.params["W"]
-        dz = rng.standard_normal((batch_size, W.shape[1])).astype(W.dtype)
-        products.append(("forward", a, W))
-        products.append(("weight_grad", a, dz))
-        if i > 0:
-            products.append(("input_grad", dz, W))
-    functions = {"forward": kernels.linear, "weight_grad": kernels.weight_grad,
-                 "input_grad": kernels.input_grad}
-    matmul_time = _repeat_for(seconds / 2, lambda: [functions[op](a, b) for op, a, b in products])
+    # The products one step computes, alone: every dense layer's forward and backward on
+    # its real input (from a forward pass of a real batch), as the chosen formulations do them.
+    work, a = [], x[:batch_size]
+    rng = np.random.default_rng(0)
+    for layer in network.layers:
+        if layer in network.dense_layers():
+            W, b = layer.params["W"], layer.params["b"]
+            dz = rng.standard_normal((batch_size, W.shape[1])).astype(W.dtype)
+            work.append((layer.products, a, W, b, dz, layer is not network.layers[0]))
+        a = layer.forward(a)
+
+    def products_alone():
+        for products, a, W, b, dz, need_dx in work:
+            _, cache = products.forward(a, W, b)
+            products.backward(dz, cache, W, need_dx)
+
+    matmul_time = _repeat_for(seconds / 2, products_alone)
     return {
         "batch_size": batch_size, "samples_per_sec": batch_size / step_time,
         "step_ms": step_time * 1000, "matmul_ms": matmul_time * 1000,
-        "overhead_ratio": step_time / matmul_time, "kernel": kernels.active(),
+        "overhead_ratio": step_time / matmul_time, "products": describe(network),
     }

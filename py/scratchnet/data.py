@@ -74,16 +74,19 @@ def load_mnist(directory):
 
 
 def balanced_subset(labels, size, rng, num_classes=10):
-    """Indices of `size` examples with the classes as equal as possible, in shuffled order."""
+    """Indices of `size` examples with the classes as equal as possible, in shuffled order.
+    A class with too few examples gives all it has and the others make up the rest, so
+    asking for every example (60,000 of MNIST) gives all of them, shuffled."""
     if size > len(labels):
         raise ValueError(f"asked for {size} examples but only {len(labels)} exist")
-    per_class = [size // num_classes + (c < size % num_classes) for c in range(num_classes)]
-    chosen = []
-    for c, count in enumerate(per_class):
-        members = np.flatnonzero(labels == c)
-        if count > len(members):
-            raise ValueError(f"class {c} has only {len(members)} examples, {count} needed")
-        chosen.append(rng.choice(members, size=count, replace=False))
+    members = [np.flatnonzero(labels == c) for c in range(num_classes)]
+    counts = np.zeros(num_classes, dtype=np.int64)
+    while counts.sum() < size:  # fill level by level: each class up to the same height
+        open_classes = [c for c in range(num_classes) if counts[c] < len(members[c])]
+        share, extra = divmod(size - int(counts.sum()), len(open_classes))
+        for i, c in enumerate(open_classes):
+            counts[c] = min(len(members[c]), counts[c] + share + (i < extra))
+    chosen = [rng.choice(m, size=int(n), replace=False) for m, n in zip(members, counts)]
     return rng.permutation(np.concatenate(chosen))
 
 
@@ -114,6 +117,8 @@ def load_bundle(path):
 
 
 def input_statistics(x_train):
-    """Mean and standard deviation of all training pixels, scaled to [0, 1]."""
-    x = np.asarray(x_train, dtype=np.float64) / 255
-    return float(x.mean()), float(x.std())
+    """Mean and standard deviation of all training inputs (uint8 pixels scaled to [0, 1] first)."""
+    x = np.asarray(x_train)
+    x = x.astype(np.float64) / 255 if x.dtype == np.uint8 else x.astype(np.float64)
+    std = float(x.std())
+    return float(x.mean()), std if std > 0 else 1.0  # constant inputs: nothing to scale

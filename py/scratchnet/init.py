@@ -11,16 +11,19 @@ Biases start at zero. The random generator is always passed in, never global.
 
 import numpy as np
 
+from .registry import lookup
 
-def xavier(fan_in, fan_out, rng, dtype=np.float32):
-    """(fan_in, fan_out) weights from Glorot's uniform distribution."""
+
+def xavier(fan_in, fan_out, rng, dtype=np.float32, shape=None):
+    """Weights from Glorot's uniform distribution, shaped (fan_in, fan_out) unless
+    `shape` is given (a convolution's (filters, channels, height, width))."""
     limit = np.sqrt(6.0 / (fan_in + fan_out))
-    return rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(dtype)
+    return rng.uniform(-limit, limit, size=shape or (fan_in, fan_out)).astype(dtype)
 
 
-def he(fan_in, fan_out, rng, dtype=np.float32):
-    """(fan_in, fan_out) weights from He's normal distribution."""
-    return (rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)).astype(dtype)
+def he(fan_in, fan_out, rng, dtype=np.float32, shape=None):
+    """Weights from He's normal distribution, shaped (fan_in, fan_out) unless `shape` is given."""
+    return (rng.standard_normal(shape or (fan_in, fan_out)) * np.sqrt(2.0 / fan_in)).astype(dtype)
 
 
 INITIALIZERS = {"xavier": xavier, "he": he}
@@ -28,6 +31,4 @@ INITIALIZERS = {"xavier": xavier, "he": he}
 
 def get_initializer(name):
     """The initialiser function registered under `name`."""
-    if name not in INITIALIZERS:
-        raise ValueError(f"unknown initializer {name!r}; choose one of {', '.join(INITIALIZERS)}")
-    return INITIALIZERS[name]
+    return lookup(INITIALIZERS, name, "initializer")

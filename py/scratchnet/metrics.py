@@ -1,6 +1,6 @@
 """Evaluation: accuracy, the confusion matrix, per-class accuracy and the most
-confidently wrong examples. Functions of predictions and labels only, plus one
-helper that runs a model over a data set in batches."""
+confidently wrong examples. Functions of predictions and labels only, plus
+running a model over a data set in chunks."""
 
 import numpy as np
 
@@ -12,7 +12,7 @@ def accuracy(predicted, labels):
     return float(np.mean(np.asarray(predicted) == np.asarray(labels))) if len(labels) else 0.0
 
 
-def confusion_matrix(predicted, labels, num_classes=10):
+def confusion_matrix(predicted, labels, num_classes):
     """(C, C) ints: entry [t, p] counts examples of true class t predicted as p."""
     matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(matrix, (np.asarray(labels), np.asarray(predicted)), 1)
@@ -33,18 +33,35 @@ def most_confident_mistakes(probabilities, labels, count=16):
     return wrong[np.argsort(-confidence, kind="stable")][:count]
 
 
-def evaluate(network, x, y, batch_size=1000):
-    """Runs `network` on normalised inputs x (N, 784) with labels y (N,).
+def evaluation_chunks(network, x, y, rows=1000):
+    """Runs `network` on normalised inputs x (N, ...) with labels y (N,), `rows` examples
+    at a time, yielding after each chunk (so a caller can answer other requests
+    between them); the generator's return value is the result:
 
-    Returns {"loss", "accuracy", "confusion" (10, 10), "probabilities" (N, 10)}.
+        {"loss", "accuracy", "confusion" (C, C), "probabilities" (N, C)}
     """
-    log_probs = np.concatenate([log_softmax(network.forward(x[i:i + batch_size]))
-                                for i in range(0, len(x), batch_size)])
+    rows = max(1, int(rows))
+    parts = []
+    for i in range(0, len(x), rows):
+        parts.append(log_softmax(network.forward(x[i:i + rows])))
+        if i + rows < len(x):
+            yield i + rows
+    log_probs = np.concatenate(parts) if parts else np.zeros((0, network.num_classes))
     predicted = log_probs.argmax(axis=1)
-    loss = -float(log_probs[np.arange(len(y)), y].mean())
+    loss = -float(log_probs[np.arange(len(y)), y].mean()) if len(y) else float("nan")
     return {
         "loss": loss,
         "accuracy": accuracy(predicted, y),
-        "confusion": confusion_matrix(predicted, y),
+        "confusion": confusion_matrix(predicted, y, network.num_classes),
         "probabilities": np.exp(log_probs),
     }
+
+
+def evaluate(network, x, y, rows=1000):
+    """evaluation_chunks() run to the end: the result dict."""
+    chunks = evaluation_chunks(network, x, y, rows)
+    while True:
+        try:
+            next(chunks)
+        except StopIteration as done:
+            return done.value

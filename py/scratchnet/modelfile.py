@@ -37,6 +37,7 @@ def model_bytes(network, history=None):
         "format": np.array(FORMAT), "format_version": np.array(FORMAT_VERSION),
         "config": np.array(json.dumps(network.config)), "mean": np.array(network.mean),
         "std": np.array(network.std), "history": np.array(json.dumps(history or {})),
+        "sample_shape": np.array(network.sample_shape), "num_classes": np.array(network.num_classes),
     }
     arrays.update({f"param/{name}": value for name, value in network.state().items()})
     buffer = io.BytesIO()
@@ -91,6 +92,22 @@ def _number(arrays, key):
     return float(value)
 
 
+# Files from before the architecture could vary were all MNIST models.
+MNIST_SAMPLE_SHAPE, MNIST_CLASSES = (28, 28), 10
+
+
+def _data_shape(arrays):
+    """(shape of one example, number of classes) the model was made for."""
+    if "sample_shape" not in arrays:
+        return MNIST_SAMPLE_SHAPE, MNIST_CLASSES
+    shape, classes = arrays["sample_shape"], arrays.get("num_classes")
+    if shape.ndim != 1 or not 1 <= shape.size <= 3 or shape.dtype.kind not in "iu" or np.any(shape < 1) \
+            or np.any(shape > 4096) or classes is None or classes.shape != () or classes.dtype.kind not in "iu" \
+            or not 2 <= int(classes) <= 1000:
+        raise ModelFileError("'sample_shape' and 'num_classes' must describe the examples and classes")
+    return tuple(int(d) for d in shape), int(classes)
+
+
 def parse_model(arrays):
     """Builds a Network from a file's arrays, or raises ModelFileError."""
     if "format" not in arrays or _text(arrays, "format") != FORMAT:
@@ -109,7 +126,8 @@ def parse_model(arrays):
     if std <= 0:
         raise ModelFileError("the input standard deviation must be positive")
 
-    network = Network.build(config, np.random.default_rng(0), mean, std)
+    sample_shape, num_classes = _data_shape(arrays)
+    network = Network.build(config, np.random.default_rng(0), mean, std, sample_shape, num_classes)
     expected = {f"param/{name}": value for name, value in network.state().items()}
     found = {key for key in arrays if key.startswith("param/")}
     if found != set(expected):

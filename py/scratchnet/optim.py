@@ -1,25 +1,47 @@
 """Optimisers: plain SGD, SGD with momentum, and Adam.
 
-Each is a small class with one method, `step(named_params, learning_rate)`, that
-updates every parameter in place from its gradient. named_params yields
-(name, value, grad) triples; state is kept per name, so `state_dict()` and
-`load_state_dict()` make resuming exact. The learning rate is passed in each
-step because it comes from a schedule.
+The update rules of SGD and momentum are pure functions (the ones a learner
+rewrites in the page):
+
+    sgd_step(W, dW, learning_rate) -> W                          W <- W - lr dW
+    momentum_step(W, dW, v, learning_rate, momentum) -> (W, v)   v <- mu v - lr dW;  W <- W + v
+
+Each optimiser is a small class with one method, `step(named_params, learning_rate)`,
+that applies its rule to every parameter (the new values are written into the
+same arrays, so the layers keep theirs). named_params yields (name, value, grad)
+triples; state is kept per name, so `state_dict()` and `load_state_dict()` make
+resuming exact. The learning rate is passed in each step because it comes from
+a schedule.
 """
 
 import numpy as np
 
+from .registry import lookup
+
+
+def sgd_step(W, dW, learning_rate):
+    """Plain gradient descent: one step downhill, W - learning_rate * dW."""
+    return W - learning_rate * dW
+
+
+def momentum_step(W, dW, v, learning_rate, momentum):
+    """Heavy-ball momentum: the velocity keeps a share `momentum` of the last step,
+    v = momentum * v - learning_rate * dW, and the weights move by it: W + v."""
+    v = momentum * v - learning_rate * dW
+    return W + v, v
+
 
 class SGD:
-    """w <- w - lr * g"""
+    """w <- w - lr * g   (sgd_step)"""
 
-    def __init__(self):
+    def __init__(self, step_fn=sgd_step):
         self.t = 0
+        self.step_fn = step_fn
 
     def step(self, named_params, learning_rate):
         self.t += 1
         for _, w, g in named_params:
-            w -= learning_rate * g
+            w[...] = self.step_fn(w, g, learning_rate)
 
     def state_dict(self):
         return {"t": np.array(self.t)}
@@ -32,22 +54,22 @@ class SGD:
 
 
 class Momentum:
-    """Heavy-ball momentum:  v <- mu * v - lr * g;  w <- w + v   (v starts at 0)."""
+    """Heavy-ball momentum:  v <- mu * v - lr * g;  w <- w + v   (v starts at 0; momentum_step)."""
 
-    def __init__(self, momentum=0.9):
+    def __init__(self, momentum=0.9, step_fn=momentum_step):
         self.momentum = momentum
         self.velocity = {}
         self.t = 0
+        self.step_fn = step_fn
 
     def step(self, named_params, learning_rate):
         self.t += 1
         for name, w, g in named_params:
             v = self.velocity.get(name)
             if v is None:
-                v = self.velocity[name] = np.zeros_like(w)
-            v *= self.momentum
-            v -= learning_rate * g
-            w += v
+                v = np.zeros_like(w)
+            w[...], v = self.step_fn(w, g, v, learning_rate, self.momentum)
+            self.velocity[name] = np.asarray(v, dtype=w.dtype)
 
     def state_dict(self):
         return {"t": np.array(self.t), **{f"velocity/{k}": v.copy() for k, v in self.velocity.items()}}
@@ -105,15 +127,14 @@ class Adam:
         return f"Adam(beta1={self.beta1}, beta2={self.beta2}, eps={self.eps})"
 
 
-OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
+# name -> a function of the settings that makes the optimiser (only the ones it uses).
+OPTIMIZERS = {
+    "sgd": lambda config: SGD(),
+    "momentum": lambda config: Momentum(momentum=config["momentum"]),
+    "adam": lambda config: Adam(),
+}
 
 
-def make_optimizer(name, momentum=0.9, beta1=0.9, beta2=0.999):
-    """A new optimiser from its registry name and the hyperparameters it uses."""
-    if name == "sgd":
-        return SGD()
-    if name == "momentum":
-        return Momentum(momentum=momentum)
-    if name == "adam":
-        return Adam(beta1=beta1, beta2=beta2)
-    raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+def make_optimizer(config):
+    """A new optimiser for a validated config (its "optimizer", and "momentum" where used)."""
+    return lookup(OPTIMIZERS, config["optimizer"], "optimizer")(config)

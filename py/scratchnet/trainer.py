@@ -10,10 +10,14 @@ forward, loss, backward, then regularises and updates:
     optimizer.step(params, lr(step))
 
 It never prints or draws: `events()` yields dicts ("progress" after each batch,
-"epoch" after each evaluation, "diverged", "finished") and whoever consumes them
-(the CLI, the browser bridge) decides what to show. Its position (epoch, batch,
-shuffled order, step) lives on the object, so stopping between batches and
-calling `events()` again continues exactly where it left off.
+"epoch" after each epoch, "diverged", "finished", and "work" between pieces of
+a long computation) and whoever consumes them (the CLI, the browser's session)
+decides what to show. Long work comes in pieces of roughly WORK multiply-adds
+(a few tens of milliseconds inside Pyodide): a batch too big for one piece is
+computed in micro-batches whose gradients add up to the batch's, and the test
+set is evaluated in chunks, so a browser can answer Stop or a drawing between
+pieces. Its position (epoch, batch, shuffled order, step) lives on the object,
+so stopping between batches and calling `events()` again continues exactly.
 """
 
 import json
@@ -22,15 +26,17 @@ import math
 import numpy as np
 
 from .losses import softmax_cross_entropy
-from .metrics import evaluate, per_class_accuracy
+from .metrics import evaluation_chunks, per_class_accuracy
 from .optim import make_optimizer
 from .schedules import exponential
 
+WORK = 1e8  # multiply-adds per piece of work (about 40 ms inside Pyodide, 2 ms natively)
+
 
 class Trainer:
-    """Trains `network` on normalised inputs x_train (N, 784) with labels y_train (N,),
-    evaluating on (x_test, y_test) after every epoch. `config` is a validated config;
-    `rng` a numpy Generator (shuffling only; dropout has its own from the network)."""
+    """Trains `network` on normalised inputs x_train with labels y_train, evaluating on
+    (x_test, y_test) every `eval_every` epochs (and after the last). `config` is a
+    validated config; `rng` the run's shuffling stream (dropout has its own)."""
 
     def __init__(self, network, config, x_train, y_train, x_test, y_test, rng):
         self.network = network
@@ -38,15 +44,21 @@ class Trainer:
         self.x_train, self.y_train = x_train, y_train
         self.x_test, self.y_test = x_test, y_test
         self.rng = rng
+        self.loss_fn = softmax_cross_entropy  # a learner's own version can take its place
         self.batch_size = min(config["batch_size"], len(x_train))
         self.batches_per_epoch = math.ceil(len(x_train) / self.batch_size)
-        self.optimizer = make_optimizer(config["optimizer"], momentum=config["momentum"])
+        self.optimizer = make_optimizer(config)
+        flops = network.flops_per_example()
+        self.micro_batch = max(1, int(WORK / (3 * flops)))  # forward + two backward products
+        self.eval_rows = max(1, min(1000, int(WORK / flops)))
         self.epoch = 0        # finished epochs
         self.batch = 0        # finished batches within the current epoch
         self.step = 0         # finished batches overall
         self.order = None     # this epoch's shuffled indices
         self.diverged = None  # the explanation, once the loss or gradients stop being finite
         self.last_eval = None
+        self.restored_epoch = None  # set when divergence put back an earlier epoch's weights
+        self.good = (0, network.copy_state(), None)  # (epoch, weights, evaluation) to fall back on
         self._epoch_totals = [0.0, 0.0, 0]  # summed batch loss, summed batch accuracy, batches
 
     @property
@@ -66,44 +78,72 @@ class Trainer:
             while self.batch < self.batches_per_epoch:
                 start = self.batch * self.batch_size
                 idx = self.order[start:start + self.batch_size]
-                event = self.train_step(self.x_train[idx], self.y_train[idx])
+                event = yield from self.batch_events(self.x_train[idx], self.y_train[idx])
                 yield event
                 if event["type"] == "diverged":
                     return
-            yield self.end_epoch()
+            yield (yield from self.end_epoch())
             if self.diverged is not None:
-                yield {"type": "diverged", "epoch": self.epoch, "batch": self.batch,
-                       "step": self.step, "message": self.diverged}
+                yield self._diverged_event()
                 return
         if self.diverged is None:
             yield {"type": "finished", "epoch": self.epoch, "step": self.step}
 
     def train_step(self, x, y):
-        """One mini-batch update. Returns a "progress" event, or "diverged" (weights untouched)."""
-        network, config = self.network, self.config
-        logits = network.forward(x, training=True)
-        loss, dlogits = softmax_cross_entropy(logits, y)
-        network.backward(dlogits)
+        """One mini-batch update, all at once. Returns a "progress" or "diverged" event."""
+        pieces = self.batch_events(x, y)
+        while True:
+            try:
+                next(pieces)
+            except StopIteration as done:
+                return done.value
 
-        grad_norms = {layer.name: math.sqrt(sum(float(np.vdot(g, g)) for g in layer.grads.values()))
-                      for layer in network.dense_layers()}
+    def batch_events(self, x, y):
+        """One mini-batch update, yielding "work" between micro-batches; returns the
+        "progress" event, or "diverged" with the weights untouched."""
+        network, config, N = self.network, self.config, len(y)
+        grads, loss, correct = {}, 0.0, 0
+        for start in range(0, N, self.micro_batch):
+            xb, yb = x[start:start + self.micro_batch], y[start:start + self.micro_batch]
+            logits = network.forward(xb, training=True)
+            piece_loss, dlogits = self.loss_fn(logits, yb)
+            share = len(yb) / N  # the batch's loss is the mean over all N examples
+            network.backward(dlogits if share == 1 else dlogits * dlogits.dtype.type(share))
+            for name, _, g in network.named_params():
+                if name in grads:
+                    grads[name] += g
+                else:
+                    grads[name] = g if share == 1 else g.copy()
+            loss += piece_loss * share
+            correct += int(np.sum(logits.argmax(axis=1) == yb))
+            if start + self.micro_batch < N:
+                yield {"type": "work", "phase": "train"}
+
+        grad_norms = {layer.name: math.sqrt(sum(float(np.vdot(g, g)) for g in
+                                                (grads[f"{layer.name}.{k}"] for k in layer.params)))
+                      for layer in network.param_layers()}
         total_norm = math.sqrt(sum(n * n for n in grad_norms.values()))
         learning_rate = self.learning_rate()
         if not (math.isfinite(loss) and math.isfinite(total_norm)):
-            return self._diverge(loss, learning_rate)
+            what = "the loss" if not math.isfinite(loss) else "the gradients"
+            return self._diverge(f"Training stopped at epoch {self.epoch + 1}, batch {self.batch + 1}: "
+                                 f"{what} stopped being finite numbers (infinite or NaN).", learning_rate)
 
         clip = config["clip_norm"]
         scale = clip / total_norm if 0 < clip < total_norm else 1.0
-        for name, W, g in network.named_params():
+        params = []
+        for name, W, _ in network.named_params():
+            g = grads[name]
             if scale != 1.0:
                 g *= scale
             if config["weight_decay"] and name.endswith(".W"):
                 g += config["weight_decay"] * W
-        self.optimizer.step(network.named_params(), learning_rate)
+            params.append((name, W, g))
+        self.optimizer.step(params, learning_rate)
 
         self.batch += 1
         self.step += 1
-        batch_accuracy = float(np.mean(logits.argmax(axis=1) == y))
+        batch_accuracy = correct / N
         totals = self._epoch_totals
         totals[0] += loss
         totals[1] += batch_accuracy
@@ -111,53 +151,81 @@ class Trainer:
         return {
             "type": "progress", "epoch": self.epoch, "epochs": config["epochs"],
             "batch": self.batch, "batches": self.batches_per_epoch, "step": self.step,
-            "samples": len(y), "loss": loss, "accuracy": batch_accuracy,
+            "samples": N, "loss": loss, "accuracy": batch_accuracy,
             "learning_rate": learning_rate, "grad_norms": grad_norms, "clipped": scale < 1.0,
         }
 
-    def _diverge(self, loss, learning_rate):
-        what = "the loss" if not math.isfinite(loss) else "the gradients"
+    def _diverge(self, what, learning_rate):
+        """Stops the run, keeping weights that still predict: the last good step's if
+        they do, else the last evaluated epoch's (or the untrained start)."""
+        kept = "The weights from the last good step are kept."
+        self.restored_epoch = None
+        if not self._predicts():
+            epoch, weights, evaluation = self.good
+            self.network.load_state(weights)
+            self.last_eval = evaluation
+            self.restored_epoch = epoch
+            kept = (f"The weights had grown so large that the network read every digit the same way, "
+                    f"so they were put back to {'the end of epoch %d' % epoch if epoch else 'their untrained start'}.")
         self.diverged = (
-            f"Training stopped at epoch {self.epoch + 1}, batch {self.batch + 1}: {what} stopped "
-            f"being finite numbers (infinite or NaN). This usually means the "
-            f"learning rate ({learning_rate:.3g}) is too high: each update overshoots, the weights "
-            f"grow, and the numbers overflow. Try a learning rate 10 times smaller, or turn on "
-            f"gradient clipping. The weights from the last good step are kept."
-        )
+            f"{what} This usually means the learning rate ({learning_rate:.3g}) is too high: each update "
+            f"overshoots, the weights grow, and the numbers overflow. Try a learning rate 10 times smaller, "
+            f"or turn on gradient clipping. {kept}")
+        return self._diverged_event()
+
+    def _diverged_event(self):
         return {"type": "diverged", "epoch": self.epoch, "batch": self.batch, "step": self.step,
-                "message": self.diverged}
+                "message": self.diverged, "restored_epoch": self.restored_epoch}
+
+    def _predicts(self):
+        """Do the current weights give finite, not all-alike outputs on some test examples?"""
+        with np.errstate(all="ignore"):
+            logits = self.network.forward(self.x_test[:200])
+        return bool(np.all(np.isfinite(logits)) and len(np.unique(logits.argmax(axis=1))) > 1)
 
     def end_epoch(self):
-        """Evaluates on the test set and returns the "epoch" event."""
+        """Ends the epoch, evaluating on the test set when it is time (yielding "work"
+        between chunks); returns the "epoch" event."""
         self.epoch += 1
         self.batch = 0
         loss_sum, accuracy_sum, batches = self._epoch_totals
         self._epoch_totals = [0.0, 0.0, 0]
-        result = evaluate(self.network, self.x_test, self.y_test)
-        self.last_eval = result
-        if not math.isfinite(result["loss"]):
-            # The weights are finite, but so large that some outputs overflow.
-            self.diverged = (
-                f"Training stopped after epoch {self.epoch}: the test loss is no longer a finite "
-                f"number, because the weights have grown so large that the network's outputs "
-                f"overflow. This usually means the learning rate ({self.learning_rate():.3g}) is too "
-                f"high. Try a learning rate 10 times smaller, or turn on gradient clipping.")
-        return {
+        event = {
             "type": "epoch", "epoch": self.epoch, "epochs": self.config["epochs"], "step": self.step,
             # Training figures are the mean over the epoch's batches (weights kept changing).
             "train_loss": loss_sum / max(batches, 1), "train_accuracy": accuracy_sum / max(batches, 1),
-            "test_loss": result["loss"], "test_accuracy": result["accuracy"],
-            "confusion": result["confusion"].tolist(),
-            "per_class_accuracy": per_class_accuracy(result["confusion"]).tolist(),
-            "learning_rate": self.learning_rate(),
+            "learning_rate": self.learning_rate(), "evaluated": False,
         }
+        every = self.config.get("eval_every", 1)
+        if self.epoch % every and self.epoch < self.config["epochs"]:
+            return event
+        chunks = evaluation_chunks(self.network, self.x_test, self.y_test, self.eval_rows)
+        while True:
+            try:
+                next(chunks)
+                yield {"type": "work", "phase": "evaluate"}
+            except StopIteration as done:
+                result = done.value
+                break
+        self.last_eval = result
+        if math.isfinite(result["loss"]):
+            self.good = (self.epoch, self.network.copy_state(), result)
+        else:
+            self._diverge(f"Training stopped after epoch {self.epoch}: the test loss is no longer a finite "
+                          "number, because the network's outputs overflow.", self.learning_rate())
+        return {**event, "evaluated": True, "test_loss": result["loss"], "test_accuracy": result["accuracy"],
+                "confusion": result["confusion"].tolist(),
+                "per_class_accuracy": per_class_accuracy(result["confusion"]).tolist()}
 
     def state_dict(self):
-        """Everything besides the weights needed to resume exactly: position, optimiser, RNG."""
+        """Everything besides the weights needed to resume exactly: position, optimiser, RNGs."""
         state = {f"optimizer/{k}": v for k, v in self.optimizer.state_dict().items()}
         state.update({"epoch": np.array(self.epoch), "batch": np.array(self.batch),
                       "step": np.array(self.step), "epoch_totals": np.array(self._epoch_totals),
                       "rng": np.array(json.dumps(self.rng.bit_generator.state))})
+        dropout = self._dropout_rng()
+        if dropout is not None:
+            state["dropout_rng"] = np.array(json.dumps(dropout.bit_generator.state))
         if self.order is not None:
             state["order"] = self.order.copy()
         return state
@@ -168,5 +236,10 @@ class Trainer:
         loss_sum, accuracy_sum, batches = state["epoch_totals"]
         self._epoch_totals = [float(loss_sum), float(accuracy_sum), int(batches)]
         self.rng.bit_generator.state = json.loads(str(state["rng"]))
+        if "dropout_rng" in state and self._dropout_rng() is not None:
+            self._dropout_rng().bit_generator.state = json.loads(str(state["dropout_rng"]))
         self.optimizer.load_state_dict({k[len("optimizer/"):]: v for k, v in state.items()
                                         if k.startswith("optimizer/")})
+
+    def _dropout_rng(self):
+        return next((layer.rng for layer in self.network.layers if hasattr(layer, "rate")), None)
