@@ -136,6 +136,14 @@ def test_training_in_chunks_reports_progress_epochs_and_finishes(started):
     assert call("train", budget_ms=20)["events"] == []
 
 
+def test_no_epoch_is_lost_when_a_chunk_ends_during_the_evaluation(started, mnist):
+    call("new_training", config={**SMALL_RUN, "hidden_sizes": [1024, 1024]})  # evaluated in several pieces
+    assert bridge._current().run.trainer.eval_rows < 500
+    events = [e for r in train_until_finished(budget_ms=0, max_calls=5000) for e in r["events"]]
+    assert [e["epoch"] for e in events if e["type"] == "epoch"] == [1, 2]
+    assert events[-1]["type"] == "finished"
+
+
 def test_train_without_a_run_is_refused_instead_of_starting_one(started):
     # The click race: "Use pretrained model" while a run starts must not let training go on.
     call("new_training", config=SMALL_RUN)

@@ -105,7 +105,7 @@ class Session:
         if self.events is None:
             self.events = trainer.events()
         deadline = time.perf_counter() + budget_ms / 1000
-        events, train_seconds, started = [], 0.0, time.perf_counter()
+        events, train_seconds, started, done = [], 0.0, time.perf_counter(), True
         for event in self.events:
             now = time.perf_counter()
             if event["type"] == "progress" or event.get("phase") == "train":
@@ -117,12 +117,11 @@ class Session:
                 if event["type"] in ("finished", "diverged"):
                     break
             if now >= deadline:
+                done = False
                 break
-        if trainer.finished and not any(e["type"] in ("finished", "diverged") for e in events):
-            events += [e for e in self.events if e["type"] in ("finished", "diverged")]
-        if trainer.finished:
+        if done:
             self.events = None
-        return events, trainer.finished, train_seconds
+        return events, done, train_seconds
 
     def step(self):
         """Exactly one mini-batch step, and the end of the epoch if it was its last batch;

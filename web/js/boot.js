@@ -1,15 +1,7 @@
 // Entry point: checks that this browser can run ScratchNet, then loads the app.
 // Any failure to load the app's own files ends in a plain-words message, never a blank page.
 
-/** Show a fatal error in words a learner can act on, and mark the page as failed. */
-export function showFatal(message, hint = "") {
-  const status = document.querySelector("[data-testid=status]");
-  status.dataset.state = "error";
-  status.querySelector(".status-text").textContent = "Error";
-  document.getElementById("fatal-message").textContent = message;
-  document.getElementById("fatal-hint").textContent = hint;
-  document.getElementById("fatal").hidden = false;
-}
+import { showFatal } from "./fatal.js";
 
 function missingFeature() {
   if (typeof WebAssembly !== "object" || typeof WebAssembly.instantiate !== "function") {

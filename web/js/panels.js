@@ -85,23 +85,21 @@ export function drawActivations(container, layers) {
   });
 }
 
-/** Draw 28x28 weight images (values in [-1, 1]) as one mosaic on a canvas. */
+/** Draw weight images (a typed array shaped (k, size, size), values in [-1, 1]) as one mosaic. */
 export function drawWeightMosaic(canvas, images, columns = 16) {
-  const size = 28;
+  const [count, size] = images.shape;
   const gap = 2;
-  const cols = Math.min(columns, images.length);
-  const rowsCount = Math.ceil(images.length / cols);
+  const cols = Math.min(columns, count);
+  const rowsCount = Math.ceil(count / cols);
   const cell = size + gap;
   paint(canvas, cols * cell - gap, rowsCount * cell - gap, (x, y) => {
-    const cx = Math.floor(x / cell);
-    const cy = Math.floor(y / cell);
+    const index = Math.floor(y / cell) * cols + Math.floor(x / cell);
     const px = x % cell;
     const py = y % cell;
-    const image = images[cy * cols + cx];
-    if (!image || px >= size || py >= size) return [0, 0, 0, 0];
-    return diverging(image[py * size + px]);
+    if (index >= count || px >= size || py >= size) return [0, 0, 0, 0];
+    return diverging(images[(index * size + py) * size + px]);
   });
-  canvas.style.width = `${(cols * cell - gap) * 2}px`;
+  canvas.style.width = `${(cols * cell - gap) * Math.max(1, Math.round(56 / size))}px`;
 }
 
 /** Render a 10x10 confusion matrix as a shaded table (rows: true digit, columns: predicted). */

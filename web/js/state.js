@@ -5,6 +5,7 @@
 
 const INT = /^[+-]?\d+$/;
 const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const LAYER = /^[a-z]+(:[0-9.]+){0,2}$/i;
 
 /** The panels a page can show, in page order. */
 export const PANELS = ["draw", "train", "eval", "weights"];
@@ -53,6 +54,12 @@ export function parseField(field, text) {
   const range = rangeText(field);
   if (field.type === "choice") {
     return field.choices.includes(raw) ? { value: raw } : { error: `Choose one of: ${field.choices.join(", ")}.` };
+  }
+  if (field.type === "layers") {
+    // Checked in full by Python; here only the shape of each piece ("dense:128", "relu", "conv:8:5").
+    const parts = raw.split(",").map((p) => p.trim()).filter((p) => p !== "");
+    if (!parts.every((p) => LAYER.test(p))) return { error: "Write layers like dense:128, relu, dropout:0.2, conv:8:5, maxpool:2, separated by commas (or leave it empty)." };
+    return { value: parts.join(",").toLowerCase() };
   }
   if (raw === "") return { error: "This needs a value." };
   if (field.type === "int") {

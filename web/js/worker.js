@@ -1,17 +1,15 @@
-// The background worker: boots Pyodide, loads NumPy, unpacks the ScratchNet package and exposes
-// the bridge functions through Comlink. Every Python result is converted to plain JS data and
-// its proxy destroyed before it leaves this file.
+// The background worker: boots Pyodide, loads NumPy, unpacks the ScratchNet package and answers
+// the page's calls through Comlink. The calls are the bridge's own list (bridge.CALLS); each goes
+// through bridge.dispatch with JSON arguments and one optional byte array, and its answer comes
+// back as JSON text plus binary parts, which travel to the page as transferred buffers.
 
 import * as Comlink from "../vendor/comlink/comlink.mjs";
 
 const HOME = "/home/pyodide";
-const BRIDGE_FUNCTIONS = [
-  "init", "validate", "new_training", "train", "evaluate", "mistakes", "classify",
-  "first_layer_weights", "use_pretrained", "reset", "export_model", "import_model", "benchmark",
-];
 
 let pyodide = null;
-const bridge = {};
+let dispatch = null; // bridge.dispatch
+let callNames = []; // bridge.CALLS
 
 async function fetchBytes(url, what, onProgress) {
   let response;
@@ -73,28 +71,14 @@ function downloadProgress(detail) {
   };
 }
 
-// Python returns JSON text (-> parsed object) or bytes (-> Uint8Array); proxies are destroyed here.
+// dispatch()'s answer, (JSON text, [bytes]), as {text, parts} of plain JS; the proxy is destroyed.
 function toPlain(result) {
-  if (typeof result === "string") return JSON.parse(result);
-  if (result instanceof pyodide.ffi.PyProxy) {
-    try {
-      const type = result.type;
-      if (type === "bytes" || type === "bytearray") {
-        const bytes = result.toJs(); // copied out of the WebAssembly heap, so safe to transfer
-        return Comlink.transfer(bytes, [bytes.buffer]);
-      }
-      throw new Error(`The bridge returned an unexpected Python ${type}.`);
-    } finally {
-      result.destroy();
-    }
+  try {
+    const [text, parts] = result.toJs(); // bytes are copied out of the WebAssembly heap
+    return Comlink.transfer({ text, parts }, parts.map((p) => p.buffer));
+  } finally {
+    result.destroy();
   }
-  return result;
-}
-
-// Byte arrays go to Python as a memoryview of a copy, so the bridge never sees a JavaScript object.
-function toPython(arg) {
-  if (arg instanceof Uint8Array) return pyodide.toPy(arg);
-  return arg;
 }
 
 const api = {
@@ -135,11 +119,10 @@ const api = {
       py.unpackArchive(bytes, "zip", { extractDir: HOME });
       const module = py.pyimport("scratchnet.bridge");
       try {
-        for (const name of BRIDGE_FUNCTIONS) {
-          const fn = module[name];
-          if (fn === undefined) throw new Error(`The ScratchNet bridge has no function "${name}".`);
-          bridge[name] = fn.copy(); // attributes are borrowed from the module proxy destroyed below
-        }
+        dispatch = module.dispatch.copy(); // attributes are borrowed from the module proxy destroyed below
+        const calls = module.CALLS;
+        callNames = [...calls.keys()];
+        calls.destroy();
       } finally {
         module.destroy();
       }
@@ -150,21 +133,22 @@ const api = {
       await Promise.all([code, data]);
       pyodide.FS.writeFile(`${HOME}/model.npz`, bytes);
       detail("loading digits and model");
-      return api.call("init", `${HOME}/mnist.npz`, `${HOME}/model.npz`);
+      return api.call("init", { data_path: `${HOME}/mnist.npz`, model_path: `${HOME}/model.npz` });
     });
     // Whichever part fails first is reported at once, not after the others finish.
     const [, , , info] = await Promise.all([numpy, data, code, model]);
-    return { ...info, build: manifest.build || "", seconds: (performance.now() - t0) / 1000 };
+    return { info, calls: callNames, build: manifest.build || "", seconds: (performance.now() - t0) / 1000 };
   },
 
-  /** Call one bridge function with plain arguments; returns plain data. */
-  call(name, ...args) {
-    if (!(name in bridge)) throw new Error(`Unknown bridge function "${name}".`);
-    const pyArgs = args.map(toPython);
+  /** Call bridge function `name` with keyword arguments `args` (plain data) and optionally one
+   * byte array; returns {text, parts} (JSON text and binary parts, see bridge.encode). */
+  call(name, args = {}, data = null) {
+    if (!callNames.includes(name)) throw new Error(`Unknown bridge function "${name}".`);
+    const bytes = data ? pyodide.toPy(data) : null;
     try {
-      return toPlain(bridge[name](...pyArgs));
+      return toPlain(dispatch(name, JSON.stringify(args), bytes));
     } finally {
-      for (const a of pyArgs) if (a instanceof pyodide.ffi.PyProxy) a.destroy();
+      if (bytes) bytes.destroy();
     }
   },
 };

@@ -1,0 +1,114 @@
+// The model's panels: the model line, finished epochs and test accuracy, the evaluation (confusion
+// matrix and mistakes) and the first layer's weights. Each refresh is tied to a model id, so an
+// answer about a model that has since been replaced is dropped, never shown. The evaluation comes
+// in short pieces, so a drawing is read between them.
+
+import * as panels from "./panels.js";
+
+const MISTAKES_SHOWN = 24;
+const WEIGHT_UNITS = 64;
+const EVALUATION_PIECE_MS = 40;
+
+const $ = (id) => document.getElementById(id);
+const pct = (v) => `${(100 * v).toFixed(1)}%`;
+
+/** client: the worker client; report(err) shows a failed call. */
+export function createModelView(client, report) {
+  let model = null; // the worker's latest summary
+  let evaluated = 0; // id of the model whose evaluation is shown (or under way)
+
+  function setEpoch(n) {
+    $("epoch").dataset.value = String(n);
+    $("epoch").textContent = String(n);
+  }
+
+  function setTestAccuracy(value) {
+    const el = $("test-accuracy");
+    el.dataset.value = value == null ? "" : String(value);
+    el.textContent = value == null ? "–" : pct(value);
+  }
+
+  function clearEvaluation() {
+    $("confusion").innerHTML = `<p class="muted small">Not evaluated yet.</p>`;
+    $("mistakes").innerHTML = `<p class="muted small">Not evaluated yet.</p>`;
+    $("eval-when").textContent = "";
+  }
+
+  async function refreshWeights(id) {
+    try {
+      const { units, images, model_id: from } = await client.firstLayerWeights({ max_units: WEIGHT_UNITS });
+      if (from !== model.id || id !== model.id) return;
+      panels.drawWeightMosaic($("weights"), images);
+      $("weights-note").textContent = images.shape[0] < units ? `Showing ${images.shape[0]} of ${units} units.` : "";
+    } catch (err) {
+      report(err);
+    }
+  }
+
+  async function refreshMistakes(id) {
+    const { mistakes, model_id: from } = await client.mistakes({ count: MISTAKES_SHOWN });
+    if (from === id && id === model.id) panels.drawMistakes($("mistakes"), mistakes);
+  }
+
+  // The test-set evaluation of model `id`, in pieces; abandoned as soon as the model changes.
+  async function evaluate(id) {
+    evaluated = id;
+    try {
+      for (;;) {
+        if (id !== model.id) return;
+        const result = await client.evaluate({ budget_ms: EVALUATION_PIECE_MS });
+        if (result.model_id !== id || id !== model.id) return;
+        if (result.done) {
+          panels.drawConfusion($("confusion"), result.confusion);
+          setTestAccuracy(result.test_accuracy);
+          await refreshMistakes(id);
+          return;
+        }
+      }
+    } catch (err) {
+      if (id === model.id) $("confusion").textContent = `Could not evaluate this model: ${err.message}`;
+      report(err);
+    }
+  }
+
+  return {
+    /** The worker's summary of its current model: shown at once; a new model is refreshed. */
+    set(summary) {
+      const changed = !model || summary.id !== model.id;
+      model = summary;
+      const acc = summary.test_accuracy == null ? "not evaluated" : `test accuracy ${pct(summary.test_accuracy)}`;
+      const epochs = summary.epochs_trained === 1 ? "1 epoch" : `${summary.epochs_trained} epochs`;
+      const info = $("model-info");
+      info.textContent = `Model: ${summary.name} · ${summary.architecture} · ${summary.activation} · trained ${epochs} · ${acc}`;
+      info.dataset.modelId = String(summary.id);
+      info.dataset.epochs = String(summary.epochs_trained);
+      setEpoch(summary.epochs_trained);
+      setTestAccuracy(summary.test_accuracy);
+      if (changed) {
+        clearEvaluation();
+        refreshWeights(summary.id);
+        // A fresh, untrained model has nothing worth evaluating; the others are evaluated at once.
+        if (summary.name !== "untrained") evaluate(summary.id);
+      }
+      return changed;
+    },
+    /** The current summary. */
+    current: () => model,
+    /** An "epoch" event: its evaluation is the model's now (no need to evaluate again). */
+    epoch(event, seconds) {
+      if (!event.evaluated) return;
+      evaluated = model.id;
+      panels.drawConfusion($("confusion"), event.confusion);
+      $("eval-when").textContent = `(after epoch ${event.epoch}, which took ${seconds.toFixed(1)} s)`;
+      setTestAccuracy(event.test_accuracy);
+      refreshMistakes(model.id).catch(report);
+      refreshWeights(model.id);
+    },
+    /** Re-read the weights (while training, every few seconds). */
+    refreshWeights: () => refreshWeights(model.id),
+    /** Evaluate the current model again unless its evaluation is already shown. */
+    evaluateIfNeeded() {
+      if (evaluated !== model.id) evaluate(model.id);
+    },
+  };
+}

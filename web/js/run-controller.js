@@ -1,0 +1,144 @@
+// The run controller: the one place that decides what the worker does with the model. Every
+// action that changes the model (train, step, reset, use the pretrained model, load a file) waits
+// for the one before it, stops a running loop first, and reports the worker's own model summary,
+// so the page never shows a model the worker does not have, whatever the order of the clicks.
+// It knows nothing of the page: it takes a client and callbacks.
+//
+// States: "idle" (nothing running; a paused run may be resumed), "training", "stopping",
+// "finished", "diverged".
+
+const TRAIN_BUDGET_MS = 80; // one chunk of training; Stop takes effect between chunks
+
+/**
+ * client: the worker client. Callbacks: onModel(summary) after every answer that carries the
+ * model; onEvents(events) with each chunk's training events; onState(state); onError(err).
+ */
+export function createRunController(client, { onModel, onEvents, onState, onError }) {
+  let state = "idle";
+  let run = null; // {config, finished}: the run the worker has, as this page started it
+  let queue = Promise.resolve();
+  let loop = null;
+  let stopRequested = false;
+
+  function setState(next) {
+    state = next;
+    onState(next);
+  }
+
+  // Actions run one at a time, in the order they were asked for.
+  function exclusive(action) {
+    const result = queue.then(action);
+    queue = result.catch(() => {});
+    return result;
+  }
+
+  async function stopLoop() {
+    if (!loop) return;
+    stopRequested = true;
+    if (state === "training") setState("stopping");
+    await loop;
+  }
+
+  async function trainLoop() {
+    setState("training");
+    let end = "idle";
+    try {
+      while (!stopRequested) {
+        const reply = await client.train({ budget_ms: TRAIN_BUDGET_MS });
+        onModel(reply.model);
+        onEvents(reply.events);
+        if (reply.events.some((e) => e.type === "diverged")) end = "diverged";
+        if (reply.finished) {
+          run.finished = true;
+          end = end === "diverged" ? end : "finished";
+          break;
+        }
+      }
+    } catch (err) {
+      onError(err);
+    }
+    loop = null;
+    setState(end);
+  }
+
+  // Runs an action that replaces the model: the run loop stops first; the new summary is shown.
+  function replaceModel(work) {
+    return exclusive(async () => {
+      await stopLoop();
+      try {
+        const reply = await work();
+        onModel(reply.model);
+        if (reply.ok !== false) run = null;
+        if (state !== "idle") setState("idle");
+        return reply;
+      } catch (err) {
+        if (state !== "idle") setState("idle");
+        throw err;
+      }
+    });
+  }
+
+  return {
+    /** The current state. */
+    state: () => state,
+    /** Is there a paused run that Train would continue (started with these settings)? */
+    canResume: (config) => Boolean(run && !run.finished && JSON.stringify(config) === JSON.stringify(run.config)),
+    /** Train: resume the paused run made with `config`, or start a fresh one. Resolves to the
+     * worker's answer when a new run was refused ({ok: false, errors}), else undefined. */
+    train(config) {
+      stopRequested = false; // a Stop pressed from here on, even during set-up, is honoured
+      return exclusive(async () => {
+        if (loop) return undefined;
+        if (!this.canResume(config)) {
+          const reply = await client.newTraining({ config });
+          onModel(reply.model);
+          if (!reply.ok) return reply;
+          run = { config, finished: false };
+          onEvents([{ type: "started" }]);
+        }
+        if (stopRequested) return undefined;
+        loop = trainLoop();
+        return undefined;
+      });
+    },
+    /** Ask the running loop to stop after its current chunk. */
+    stop() {
+      stopRequested = true;
+      if (state === "training") setState("stopping");
+    },
+    /** Exactly one mini-batch step of the current run (a new run if there is none). */
+    step(config) {
+      return exclusive(async () => {
+        await stopLoop();
+        if (!this.canResume(config)) {
+          const reply = await client.newTraining({ config });
+          onModel(reply.model);
+          if (!reply.ok) return reply;
+          run = { config, finished: false };
+          onEvents([{ type: "started" }]);
+        }
+        const reply = await client.step();
+        onModel(reply.model);
+        onEvents(reply.events);
+        if (reply.finished) run.finished = true;
+        setState(reply.events.some((e) => e.type === "diverged") ? "diverged" : reply.finished ? "finished" : "idle");
+        return reply;
+      });
+    },
+    /** Fresh untrained weights with the current settings. */
+    reset: () => replaceModel(() => client.reset()),
+    /** Back to the model that shipped with the page. */
+    usePretrained: () => replaceModel(() => client.usePretrained()),
+    /** A model from .npz bytes; {ok: false, error} keeps the current one (and its paused run). */
+    loadModel(bytes) {
+      return exclusive(async () => {
+        await stopLoop();
+        const reply = await client.importModel({}, bytes);
+        onModel(reply.model);
+        if (reply.ok) run = null;
+        if (state !== "idle") setState("idle");
+        return reply;
+      });
+    },
+  };
+}

@@ -1,0 +1,61 @@
+// The settings panel: the controls built from the bridge's schema, filled from the URL hash (each
+// refused value named in a notice, its default kept), written back to the hash as the learner
+// changes them, shared through "Copy link" and the embed code, and checked by Python too.
+
+import { buildControls } from "./controls.js";
+import { createSharePanel } from "./share.js";
+import { checkViewNames, createSettings, readSettings, settingsToHash } from "./state.js";
+import { applyView } from "./embed.js";
+
+const $ = (id) => document.getElementById(id);
+
+/**
+ * info: the bridge's init() answer (schema, recipes, default_config). view: the page's view.
+ * validate(config) asks Python ({ok, errors}); onChange() after every edit; notify(text) for
+ * the URL's refused values. Returns {current() -> {config, errors, recipe}, showErrors(errors)}.
+ */
+export function createSettingsPanel(info, view, { validate, onChange, notify }) {
+  const checked = checkViewNames(view, info.schema.map((f) => f.name));
+  Object.assign(view, checked.view);
+  applyView(view);
+  const fromUrl = readSettings(location.hash, info.schema, info.recipes);
+  const problems = [...checked.problems, ...fromUrl.problems];
+  if (problems.length) notify(problems.join(" "));
+
+  const settings = createSettings(info.default_config);
+  const updateShare = createSharePanel(view, (v) => settingsToHash(settings, info.default_config, v));
+  let timer = 0;
+  let seq = 0;
+
+  function changed({ config, errors, recipe }) {
+    settings.recipe = recipe;
+    Object.assign(settings.config, config);
+    if (!Object.keys(errors).length) {
+      history.replaceState(null, "", settingsToHash(settings, info.default_config, view) || location.pathname + location.search);
+      updateShare();
+      // The Python side has the last word (it may know rules the schema cannot express).
+      clearTimeout(timer);
+      const mine = ++seq;
+      timer = setTimeout(async () => {
+        const result = await validate(config).catch(() => null);
+        if (result && !result.ok && mine === seq) showErrors(result.errors);
+      }, 250);
+    }
+    onChange();
+  }
+
+  const controls = buildControls($("fields"), $("recipe"), info.schema, info.recipes, {
+    onChange: changed, locked: view.lock, hidden: view.hide,
+  });
+
+  // Python's verdict on the settings: at each control, and anything else under the form.
+  function showErrors(errors) {
+    const general = controls.showErrors(errors || {});
+    if (general.length) $("form-error").textContent = general.join(" ");
+  }
+
+  if (fromUrl.recipe) controls.useRecipe(fromUrl.recipe);
+  else controls.set(info.default_config);
+  if (Object.keys(fromUrl.values).length) controls.set(fromUrl.values);
+  return { current: () => controls.current(), showErrors };
+}
