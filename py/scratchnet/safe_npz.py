@@ -17,11 +17,13 @@ bytes read). Left out: writing, memory mapping, object arrays (always refused, n
 and .npy format 3.0 (only needed for structured dtypes, which no spec here allows).
 """
 
+import ast
 import contextlib
 import copy
 import io
 import math
 import os
+import re
 import struct
 import zipfile
 import zlib
@@ -87,6 +89,25 @@ def size_text(n):
 
 def _what(spec):
     return " or ".join(dict.fromkeys(KINDS.get(kind, kind) for kind in spec.kinds))
+
+
+def _declared_item(text):
+    """(kind, item size in bytes) that a .npy header's plain descr (e.g. '<f8', '<U12') declares,
+    read from its text, or None: NumPy on 32-bit platforms (Pyodide) wraps sizes over 2 GB."""
+    try:
+        header = ast.literal_eval(text.decode("latin1"))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    descr = header.get("descr") if isinstance(header, dict) else None
+    match = re.fullmatch(r"[<>|=]?([A-Za-z])(\d+)", descr) if isinstance(descr, str) else None
+    return (match[1], int(match[2]) * (4 if match[1] == "U" else 1)) if match else None
+
+
+def _itemsize_error(name, kind, itemsize, spec):
+    if kind == "U":
+        return (f"{quote(name)} declares text of {itemsize // 4} characters; "
+                f"at most {spec.max_itemsize // 4} characters are allowed there")
+    return f"{quote(name)} declares {itemsize}-byte items; at most {spec.max_itemsize}-byte items are allowed there"
 
 
 def max_file_bytes(specs):
@@ -209,17 +230,28 @@ class NpzReader:
         return self._zip.open(info)
 
     def _header(self, name, stream):
-        """(dtype, shape, fortran_order) from the .npy header at the stream's start, checked."""
+        """(dtype, shape, fortran_order) from the .npy header at the stream's start, checked
+        against the entry's spec and declared size."""
         spec, info = self.specs[name], self._infos[name]
         try:
             version = npy.read_magic(stream)
             if version not in ((1, 0), (2, 0)):
                 raise NpzError(f"{quote(name)} is in .npy format {version[0]}.{version[1]}, not 1.0 or 2.0")
+            length_format = "<H" if version == (1, 0) else "<I"
+            prefix = stream.read(struct.calcsize(length_format))
+            length = struct.unpack(length_format, prefix)[0] if len(prefix) == struct.calcsize(length_format) else 0
+            if not 0 < length <= MAX_HEADER_BYTES:
+                raise NpzError(f"{quote(name)} has a .npy header of {length} bytes; "
+                               f"at most {MAX_HEADER_BYTES} are allowed")
+            text = stream.read(length)
+            declared = _declared_item(text)
+            if declared and declared[1] > spec.max_itemsize:  # before NumPy makes a dtype of it
+                raise NpzError(_itemsize_error(name, *declared, spec))
             read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
-            shape, fortran_order, dtype = read(stream, max_header_size=MAX_HEADER_BYTES)
+            shape, fortran_order, dtype = read(io.BytesIO(prefix + text), max_header_size=MAX_HEADER_BYTES)
         except NpzError:
             raise
-        except ValueError as error:  # not .npy, or a header NumPy refuses (e.g. a dtype over 2 GB)
+        except ValueError as error:  # not .npy, or a header NumPy refuses
             raise NpzError(f"{quote(name)} is not a readable NumPy array (.npy: "
                            f"{shorten(error, 80)})") from None
         if dtype.hasobject:
@@ -228,14 +260,12 @@ class NpzReader:
         if dtype.kind not in spec.kinds:
             raise NpzError(f"{quote(name)} holds {KINDS.get(dtype.kind, str(dtype))}; it must hold {_what(spec)}")
         if not 0 < dtype.itemsize <= spec.max_itemsize:
-            unit = f"text of {dtype.itemsize // 4} characters" if dtype.kind == "U" else f"{dtype.itemsize}-byte items"
-            most = f"{spec.max_itemsize // 4} characters" if dtype.kind == "U" else f"{spec.max_itemsize}-byte items"
-            raise NpzError(f"{quote(name)} declares {unit}; at most {most} are allowed there")
+            raise NpzError(_itemsize_error(name, dtype.kind, dtype.itemsize, spec))
         if len(shape) != len(spec.max_shape) or any(n > most for n, most in zip(shape, spec.max_shape)):
             largest = "a single value" if not spec.max_shape else f"at most {spec.max_shape}"
             raise NpzError(f"{quote(name)} declares shape {shape} "
                            f"({size_text(math.prod(shape) * dtype.itemsize)}); it must be {largest}")
-        if stream.tell() + math.prod(shape) * dtype.itemsize != info.file_size:
+        if 8 + len(prefix) + length + math.prod(shape) * dtype.itemsize != info.file_size:  # 8: magic
             raise NpzError(f"{quote(name)} is damaged: its header declares {shape} {dtype}, which does not "
                            f"fit the entry's {size_text(info.file_size)}")
         return dtype, shape, fortran_order
