@@ -1,76 +1,97 @@
 // Starting Python in a worker: Pyodide with NumPy imported. A visit after the first restores a
-// memory snapshot, made by a fresh worker while an earlier visit sat idle; the first visit, and
-// any visit whose snapshot is missing or fails a check, boots the plain way.
+// memory snapshot that a fresh worker made while an earlier visit sat idle; a first visit boots
+// afresh and then makes that snapshot. Any failure falls back to the next way: a restore to a fresh
+// boot, a fresh boot to Pyodide's own documented route (loadPackage).
 //
-// Pyodide 0.27.7 has (undocumented) snapshot options, `_makeSnapshot` and `_loadSnapshot`, but a
-// snapshot is only WebAssembly linear memory: NumPy's compiled modules (.so files) live outside
-// it, as WebAssembly instances of their own with slots in the function table. So the run that
-// makes a snapshot and every run that restores one load all of NumPy's .so files, in one sorted
-// order, before Python starts (an Emscripten preRun hook): the libraries then sit at the same
-// memory and table addresses in both runs, and the function pointers inside the snapshot stay
-// valid. Two pieces of loader state that live in JavaScript are recorded beside the snapshot and
-// put back after a restore: which library each C-side handle stands for, and the table slots that
-// dlsym() handed out while Python imported NumPy.
+// Pyodide 0.27.7 has undocumented snapshot options, `_makeSnapshot` and `_loadSnapshot`, but a
+// snapshot is only WebAssembly linear memory: NumPy's compiled modules (.so files) live outside it,
+// as WebAssembly instances of their own with slots in the function table. So every boot but the
+// documented one writes NumPy's files into site-packages and loads all its .so files, in sorted
+// order, before Python starts (an Emscripten preRun hook). The libraries then sit at the same memory
+// and table addresses in the run that makes a snapshot and in every run that restores it, and the
+// function pointers inside the snapshot stay valid. The one piece of loader state that lives in
+// JavaScript, which library each C-side dlopen() handle stands for, is recorded with the snapshot
+// and put back. (It is also quicker than loadPackage, whose unpacking runs in Python.)
 //
-// A snapshot is keyed on Pyodide's BUILD_ID, the NumPy wheel's sha256 and the site build (all in
-// manifest.json); it is checked against its own SHA-256 before use and probed after. Any failure
-// drops it, boots the plain way and makes a new one later. `?boot=plain` in the page's address
-// boots the plain way and neither reads nor makes a snapshot.
+// A snapshot is keyed on Pyodide's BUILD_ID, the NumPy wheel's sha256 and the site build (from
+// manifest.json), checked against its SHA-256 before use and probed after; a failed restore drops
+// it and a new one is made later (at most MAX_FAILURES times per key). `?boot=plain` in the page's
+// address takes the documented route and neither reads nor makes a snapshot: the reference boot.
 
-const CACHE_NAME = "scratchnet-python-snapshot"; // Cache Storage: the fastest store to read 36 MB from
-const META_HEADER = "x-scratchnet-snapshot"; // the snapshot's key, checksum and loader state, as JSON
+import { countFailure, dropSnapshot, failures, hasSnapshot, readSnapshot, writeSnapshot } from "./snapshot-store.js";
+import { unzip } from "./unzip.js";
+
 const IMPORTED = ["numpy", "numpy.random"]; // imported before a snapshot is taken
 const IDLE_MS = 2000; // this worker's event loop free this long before a snapshot is made
-const MAX_FAILURES = 2; // restores of one key that may fail before no more snapshots are made for it
-const LOCK_NAME = "scratchnet-python-snapshot"; // one page (of several widgets) makes it, the others wait
+const MAX_FAILURES = 2; // failed restores or makings of one key before no more snapshots are made
+const LOCK_NAME = "scratchnet-python-snapshot"; // several widgets on a page: one makes it, at a time
 
 const output = { stdout: (text) => console.log(text), stderr: (text) => console.warn(text) };
+const message = (err) => String(err && err.message ? err.message : err);
 
-// Run in the restored interpreter: the generators seeded at import time would otherwise repeat the
-// same numbers after every restore; then a probe of NumPy's compiled code, with known answers.
+// Run in a restored interpreter: the generators seeded when they were imported would otherwise
+// repeat the same numbers after every restore. Then a probe of NumPy's compiled code.
 const AFTER_RESTORE = `
 import random, numpy, numpy.random
 random.seed()
 numpy.random.seed()
 assert numpy.einsum("ij,j->i", numpy.arange(12.0).reshape(3, 4), numpy.arange(4.0)).tolist() == [14.0, 38.0, 62.0]
-assert abs(numpy.linalg.det(numpy.array([[2.0, 1.0], [1.0, 3.0]])) - 5.0) < 1e-12
-assert numpy.random.default_rng(1).integers(0, 1000, 3).tolist() == [473, 511, 755]
 `;
 
 /**
  * Start Python. Returns two promises, for the page's two loading steps: `runtime` (Python runs;
- * after a restore, NumPy is already in) and `numpy` (the pyodide instance, NumPy imported).
- * `manifest` is the site's manifest.json; `pageUrl` the page's address (for `?boot=plain`).
+ * after a restore NumPy is in already) and `numpy` (the pyodide instance, NumPy imported).
+ * `manifest` is the site's manifest.json; `pageUrl` the page's address (for `?boot=plain`);
+ * `app` (optional), {archive: URL of a zip, extractDir, module}: a package that snapshots hold
+ * unpacked and imported (the caller still unpacks and imports it: after a restore that is quick).
  */
-export function startPython({ indexURL, manifest, pageUrl }) {
-  const site = describeSite(indexURL, manifest, pageUrl);
-  // What happened, for tests and for curious developers (worker.evaluate in Playwright, the console).
-  const status = { how: "starting", restoreError: null, snapshot: null, pyodide: null };
+export function startPython({ indexURL, manifest, pageUrl, app = null }) {
+  const site = describeSite(indexURL, manifest, pageUrl, app);
+  // What happened, for tests and the curious: self.scratchnetPython in the worker's console.
+  const status = { how: "starting", errors: [], snapshot: null, pyodide: null, timings: {} };
   globalThis.scratchnetPython = status;
+  const started = performance.now();
+  const mark = (name) => (status.timings[name] = Math.round(performance.now() - started));
+  const fellBack = (what, err) => {
+    status.errors.push(`${what}: ${message(err)}`);
+    console.warn(`ScratchNet: ${what} (${message(err)}); starting Python another way.`);
+  };
 
   const runtime = (async () => {
-    const stored = site.key ? await readSnapshot(site).catch(() => null) : null;
-    if (stored) {
-      try {
-        const pyodide = await restore(site, stored);
-        status.how = "restored";
-        return pyodide;
-      } catch (err) {
-        status.restoreError = String(err && err.message ? err.message : err);
-        console.warn(`ScratchNet: the stored Python snapshot did not restore (${status.restoreError}); starting the plain way.`);
-        await dropSnapshot(site, { failed: true }).catch(() => {});
+    if (site.key) {
+      const stored = await readSnapshot(site.slot, site.key).catch(() => null);
+      if (stored) {
+        try {
+          const pyodide = await restore(site, stored.contents, mark);
+          status.how = "restored";
+          return pyodide;
+        } catch (err) {
+          fellBack("the stored Python snapshot did not restore", err);
+          await dropSnapshot(site.slot, site.key, { failed: true }).catch(() => {});
+        }
       }
     }
-    status.how = "plain";
+    if (!site.documented) {
+      try {
+        const { pyodide } = await bootPreloaded(site, {}, wheelFiles(site), mark);
+        status.how = "fresh";
+        return pyodide;
+      } catch (err) {
+        fellBack("Python did not start with NumPy preloaded", err);
+      }
+    }
+    status.how = "documented";
     return loadPyodideWith(site.indexURL, output);
   })();
 
   const numpy = runtime.then(async (pyodide) => {
-    if (status.how === "plain") {
+    mark("python started");
+    if (status.how === "documented") {
       await pyodide.loadPackage("numpy", { messageCallback: () => {}, errorCallback: (text) => console.warn(text) });
-      pyodide.runPython("import numpy");
-      if (site.key) status.snapshot = makeSnapshotWhenIdle(site);
     }
+    if (status.how !== "restored") pyodide.runPython("import numpy");
+    mark("numpy imported");
+    if (status.how === "fresh" && site.key) status.snapshot = makeSnapshotWhenIdle(site);
     status.pyodide = pyodide;
     return pyodide;
   });
@@ -78,24 +99,25 @@ export function startPython({ indexURL, manifest, pageUrl }) {
   return { runtime: runtime.then(() => undefined), numpy };
 }
 
-/** What runtime.js needs to know about the site, as plain data (it is posted to the snapshot worker). */
-function describeSite(indexURL, manifest, pageUrl) {
+/** What runtime.js needs to know, as plain data (it is posted to the snapshot worker too). */
+function describeSite(indexURL, manifest, pageUrl, app) {
   const base = indexURL.endsWith("/") ? indexURL : `${indexURL}/`;
-  const plain = new URL(pageUrl).searchParams.get("boot") === "plain";
+  const documented = new URL(pageUrl).searchParams.get("boot") === "plain";
   const { pyodide_build_id: buildId, numpy_wheel: wheel, numpy_sha256: sha256, build } = manifest;
-  const usable = !plain && buildId && wheel && sha256 && build && typeof caches !== "undefined";
-  const key = usable ? `${buildId}-${sha256}-${build}` : null;
+  const preloadable = Boolean(wheel && sha256);
+  const storable = preloadable && buildId && build && typeof caches !== "undefined";
   return {
     indexURL: base,
-    key,
+    documented: documented || !preloadable,
+    key: storable && !documented ? `${buildId}-${sha256}-${build}` : null,
+    slot: new URL("python-snapshot", new URL("./", pageUrl)).href, // one stored snapshot per copy of the site
     wheelURL: wheel ? new URL(wheel, base).href : null,
-    wheelIntegrity: sha256 ? `sha256-${hexToBase64(sha256)}` : null,
-    // One entry per copy of the site (the key rides in the query, so old ones can be found).
-    slot: key ? new URL(`python-snapshot?key=${key}`, new URL("./", pageUrl)).href : null,
+    wheelIntegrity: sha256 ? `sha256-${btoa(String.fromCharCode(...sha256.match(/../g).map((h) => parseInt(h, 16))))}` : null,
+    app: app && { archive: String(app.archive), extractDir: app.extractDir, module: app.module },
   };
 }
 
-// --- loading Pyodide with NumPy's libraries preloaded -----------------------------------------------
+// --- booting with NumPy preloaded --------------------------------------------------------------------
 
 /** loadPyodide, with `preRun` (if any) added as the last of Emscripten's preRun hooks. */
 async function loadPyodideWith(indexURL, options, preRun) {
@@ -103,9 +125,9 @@ async function loadPyodideWith(indexURL, options, preRun) {
   if (!preRun) return loadPyodide({ indexURL, ...options });
   if (typeof globalThis._createPyodideModule !== "function") await import(`${indexURL}pyodide.asm.js`);
   const create = globalThis._createPyodideModule;
-  // loadPyodide calls the global factory if it exists; this one adds the hook to its settings.
-  // Emscripten runs the preRun list last to first, so index 0 runs after Pyodide's own hooks
-  // (which make site-packages).
+  // loadPyodide uses the global factory when there is one; this one adds the hook to its settings.
+  // Emscripten runs the preRun list last to first, so index 0 runs after Pyodide's own hooks (which
+  // make site-packages).
   globalThis._createPyodideModule = (settings) => {
     settings.preRun.unshift(preRun);
     return create(settings);
@@ -117,13 +139,11 @@ async function loadPyodideWith(indexURL, options, preRun) {
   }
 }
 
-/**
- * The preRun hook that writes NumPy's files into site-packages and loads all its .so files, in
- * sorted order, before Python starts. `files` is a promise of [path, bytes] pairs; `loader` gets
- * the Emscripten module, the table length after loading, and any error.
- */
-function preloadNumpy(files, loader) {
-  return (Module) => {
+/** Boots with NumPy's files (a promise of [path, bytes] pairs) written and its libraries loaded
+ * before Python starts; `options` go to loadPyodide. Returns {pyodide, loader}. */
+async function bootPreloaded(site, options, files, mark = () => {}) {
+  const loader = {};
+  const preRun = (Module) => {
     loader.module = Module;
     Module.addRunDependency("scratchnet-numpy");
     (async () => {
@@ -135,183 +155,75 @@ function preloadNumpy(files, loader) {
         Module.FS.writeFile(path, bytes);
         if (name.endsWith(".so")) libraries.push(path);
       }
-      for (const path of libraries.sort()) {
-        await Module.loadDynamicLibrary(path, { loadAsync: true, nodelete: true, allowUndefined: true, global: false, fs: Module.FS }, {});
-      }
-      loader.tableLength = Module.wasmTable.length;
+      mark("numpy files written");
+      // Python's dlopen() of these finds them loaded already, as after loadPackage (same flags).
+      const flags = { loadAsync: true, nodelete: true, allowUndefined: true, global: false, fs: Module.FS };
+      for (const path of libraries.sort()) await Module.loadDynamicLibrary(path, flags, {});
+      loader.layout = { table: Module.wasmTable.length, heap: Module.GOT.__heap_base.value };
+      mark("numpy libraries loaded");
     })()
-      .catch((err) => {
-        loader.error = err;
-      })
+      .catch((err) => (loader.error = err))
       .finally(() => Module.removeRunDependency("scratchnet-numpy"));
   };
+  const pyodide = await loadPyodideWith(site.indexURL, { ...output, ...options }, preRun);
+  if (loader.error) throw loader.error;
+  return { pyodide, loader };
 }
 
-/** The NumPy wheel (checked by the browser against its sha256) unpacked: [path, bytes] pairs. */
+/** The NumPy wheel (which the browser checks against its sha256), unpacked. */
 async function wheelFiles(site) {
   const response = await fetch(site.wheelURL, { integrity: site.wheelIntegrity });
-  if (!response.ok) throw new Error(`NumPy wheel: ${response.status} ${response.statusText}`);
+  if (!response.ok) throw new Error(`could not download NumPy: ${response.status} ${response.statusText}`);
   return unzip(await response.arrayBuffer());
 }
 
-const utf8 = new TextDecoder();
+// --- making and restoring snapshots ------------------------------------------------------------------
 
-/** The files of a zip archive as [path, bytes] pairs, inflated by the browser's DecompressionStream.
- * Only what wheels use: stored or deflated entries, no zip64, no encryption. */
-async function unzip(buffer) {
-  const view = new DataView(buffer);
-  let end = buffer.byteLength - 22;
-  while (end >= 0 && view.getUint32(end, true) !== 0x06054b50) end--;
-  if (end < 0) throw new Error("the NumPy wheel is not a zip file");
-  const count = view.getUint16(end + 10, true);
-  let at = view.getUint32(end + 16, true);
-  const files = [];
-  for (let i = 0; i < count; i++) {
-    if (view.getUint32(at, true) !== 0x02014b50) throw new Error("the NumPy wheel's file list is damaged");
-    const method = view.getUint16(at + 10, true);
-    const [packed, size] = [view.getUint32(at + 20, true), view.getUint32(at + 24, true)];
-    const nameLength = view.getUint16(at + 28, true);
-    const name = utf8.decode(new Uint8Array(buffer, at + 46, nameLength));
-    const local = view.getUint32(at + 42, true);
-    at += 46 + nameLength + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
-    if (name.endsWith("/")) continue;
-    const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
-    files.push(inflate(new Uint8Array(buffer, start, packed), method).then((bytes) => {
-      if (bytes.length !== size) throw new Error(`the NumPy wheel's ${name} is damaged`);
-      return [name, bytes];
-    }));
-  }
-  return Promise.all(files);
-}
-
-async function inflate(bytes, method) {
-  if (method === 0) return bytes;
-  if (method !== 8) throw new Error(`unsupported zip compression method ${method}`);
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-// --- making and restoring a snapshot -----------------------------------------------------------------
-
-/** Boot with NumPy preloaded, import it, and take a snapshot: {bytes, loader state}. Runs in a
- * fresh worker (snapshot-worker.js): a snapshot must not hold any JavaScript object of an app. */
+/** Boots afresh, imports NumPy (and the app), and stores a snapshot. Runs in a fresh worker
+ * (snapshot-worker.js): a snapshot must not hold any JavaScript object of an app. */
 export async function makeSnapshot(site) {
-  const loader = {};
-  const pyodide = await loadPyodideWith(site.indexURL, { ...output, _makeSnapshot: true },
-    preloadNumpy(wheelFiles(site), loader));
-  if (loader.error) throw loader.error;
+  const files = await wheelFiles(site);
+  const { pyodide, loader } = await bootPreloaded(site, { _makeSnapshot: true }, files);
   pyodide.runPython(`import ${IMPORTED.join(", ")}`);
-  const state = loaderState(loader.module, loader.tableLength);
-  // Pyodide found NumPy in site-packages at start-up and listed it; a snapshot must hold an empty list.
-  for (const name of Object.keys(pyodide.loadedPackages)) delete pyodide.loadedPackages[name];
-  const bytes = pyodide.makeMemorySnapshot();
-  await storeSnapshot(site, bytes, state);
-  return { bytes: bytes.length, ...state.summary };
-}
-
-/** The loader state a restore must put back: C-side library handles and the table slots added
- * after the libraries were loaded, each named by the library and export it holds. */
-function loaderState(Module, tableLength) {
-  const { LDSO, wasmTable } = Module;
+  if (site.app) {
+    const response = await fetch(site.app.archive);
+    if (!response.ok) throw new Error(`could not download ${site.app.archive}: ${response.status}`);
+    pyodide.unpackArchive(await response.arrayBuffer(), "zip", { extractDir: site.app.extractDir });
+    pyodide.pyimport(site.app.module).destroy();
+  }
+  const { LDSO, wasmTable } = loader.module;
+  // dlsym() may hand out new table slots, which a restore could not put back: refuse to store those.
+  if (wasmTable.length !== loader.layout.table) throw new Error("importing took new function-table slots");
   const handles = Object.entries(LDSO.loadedLibsByHandle).map(([handle, dso]) => [Number(handle), dso.name]);
-  const owners = new Map();
-  for (const [library, dso] of Object.entries(LDSO.loadedLibsByName)) {
-    for (const [symbol, value] of Object.entries(dso.exports || {})) {
-      if (typeof value === "function" && !owners.has(value)) owners.set(value, [library, symbol]);
-    }
-  }
-  const slots = [];
-  for (let i = tableLength; i < wasmTable.length; i++) {
-    const entry = wasmTable.get(i);
-    slots.push(entry === null ? null : owners.get(entry) || "unknown");
-  }
-  return {
-    handles, tableLength, slots,
-    summary: { tableLength, tableEnd: wasmTable.length, unknown: slots.filter((s) => s === "unknown").length },
-  };
+  // Pyodide listed NumPy (found in site-packages at start-up); a snapshot must hold an empty list.
+  for (const name of Object.keys(pyodide.loadedPackages)) delete pyodide.loadedPackages[name];
+  const memory = pyodide.makeMemorySnapshot();
+  await writeSnapshot(site.slot, site.key, memory, files, { layout: loader.layout, handles });
+  return { megabytes: Math.round(memory.length / 1e5) / 10 };
 }
 
-/** Put the loader state recorded with the snapshot back (after loadPyodide restored memory). */
-function putBackLoaderState(Module, loader, state) {
-  const { LDSO, wasmTable } = Module;
-  if (loader.tableLength !== state.tableLength) {
-    throw new Error(`NumPy's libraries ended at table slot ${loader.tableLength}, not ${state.tableLength}`);
+/** Boots from a stored snapshot (a promise of {memory, files, state}); returns the pyodide instance. */
+async function restore(site, stored, mark) {
+  stored.then(() => mark("snapshot read"), () => {});
+  const { pyodide, loader } = await bootPreloaded(site, { _loadSnapshot: stored.then((s) => s.memory) },
+    stored.then((s) => s.files), mark);
+  const { state } = await stored;
+  const { layout } = loader;
+  if (layout.table !== state.layout.table || layout.heap !== state.layout.heap) {
+    throw new Error("NumPy's libraries did not load where the snapshot expects them");
   }
+  const { LDSO } = loader.module;
   for (const [handle, name] of state.handles) {
-    const dso = LDSO.loadedLibsByName[name];
-    if (!dso) throw new Error(`the snapshot expects a library ${name} that is not loaded`);
-    LDSO.loadedLibsByHandle[handle] = dso;
+    if (!LDSO.loadedLibsByName[name]) throw new Error(`the snapshot expects a library ${name}`);
+    LDSO.loadedLibsByHandle[handle] = LDSO.loadedLibsByName[name];
   }
-  console.log("table after restore", wasmTable.length, state.tableLength, state.slots.length);
-  const end = state.tableLength + state.slots.length;
-  if (wasmTable.length < end) wasmTable.grow(end - wasmTable.length);
-  state.slots.forEach((slot, i) => {
-    if (Array.isArray(slot)) wasmTable.set(state.tableLength + i, LDSO.loadedLibsByName[slot[0]].exports[slot[1]]);
-  });
-}
-
-async function restore(site, stored) {
-  const loader = {};
-  const pyodide = await loadPyodideWith(site.indexURL, { ...output, _loadSnapshot: stored.bytes },
-    preloadNumpy(wheelFiles(site), loader));
-  if (loader.error) throw loader.error;
-  putBackLoaderState(loader.module, loader, stored.meta.state);
-  pyodide.loadedPackages.numpy = "default channel"; // as loadPackage marks it, so it is not loaded twice
+  pyodide.loadedPackages.numpy = "default channel"; // as loadPackage marks it, so it is never loaded twice
   pyodide.runPython(AFTER_RESTORE);
+  mark("restored and probed");
   return pyodide;
 }
 
-// --- where snapshots are kept ---------------------------------------------------------------------
-
-async function sha256Hex(bytes) {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function hexToBase64(hex) {
-  return btoa(String.fromCharCode(...hex.match(/../g).map((pair) => parseInt(pair, 16))));
-}
-
-/** The stored snapshot for this site's key: {meta, bytes: a promise of the checked bytes}, or null. */
-async function readSnapshot(site) {
-  const cache = await caches.open(CACHE_NAME);
-  const response = await cache.match(site.slot);
-  if (!response) return null;
-  const meta = JSON.parse(response.headers.get(META_HEADER));
-  if (meta.key !== site.key) return null;
-  const bytes = response.arrayBuffer().then(async (buffer) => {
-    if (buffer.byteLength !== meta.length || (await sha256Hex(buffer)) !== meta.sha256) {
-      throw new Error("the stored snapshot does not match its checksum");
-    }
-    return new Uint8Array(buffer);
-  });
-  bytes.catch(() => {}); // seen by loadPyodide, which awaits it
-  return { meta, bytes };
-}
-
-async function storeSnapshot(site, bytes, state) {
-  const meta = { key: site.key, length: bytes.length, sha256: await sha256Hex(bytes), state };
-  const cache = await caches.open(CACHE_NAME);
-  for (const old of await cache.keys(site.slot, { ignoreSearch: true })) await cache.delete(old);
-  await cache.put(site.slot, new Response(bytes, {
-    headers: { "content-type": "application/octet-stream", [META_HEADER]: JSON.stringify(meta) },
-  }));
-}
-
-/** Drops the stored snapshot; with `failed`, counts a failed restore of this key. */
-async function dropSnapshot(site, { failed }) {
-  const cache = await caches.open(CACHE_NAME);
-  await cache.delete(site.slot);
-  if (failed) await cache.put(`${site.slot}&failures`, new Response(String((await failures(site)) + 1)));
-}
-
-async function failures(site) {
-  const cache = await caches.open(CACHE_NAME);
-  const response = await cache.match(`${site.slot}&failures`);
-  return response ? Number(await response.text()) || 0 : 0;
-}
-
-// --- making one later, at idle --------------------------------------------------------------------
+// --- making one later, at idle ---------------------------------------------------------------------
 
 /** Resolves once this worker's event loop has been free for `ms` in a row: timers that fire on
  * time mean no Python call (the first evaluation, a chunk of training) is running. */
@@ -330,20 +242,17 @@ function idle(ms, tick = 100, slack = 50) {
   });
 }
 
-/** Makes and stores a snapshot in a fresh worker once this one is idle; resolves to what happened. */
+/** Once this worker is idle, makes and stores a snapshot in a fresh worker; resolves to what happened. */
 async function makeSnapshotWhenIdle(site) {
   try {
-    if ((await failures(site)) >= MAX_FAILURES) return "not made: restoring this build failed before";
+    if ((await failures(site.slot, site.key)) >= MAX_FAILURES) return "not made: snapshots of this build failed before";
     await idle(IDLE_MS);
-    const make = async () => {
-      if (await (await caches.open(CACHE_NAME)).match(site.slot)) return "already stored";
-      return inFreshWorker(site);
-    };
-    if (!navigator.locks) return await make();
-    return await navigator.locks.request(LOCK_NAME, make);
+    const make = async () => ((await hasSnapshot(site.slot, site.key)) ? "stored already" : inFreshWorker(site));
+    return await (navigator.locks ? navigator.locks.request(LOCK_NAME, make) : make());
   } catch (err) {
-    console.warn(`ScratchNet: no Python snapshot was made (${err.message || err}).`);
-    return `failed: ${err.message || err}`;
+    console.warn(`ScratchNet: no Python snapshot was made (${message(err)}).`);
+    await countFailure(site.slot, site.key).catch(() => {});
+    return `failed: ${message(err)}`;
   }
 }
 

@@ -8,7 +8,7 @@ self.onmessage = async ({ data: site }) => {
   try {
     const started = performance.now();
     const made = await makeSnapshot(site);
-    postMessage({ ok: true, made: { ...made, seconds: (performance.now() - started) / 1000 } });
+    postMessage({ ok: true, made: { ...made, seconds: Math.round(performance.now() - started) / 1000 } });
   } catch (err) {
     postMessage({ ok: false, error: String(err && err.message ? err.message : err) });
   }

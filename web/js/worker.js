@@ -111,7 +111,8 @@ const api = {
     const pyodideUrl = url("pyodide");
 
     // Downloads start at once and run while the runtime boots (from a snapshot if runtime.js has one).
-    const python = startPython({ indexURL: pyodideUrl.href, manifest, pageUrl });
+    const app = { archive: url("package").href, extractDir: HOME, module: "scratchnet.bridge" };
+    const python = startPython({ indexURL: pyodideUrl.href, manifest, pageUrl, app });
     const runtime = step(report, t0, "runtime", () => python.runtime.catch((err) => {
       throw new Error(`Could not start Python (Pyodide) from ${pyodideUrl.pathname}: ${err.message || err}`);
     }));
