@@ -186,7 +186,7 @@ def hostile_files(arrays, folder):
         one = npy(np.zeros(4, np.float32))
         for i in range(20000):
             z.writestr(f"param/extra{i}.npy", one)
-    put("20000-params", raw.getvalue(), f"holds {20000 + len(arrays)} entries")
+    put("20000-params", raw.getvalue(), f"holds {20000 + len(arrays)} entries; at most 16 are allowed")
     return files
 
 
@@ -269,6 +269,36 @@ def test_header_that_disagrees_with_the_entry_size_is_refused_before_reading(arr
         load_model(raw)
 
 
+def raw_header(text):
+    """A .npy 1.0 header holding `text`, whatever it is."""
+    text = text.encode("latin1") + b"\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text
+
+
+@pytest.mark.parametrize("text", ["-" * 3000 + "1", "{'descr': '<f8', 'fortran_order': False, 'shape': (" + "-" * 3000 + "1,)}",
+                                  "(" * 150 + ")" * 150, "not python", "{'descr': '<f8'}"],
+                         ids=["minus-signs", "minus-signs-in-shape", "parentheses", "not-a-literal", "incomplete"])
+def test_headers_that_are_not_plain_dicts_are_refused_without_recursion_errors(arrays, text):
+    raw = archive(arrays, replace={"config": raw_header(text) + bytes(100)})
+    with pytest.raises(ModelFileError, match="'config' is not a readable NumPy array"):
+        load_model(raw)
+
+
+@pytest.mark.parametrize("code", [0xFFFFFFFF, 0x110000, 0xD800], ids=["ffffffff", "beyond-unicode", "surrogate"])
+def test_text_with_codes_that_are_not_characters_is_refused(arrays, code):
+    # NumPy makes a str of any UCS-4 codes; printing one (the CLI's error line) would then fail.
+    text = np.frombuffer(struct.pack("<4I", ord("{"), code, ord("}"), 0), "<U4").reshape(())
+    for key in ("config", "history"):
+        with pytest.raises(ModelFileError, match=f"'{key}' holds codes that are not characters"):
+            load_model(archive({**arrays, key: text}))
+
+
+def test_a_directory_larger_than_its_entries_need_is_refused(arrays):
+    raw = archive(arrays, extra={"x" * 30000 + ".npy": b""})  # one entry whose name is 30 KB
+    with pytest.raises(ModelFileError, match="the archive.s directory is 30.6 KB; at most 16.4 KB is allowed"):
+        load_model(raw)
+
+
 def test_duplicate_and_unexpected_entries_are_refused(arrays):
     with pytest.warns(UserWarning):  # zipfile warns about the duplicate name it writes
         raw = archive(arrays, extra={"config.npy": npy(np.array("{}"))})
@@ -297,8 +327,15 @@ def test_twenty_thousand_extra_params_are_refused_at_once_with_a_short_message(h
     with pytest.raises(ModelFileError) as caught:
         load_model(path)
     assert time.perf_counter() - started < 0.5
-    assert str(caught.value).startswith("the archive holds 20010 entries (")
-    assert str(caught.value).endswith("of directory); at most 16 are allowed")
+    assert str(caught.value) == "the archive holds 20010 entries; at most 16 are allowed"
+
+
+def test_names_and_settings_from_the_file_are_escaped_in_messages(arrays):
+    message = str(pytest.raises(ModelFileError, load_model, archive(arrays, extra={"a\nb\u202e.npy": b""})).value)
+    assert "'a\\nb\\u202e.npy'" in message and "\n" not in message
+    config = np.array(json.dumps({"\nerror: all fine\u202e": 1}))
+    message = str(pytest.raises(ModelFileError, load_model, archive({**arrays, "config": config})).value)
+    assert "\\nerror: all fine\\u202e: is not a setting" in message and "\n" not in message
 
 
 def test_unexpected_names_are_listed_five_at_most(arrays):

@@ -129,6 +129,9 @@ def _text(arrays, key):
     if value.dtype.itemsize > 4 * MAX_TEXT_CHARS:
         raise ModelFileError(f"'{key}' is {value.dtype.itemsize // 4} characters long; "
                              f"at most {MAX_TEXT_CHARS} are allowed")
+    codes = np.frombuffer(value.astype(value.dtype.newbyteorder("<")).tobytes(), "<u4")
+    if np.any((codes > 0x10FFFF) | ((codes >= 0xD800) & (codes <= 0xDFFF))):  # NumPy does not check
+        raise ModelFileError(f"'{key}' holds codes that are not characters (it is not valid text)")
     return str(value)
 
 

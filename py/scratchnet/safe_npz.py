@@ -62,14 +62,16 @@ class ArraySpec(NamedTuple):
 
 
 def shorten(text, most=SHOWN_CHARS):
-    """A piece of the file as a message may show it: at most `most` characters."""
+    """A piece of the file as a message may show it: control and invisible characters escaped,
+    at most `most` characters."""
     text = str(text)
+    text = text if text.isprintable() else repr(text)[1:-1]
     return text if len(text) <= most else text[:most - 1] + "…"
 
 
 def quote(text):
-    """A piece of the file quoted back in a message: shortened, never interpreted."""
-    return repr(shorten(text))
+    """A piece of the file quoted back in a message: escaped, shortened, never interpreted."""
+    return f"'{shorten(text)}'"
 
 
 def listing(items, separator=", "):
@@ -91,14 +93,18 @@ def _what(spec):
     return " or ".join(dict.fromkeys(KINDS.get(kind, kind) for kind in spec.kinds))
 
 
-def _declared_item(text):
+def _declared_item(name, text):
     """(kind, item size in bytes) that a .npy header's plain descr (e.g. '<f8', '<U12') declares,
-    read from its text, or None: NumPy on 32-bit platforms (Pyodide) wraps sizes over 2 GB."""
+    read from its text, or None for other descrs: NumPy on 32-bit platforms (Pyodide) wraps
+    sizes over 2 GB. Refuses a header that is not a dict literal (NumPy requires one, and its
+    parser lets the RecursionError of, say, 3,000 nested minus signs escape)."""
     try:
         header = ast.literal_eval(text.decode("latin1"))
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return None
-    descr = header.get("descr") if isinstance(header, dict) else None
+        header = None
+    if not isinstance(header, dict):
+        raise NpzError(f"{quote(name)} is not a readable NumPy array (its .npy header is not a dict)")
+    descr = header.get("descr")
     match = re.fullmatch(r"[<>|=]?([A-Za-z])(\d+)", descr) if isinstance(descr, str) else None
     return (match[1], int(match[2]) * (4 if match[1] == "U" else 1)) if match else None
 
@@ -180,9 +186,11 @@ class NpzReader:
             raise NpzError(f"the file is {size_text(end - start)}, more than its contents may need "
                            f"({size_text(limit)} at most)")
         entries, directory = _end_record(f, start, end)
-        if entries > len(self.specs) or directory > len(self.specs) * MAX_DIRECTORY_ENTRY_BYTES:
-            raise NpzError(f"the archive holds {entries} entries ({size_text(directory)} of directory); "
-                           f"at most {len(self.specs)} are allowed")
+        if entries > len(self.specs):
+            raise NpzError(f"the archive holds {entries} entries; at most {len(self.specs)} are allowed")
+        if directory > len(self.specs) * MAX_DIRECTORY_ENTRY_BYTES:
+            raise NpzError(f"the archive's directory is {size_text(directory)}; at most "
+                           f"{size_text(len(self.specs) * MAX_DIRECTORY_ENTRY_BYTES)} is allowed")
         try:
             self._zip = zipfile.ZipFile(f)
         except (*_BROKEN, ValueError):
@@ -244,14 +252,14 @@ class NpzReader:
                 raise NpzError(f"{quote(name)} has a .npy header of {length} bytes; "
                                f"at most {MAX_HEADER_BYTES} are allowed")
             text = stream.read(length)
-            declared = _declared_item(text)
+            declared = _declared_item(name, text)
             if declared and declared[1] > spec.max_itemsize:  # before NumPy makes a dtype of it
                 raise NpzError(_itemsize_error(name, *declared, spec))
             read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
             shape, fortran_order, dtype = read(io.BytesIO(prefix + text), max_header_size=MAX_HEADER_BYTES)
         except NpzError:
             raise
-        except ValueError as error:  # not .npy, or a header NumPy refuses
+        except (ValueError, RecursionError) as error:  # not .npy, or a header NumPy refuses
             raise NpzError(f"{quote(name)} is not a readable NumPy array (.npy: "
                            f"{shorten(error, 80)})") from None
         if dtype.hasobject:
