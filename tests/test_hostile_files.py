@@ -146,7 +146,7 @@ def test_text_limit_is_derived_from_the_schema_and_fits_the_widest_config(arrays
 # --- item 2: sizes declared before anything is allocated --------------------------------------
 
 def hostile_files(arrays, folder):
-    """{case: (path, words the refusal must contain)} for the files of issue 14, item 2 (and 4)."""
+    """{case: (path, words the refusal must contain)} for the files of issue 14, items 1-4."""
     files = {}
 
     def put(case, raw, words):
@@ -154,6 +154,13 @@ def hostile_files(arrays, folder):
         path.write_bytes(raw)
         files[case] = (str(path), words)
 
+    put("deep-config", archive({**arrays, "config": np.array(DEEP)}), "'config' declares 1.6 MB of data")
+    put("deep-short-history", archive({**arrays, "history": np.array(DEEP_BUT_SHORT)}),
+        "'history' is nested 400 levels deep")
+    put("weights-3e38", archive({**arrays, **{key: np.full_like(value, 3e38) for key, value in arrays.items()
+                                               if key.endswith(".W")}}),
+        "the weights are so large that the network's outputs overflow")
+    put("std-1e-300", archive({**arrays, "std": np.array(1e-300)}), "turns pixels into infinite numbers")
     put("huge-text-header", archive(arrays, replace={"config": npy_header("<U1000000000", ()) + bytes(1024)}),
         "'config' declares text of 1000000000 characters; at most 926 characters are allowed there")
     put("2GB-text-header", archive(arrays, replace={"config": npy_header("<U500000000", ()) + bytes(1024)}),
@@ -308,7 +315,9 @@ def test_duplicate_and_unexpected_entries_are_refused(arrays):
         load_model(archive(arrays, extra={"notes.txt": b"hello"}))
 
 
-@pytest.mark.parametrize("case", ["huge-text-header", "extra-3GB-zeros", "20000-params"])
+@pytest.mark.parametrize("case", ["deep-config", "deep-short-history", "weights-3e38", "std-1e-300", "huge-text-header", "2GB-text-header", "huge-float-header", "huge-mean-header",
+                                  "object-header", "extra-1GB-zeros", "extra-3GB-zeros", "3GB-weights",
+                                  "lying-bomb", "20000-params"])
 def test_evaluate_prints_a_clean_error_for_hostile_files(hostile, case):
     path, words = hostile[case]
     env = {**os.environ, "PYTHONPATH": PY, "OPENBLAS_NUM_THREADS": "1"}
