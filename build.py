@@ -18,6 +18,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -229,6 +230,17 @@ def copy_versioned(source, folder, stem, suffix):
     return relative
 
 
+def snapshot_fields():
+    """The manifest fields web/js/runtime.js keys its Python memory snapshots on: Pyodide's BUILD_ID
+    (which Pyodide writes into its loader, pyodide.mjs) and the NumPy wheel's name and sha256."""
+    with open(os.path.join(PYODIDE_DIR, "pyodide.mjs")) as f:
+        found = re.search(r'BUILD_ID:"([0-9a-f]{64})"', f.read())
+    if not found:
+        log("no BUILD_ID in pyodide.mjs: the site will not use memory snapshots")
+    name, sha = numpy_wheel_info()
+    return {"pyodide_build_id": found.group(1) if found else "", "numpy_wheel": name, "numpy_sha256": sha}
+
+
 def build(cdn=False):
     """Builds the static site into dist/."""
     setup()
@@ -263,6 +275,7 @@ def build(cdn=False):
         "train_size": TRAIN_SUBSET,
     }
     manifest["build"] = sha256_text(*(manifest[k] for k in ("package", "data", "model")))[:12]
+    manifest.update(snapshot_fields())
     with open(os.path.join(DIST, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)
     size = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(DIST) for f in files)

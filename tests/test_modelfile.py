@@ -1,7 +1,9 @@
 """Model files: an exact round trip, and a readable ModelFileError for every kind of bad file."""
 
+import glob
 import io
 import json
+import os
 import zipfile
 
 import numpy as np
@@ -39,7 +41,7 @@ def refused(source):
     with pytest.raises(ModelFileError) as caught:
         load_model(source)
     message = str(caught.value)
-    assert message and "Traceback" not in message
+    assert message and "Traceback" not in message and len(message) <= 400
     return message
 
 
@@ -189,3 +191,98 @@ def test_zip_archive_whose_entries_are_not_arrays_is_refused():
 def test_unreadable_history_is_ignored(arrays):
     loaded = load_model(npz(arrays, history=np.array("[not json")))
     assert loaded.history == {}
+
+
+# --- models that cannot predict (issue 14, item 3) --------------------------------------------
+
+@pytest.mark.parametrize("changes,reason", [
+    ({key: "3e38" for key in ("param/dense1.W", "param/dense2.W", "param/dense3.W")},
+     "the weights are so large that the network's outputs overflow"),
+    ({"std": np.array(1e-300)}, "input normalisation (mean 0.13, standard deviation 1e-300) turns inputs into infinite"),
+    ({"mean": np.array(1e300)}, "input normalisation (mean 1e+300, standard deviation 0.31) turns inputs into infinite"),
+], ids=["weights-3e38", "std-1e-300", "mean-1e300"])
+def test_a_model_whose_outputs_are_not_finite_is_refused(arrays, changes, reason):
+    changes = {key: np.full_like(arrays[key], 3e38) if isinstance(value, str) else value
+               for key, value in changes.items()}
+    assert reason in refused(npz(arrays, **changes))
+
+
+def test_large_weights_that_still_predict_are_kept(arrays, network):
+    W = arrays["param/dense3.W"] * 1000
+    loaded = load_model(npz(arrays, **{"param/dense3.W": W}))
+    assert np.all(np.isfinite(loaded.predict_proba(np.random.default_rng(0).random((5, 784)))))
+
+
+@pytest.mark.parametrize("history,kept", [
+    ({"epochs_trained": 1e308, "test_accuracy": -5.0}, {}),  # "trained 1e+308 epochs · test accuracy -500.0%"
+    ({"epochs_trained": 3.0, "test_accuracy": 0.97, "train_seconds": 12.5, "note": "x"},
+     {"epochs_trained": 3, "test_accuracy": 0.97, "train_seconds": 12.5}),
+    ({"epochs_trained": True, "test_accuracy": 1.5, "train_seconds": -1}, {}),
+    ({"epochs_trained": 2.5, "test_accuracy": "0.9", "train_seconds": float("inf")}, {}),
+    ({"epochs_trained": -1, "test_accuracy": float("nan")}, {}),
+    ({"epochs_trained": 50001}, {}),
+    ({"epochs_trained": 0, "test_accuracy": None}, {"epochs_trained": 0, "test_accuracy": None}),
+    ([1, 2], {}),
+])
+def test_history_keeps_only_valid_fields(arrays, history, kept):
+    loaded = load_model(npz(arrays, history=np.array(json.dumps(history))))
+    assert loaded.history == kept
+    assert all(type(value) in (int, float, type(None)) for value in loaded.history.values())
+
+
+# --- nothing valid is refused -----------------------------------------------------------------
+
+def test_the_largest_allowed_architecture_round_trips():
+    config = recipe("wide", hidden_sizes=[1024] * 4, activation="tanh")
+    net = Network.build(config, np.random.default_rng(5), 0.1, 0.3, (28, 28), 10)
+    loaded = load_model(model_bytes(net, {"epochs_trained": 500, "test_accuracy": 1.0}))
+    assert loaded.sizes == [784, 1024, 1024, 1024, 1024, 10]
+    images = np.random.default_rng(0).random((4, 784))
+    np.testing.assert_array_equal(loaded.predict_proba(images), net.predict_proba(images))
+    assert loaded.history == {"epochs_trained": 500, "test_accuracy": 1.0}
+
+
+def test_float64_fortran_order_big_endian_and_uncompressed_weights_load(arrays, network):
+    changed = {"param/dense1.W": np.asfortranarray(arrays["param/dense1.W"].astype(np.float64)),
+               "param/dense2.W": arrays["param/dense2.W"].astype(">f4")}
+    loaded = load_model(npz(arrays, **changed))  # np.savez: stored, not deflated
+    for name, value in network.state().items():
+        np.testing.assert_array_equal(loaded.state()[name], value)
+
+
+def shipped_models():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    dist = os.environ.get("SCRATCHNET_DIST") or os.path.join(root, "dist")
+    return sorted(glob.glob(os.path.join(dist, "models", "pretrained.*.npz"))
+                  + glob.glob(os.path.join(root, ".cache", "build", "pretrained-*.npz")))
+
+
+def test_the_shipped_pretrained_model_loads_and_predicts(mnist):
+    paths = shipped_models()
+    if not paths:
+        pytest.skip("no pretrained model built yet (python3 build.py build)")
+    for path in paths:
+        loaded = load_model(path)
+        assert loaded.sizes == [784, 128, 10]
+        assert loaded.history["epochs_trained"] == 15 and 0.97 < loaded.history["test_accuracy"] <= 1
+        accuracy = np.mean(loaded.predict(mnist["x_test"][:1000]) == mnist["y_test"][:1000])
+        assert accuracy > 0.95
+
+
+# --- messages stay short (issue 14, item 4) ---------------------------------------------------
+
+def test_missing_weights_are_listed_five_at_most(arrays):
+    config = json.loads(str(arrays["config"]))
+    no_weights = {key: None for key in arrays if key.startswith("param/")}
+    message = refused(npz(arrays, config=np.array(json.dumps({**config, "hidden_sizes": [16, 8, 8, 8]})),
+                          **no_weights))
+    assert "architecture 784-16-8-8-8-10; missing param/dense1.W" in message and message.endswith(" and 5 more")
+    assert message.count("param/") == 5
+
+
+def test_settings_errors_are_listed_five_at_most_and_shortened(arrays):
+    many = {f"k{i}": 0 for i in range(80)}
+    message = refused(npz(arrays, config=np.array(json.dumps(many))))
+    assert message.count("is not a setting") == 5 and message.endswith(" and 75 more")
+    message = refused(npz(arrays, config=np.array(json.dumps({"activation": "x" * 800}))))
+    assert "activation: must be one of" in message and "x" * 120 not in message

@@ -3,8 +3,9 @@
 // It fits each ScratchNet iframe's height to its content, and re-announces every message as a
 // "scratchnet" DOM event on the iframe (it bubbles), so a lesson's own script can listen with
 //   document.addEventListener("scratchnet", (e) => console.log(e.target, e.detail.type, e.detail));
-// A message counts only if it comes from an iframe on this page, from that iframe's own origin,
-// and has the documented shape; anything else is ignored. A plain classic script with no
+// A message counts only if it comes from an iframe marked data-scratchnet on this page, from that
+// iframe's own origin, and has the documented shape; anything else is ignored (other frames on a
+// course page, say an ad or a quiz, may post whatever they like). A plain classic script with no
 // dependencies, so it works on pages that cannot use modules.
 (function () {
   "use strict";
@@ -68,9 +69,9 @@
     }
   }
 
-  // The iframe on this page whose window sent the message, if any.
+  // The ScratchNet iframe (marked data-scratchnet) on this page whose window sent the message, if any.
   function frameOf(source) {
-    var frames = document.getElementsByTagName("iframe");
+    var frames = document.querySelectorAll("iframe[data-scratchnet]");
     for (var i = 0; i < frames.length; i++) {
       if (frames[i].contentWindow === source) return frames[i];
     }

@@ -1,34 +1,126 @@
 """Saving and loading models as .npz files, strictly.
 
-A model file holds plain arrays only (read with allow_pickle=False):
+A model file holds plain arrays only (never unpickled):
     format          "scratchnet-model"
     format_version  1
     config          the settings as JSON text (architecture and hyperparameters)
     mean, std       the input normalisation
-    history         optional JSON text (epochs trained, last test accuracy)
+    history         optional JSON text (epochs trained, last test accuracy, training time)
     param/<name>    every parameter, e.g. param/dense1.W (784, 128)
 
-Loading checks all of it before building anything, so a malformed, truncated or
-mismatched file raises ModelFileError with a readable reason and nothing is
-half-loaded.
+Loading validates before it allocates (see safe_npz.py): the archive's entry names, declared
+sizes and .npy headers are checked against limits derived from the largest architecture the
+settings schema allows; the settings text is checked for length and nesting before it is parsed;
+the weights' headers are checked against the file's own architecture before they are read.
+Then the network is run on a fixed probe batch: a model whose outputs are not finite numbers
+cannot predict, and is refused. Any failure raises ModelFileError with a plain reason (of
+bounded length), and nothing is half-loaded.
+
+The history only describes the model, so it is checked leniently: like every entry it must be
+short, shallow text, or the file is refused; beyond that, a field that does not parse or is out
+of range (a negative accuracy, 1e308 epochs) is dropped, and so are unknown fields.
 """
 
+import functools
 import io
 import json
-import zipfile
-import zlib
+import os
+import math
 
 import numpy as np
 
-from .config import ConfigError, validate_config
+from .architecture import MAX_PARAMS, MAX_SPECS
+from .config import FIELDS, ConfigError, validate_config
+from .losses import softmax
 from .model import Network
+from .safe_npz import ArraySpec, NpzError, NpzReader, listing, quote, shorten
 
 FORMAT = "scratchnet-model"
 FORMAT_VERSION = 1
+TEXT_ENTRIES = ("format", "config", "history")
+NUMBER_ENTRIES = ("format_version", "mean", "std", "num_classes")
+SHAPE_ENTRIES = ("sample_shape",)
+MAX_PARAM_ENTRIES = 2 * (MAX_SPECS + 2)  # a weight and a bias for each layer a config can make
+# Files from before the data could vary were all MNIST models.
+MNIST_SAMPLE_SHAPE, MNIST_CLASSES = (28, 28), 10
+MAX_SAMPLE_SIDE, MAX_CLASSES = 4096, 1000
+MAX_JSON_DEPTH = 4          # the settings need 2 levels (an object holding a list)
+MAX_MESSAGE_CHARS = 400
+MAX_EPOCHS_TRAINED = 100 * FIELDS["epochs"]["max"]  # a run can be resumed, but not for ever
+NOT_JSON = object()
 
 
 class ModelFileError(ValueError):
-    """A model file that cannot be used, with the reason in plain words."""
+    """A model file that cannot be used, with the reason in plain words (at most a few lines)."""
+
+    def __init__(self, message):
+        message = str(message)
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = message[:MAX_MESSAGE_CHARS - 1] + "…"
+        super().__init__(message)
+
+
+def _longest_config_json():
+    """The length of the longest JSON text a valid config can be: every setting at its widest."""
+    widest = {}
+    for field in FIELDS.values():
+        if field["type"] == "choice":
+            widest[field["name"]] = max(field["choices"], key=len)
+        elif field["type"] == "int_list":
+            widest[field["name"]] = [field["max"]] * field["max_items"]
+        elif field["type"] == "int":
+            widest[field["name"]] = field["max"]
+        elif field["type"] == "layers":
+            widest[field["name"]] = ",".join(["dropout:0.123457"] * MAX_SPECS)
+        else:
+            widest[field["name"]] = -2.2250738585072014e-308  # as long as a float's repr gets
+    return len(json.dumps(widest))
+
+
+MAX_TEXT_CHARS = 2 * _longest_config_json()  # twice the longest valid settings: under 1,000
+
+
+def _network(config, mean, std, sample_shape, num_classes):
+    """Every use of the network's API in this module, in one place (with _outputs): a fresh
+    network for `config`, its parameters by entry name, and its architecture as text."""
+    try:
+        network = Network.build(config, np.random.default_rng(0), mean, std, sample_shape, num_classes)
+    except ValueError as error:  # layers that do not fit the examples, or too many weights
+        raise ModelFileError(f"the model's layers cannot be built: {shorten(error, 200)}") from None
+    params = {f"param/{name}": value for name, value in network.state().items()}
+    return network, params, network.describe()
+
+
+def _outputs(network, examples):
+    """Normalised inputs, logits and probabilities of raw examples."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # overflow is what is tested
+        x = network.normalize(examples)
+        logits = network.forward(x)
+        return x, logits, softmax(logits)
+
+
+@functools.cache
+def entry_specs():
+    """{entry name: ArraySpec} of the small entries every model file has (settings, normalisation,
+    history, the shape of its examples); its weights are checked against the architecture that
+    the settings describe, before any of them is decompressed (see load_model)."""
+    text, number = ArraySpec("U", (), 4 * MAX_TEXT_CHARS), ArraySpec("fiu", (), 8)
+    return {**{key: text for key in TEXT_ENTRIES}, **{key: number for key in NUMBER_ENTRIES},
+            "sample_shape": ArraySpec("iu", (3,), 8)}
+
+
+def _data_shape(arrays):
+    """(shape of one example, number of classes) the model was made for."""
+    if "sample_shape" not in arrays:
+        return MNIST_SAMPLE_SHAPE, MNIST_CLASSES
+    shape = arrays["sample_shape"]
+    if (shape.ndim != 1 or not 1 <= shape.size <= 3 or shape.dtype.kind not in "iu" or np.any(shape < 1)
+            or np.any(shape > MAX_SAMPLE_SIDE) or np.prod(shape.astype(np.int64)) > MAX_PARAMS):
+        raise ModelFileError("'sample_shape' must be the shape of one example (1 to 3 positive sizes)")
+    classes = _number(arrays, "num_classes")
+    if classes != int(classes) or not 2 <= classes <= MAX_CLASSES:
+        raise ModelFileError(f"'num_classes' must be a whole number from 2 to {MAX_CLASSES}")
+    return tuple(int(d) for d in shape), int(classes)
 
 
 def model_bytes(network, history=None):
@@ -51,65 +143,59 @@ def save_model(network, path, history=None):
         f.write(model_bytes(network, history))
 
 
-def _read_arrays(source):
-    if isinstance(source, str):
-        try:
-            with open(source, "rb") as f:
-                source = io.BytesIO(f.read())
-        except OSError as error:
-            raise ModelFileError(f"the file could not be read ({error.strerror or error})") from None
-    start = source.tell()
-    if source.read(4) != b"PK\x03\x04":
-        raise ModelFileError("this is not a ScratchNet model file (.npz)")
-    source.seek(start)
-    try:
-        with np.load(source, allow_pickle=False) as f:
-            arrays = {key: f[key] for key in f.files}
-    except (zipfile.BadZipFile, EOFError, zlib.error, OSError):
-        raise ModelFileError("the file is damaged or truncated (not a complete .npz archive)") from None
-    except ValueError:
-        raise ModelFileError("the file holds something other than plain numbers and text "
-                             "(for safety, model files may not contain Python objects)") from None
-    for key, value in arrays.items():
-        if not isinstance(value, np.ndarray):
-            raise ModelFileError(f"entry '{key}' is not an array")
-    return arrays
-
-
 def _text(arrays, key):
     if key not in arrays:
         raise ModelFileError(f"the file has no '{key}' entry")
     value = arrays[key]
-    if value.shape != () or value.dtype.kind != "U":
+    if not isinstance(value, np.ndarray) or value.shape != () or value.dtype.kind != "U":
         raise ModelFileError(f"'{key}' must be a single piece of text")
+    if value.dtype.itemsize > 4 * MAX_TEXT_CHARS:
+        raise ModelFileError(f"'{key}' is {value.dtype.itemsize // 4} characters long; "
+                             f"at most {MAX_TEXT_CHARS} are allowed")
+    codes = np.frombuffer(value.astype(value.dtype.newbyteorder("<")).tobytes(), "<u4")
+    if np.any((codes > 0x10FFFF) | ((codes >= 0xD800) & (codes <= 0xDFFF))):  # NumPy does not check
+        raise ModelFileError(f"'{key}' holds codes that are not characters (it is not valid text)")
     return str(value)
+
+
+def _check_depth(text, key):
+    """A cheap scan before json.loads, which recurses once per level of nesting: thousands of
+    '[' would overflow Python's stack (or Pyodide's, which is smaller)."""
+    depth, deepest, in_string, escaped = 0, 0, False, False
+    for char in text:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    if deepest > MAX_JSON_DEPTH:
+        raise ModelFileError(f"'{key}' is nested {deepest} levels deep; at most {MAX_JSON_DEPTH} are allowed")
+    return text
+
+
+def _json(text):
+    """json.loads of checked text; NOT_JSON when it does not parse (a ValueError: bad JSON, or
+    a number of thousands of digits)."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return NOT_JSON
 
 
 def _number(arrays, key):
     value = arrays.get(key)
-    if value is None or value.shape != () or value.dtype.kind not in "fiu" or not np.isfinite(value):
+    if (not isinstance(value, np.ndarray) or value.shape != () or value.dtype.kind not in "fiu"
+            or not np.isfinite(value)):
         raise ModelFileError(f"'{key}' must be a single finite number")
     return float(value)
 
 
-# Files from before the architecture could vary were all MNIST models.
-MNIST_SAMPLE_SHAPE, MNIST_CLASSES = (28, 28), 10
-
-
-def _data_shape(arrays):
-    """(shape of one example, number of classes) the model was made for."""
-    if "sample_shape" not in arrays:
-        return MNIST_SAMPLE_SHAPE, MNIST_CLASSES
-    shape, classes = arrays["sample_shape"], arrays.get("num_classes")
-    if shape.ndim != 1 or not 1 <= shape.size <= 3 or shape.dtype.kind not in "iu" or np.any(shape < 1) \
-            or np.any(shape > 4096) or classes is None or classes.shape != () or classes.dtype.kind not in "iu" \
-            or not 2 <= int(classes) <= 1000:
-        raise ModelFileError("'sample_shape' and 'num_classes' must describe the examples and classes")
-    return tuple(int(d) for d in shape), int(classes)
-
-
-def parse_model(arrays):
-    """Builds a Network from a file's arrays, or raises ModelFileError."""
+def _build(arrays):
+    """A fresh network for the file's format, settings and normalisation, and its parameters."""
     if "format" not in arrays or _text(arrays, "format") != FORMAT:
         raise ModelFileError("this is not a ScratchNet model file (no 'scratchnet-model' marker)")
     version = _number(arrays, "format_version")
@@ -117,36 +203,100 @@ def parse_model(arrays):
         raise ModelFileError(f"model format version {version:g} is not supported "
                              f"(this ScratchNet reads version {FORMAT_VERSION})")
     try:
-        config = validate_config(json.loads(_text(arrays, "config")))
-    except json.JSONDecodeError:
-        raise ModelFileError("the model's settings are not valid JSON") from None
+        config = _json(_check_depth(_text(arrays, "config"), "config"))
+        if config is NOT_JSON:
+            raise ModelFileError("the model's settings are not valid JSON")
+        config = validate_config(config)
     except ConfigError as error:
-        raise ModelFileError(f"the model's settings are invalid: {error}") from None
+        reasons = [f"{shorten(name)}: {shorten(reason, 100)}" for name, reason in error.errors.items()]
+        raise ModelFileError(f"the model's settings are invalid: {listing(reasons, '; ')}") from None
     mean, std = _number(arrays, "mean"), _number(arrays, "std")
     if std <= 0:
         raise ModelFileError("the input standard deviation must be positive")
+    return _network(config, mean, std, *_data_shape(arrays))
 
-    sample_shape, num_classes = _data_shape(arrays)
-    network = Network.build(config, np.random.default_rng(0), mean, std, sample_shape, num_classes)
-    expected = {f"param/{name}": value for name, value in network.state().items()}
-    found = {key for key in arrays if key.startswith("param/")}
-    if found != set(expected):
-        missing, extra = sorted(set(expected) - found), sorted(found - set(expected))
-        raise ModelFileError("the weights do not match the architecture "
-                             f"{'-'.join(map(str, network.sizes))}"
-                             + (f"; missing {', '.join(missing)}" if missing else "")
-                             + (f"; unexpected {', '.join(extra)}" if extra else ""))
-    for key, target in expected.items():
-        value = arrays[key]
-        if value.shape != target.shape:
-            raise ModelFileError(f"{key} has shape {value.shape}, the architecture needs {target.shape}")
-        if value.dtype.kind != "f":
-            raise ModelFileError(f"{key} must hold floating-point numbers, not {value.dtype}")
+
+def _check_params(architecture, expected, found):
+    """Refuses parameter names that differ from the architecture's."""
+    if set(found) != set(expected):
+        missing, extra = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
+        raise ModelFileError(f"the weights do not match the architecture {architecture}"
+                             + (f"; missing {listing(missing)}" if missing else "")
+                             + (f"; unexpected {listing(map(shorten, extra))}" if extra else ""))
+
+
+def _check_param(key, dtype, shape, target):
+    if dtype.hasobject:
+        raise ModelFileError(f"{key} holds something other than plain numbers and text "
+                             "(for safety, model files may not contain Python objects)")
+    if tuple(shape) != target.shape:
+        raise ModelFileError(f"{key} has shape {tuple(shape)}, the architecture needs {target.shape}")
+    if dtype.kind != "f":
+        raise ModelFileError(f"{key} must hold floating-point numbers, not {dtype}")
+
+
+def _finish(network, expected, params, arrays):
+    """Copies the checked parameters in, probes the network and reads the history."""
+    for key, value in params.items():
         if not np.all(np.isfinite(value)):
             raise ModelFileError(f"{key} contains NaN or infinite values")
     for key, target in expected.items():
-        target[...] = arrays[key]
+        target[...] = params[key]
+    _probe(network)
+    network.history = _history(arrays)
     return network
+
+
+def _probe_examples(network):
+    """A fixed probe batch of raw examples: all zeros, all ones and four seeded random ones in [0, 1]."""
+    shape = network.sample_shape
+    return np.concatenate([np.zeros((1, *shape)), np.ones((1, *shape)),
+                           np.random.default_rng(0).random((4, *shape))])
+
+
+def _probe(network):
+    """Refuses a network that cannot predict: its outputs on the probe batch are not finite."""
+    x, logits, probabilities = _outputs(network, _probe_examples(network))
+    if not np.all(np.isfinite(x)):
+        raise ModelFileError(f"the input normalisation (mean {network.mean:g}, standard deviation "
+                             f"{network.std:g}) turns inputs into infinite numbers, so the network "
+                             "cannot read any example")
+    if not (np.all(np.isfinite(logits)) and np.all(np.isfinite(probabilities))):
+        raise ModelFileError("the weights are so large that the network's outputs overflow "
+                             "(they are not finite numbers), so it cannot predict")
+
+
+def _history(arrays):
+    """The valid fields of the file's training history; invalid and unknown ones are dropped."""
+    raw = _json(_check_depth(_text(arrays, "history"), "history")) if "history" in arrays else {}
+    if not isinstance(raw, dict):  # NOT_JSON included
+        return {}
+    number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    history = {}
+    epochs = raw.get("epochs_trained")
+    if number(epochs) and epochs == int(epochs) and 0 <= epochs <= MAX_EPOCHS_TRAINED:
+        history["epochs_trained"] = int(epochs)
+    accuracy = raw.get("test_accuracy")
+    if number(accuracy) and 0 <= accuracy <= 1:
+        history["test_accuracy"] = float(accuracy)
+    elif accuracy is None and "test_accuracy" in raw:  # saved before any evaluation
+        history["test_accuracy"] = None
+    seconds = raw.get("train_seconds")
+    if number(seconds) and seconds >= 0:
+        history["train_seconds"] = float(seconds)
+    return history
+
+
+def parse_model(arrays):
+    """Builds a Network from a file's arrays ({entry name: array}), or raises ModelFileError."""
+    network, expected, architecture = _build(arrays)
+    params = {key: value for key, value in arrays.items() if key.startswith("param/")}
+    _check_params(architecture, expected, params)
+    for key, value in params.items():
+        if not isinstance(value, np.ndarray):
+            raise ModelFileError(f"entry '{key}' is not an array")
+        _check_param(key, value.dtype, value.shape, expected[key])
+    return _finish(network, expected, params, arrays)
 
 
 def load_model(source):
@@ -154,13 +304,28 @@ def load_model(source):
 
     The model's `history` attribute holds what the file recorded about its training.
     """
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        source = io.BytesIO(bytes(source))
-    arrays = _read_arrays(source)
-    network = parse_model(arrays)
+    if not isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
+        source = source.read(MAX_PARAMS * 8 * 2)  # read twice below: the first look, then the weights
     try:
-        history = json.loads(_text(arrays, "history")) if "history" in arrays else {}
-    except (json.JSONDecodeError, ModelFileError):
-        history = {}
-    network.history = history if isinstance(history, dict) else {}
-    return network
+        # A first look: the small entries only; the weights are counted, not read.
+        with NpzReader(source, entry_specs(), others=MAX_PARAM_ENTRIES, others_bytes=MAX_PARAMS * 8) as archive:
+            if "format" not in archive.names:
+                raise ModelFileError("this is not a ScratchNet model file (no 'scratchnet-model' marker)")
+            found = [name[:-4] for name in archive.unexpected if name.startswith("param/") and name.endswith(".npy")]
+            others = [name for name in archive.unexpected if name[:-4] not in found]
+            if others:
+                raise ModelFileError("the file holds entries a model file does not have: "
+                                     f"{listing(map(quote, others))}")
+            arrays = {key: archive.read(key) for key in (*TEXT_ENTRIES, *NUMBER_ENTRIES, *SHAPE_ENTRIES)
+                      if key in archive.names}
+        network, expected, architecture = _build(arrays)
+        _check_params(architecture, expected, found)
+        # Then the weights, against exactly the shapes this architecture has.
+        specs = {**entry_specs(), **{key: ArraySpec("f", value.shape, 8) for key, value in expected.items()}}
+        with NpzReader(source, specs) as archive:
+            for key in found:  # headers first: nothing is decompressed for a mismatched model
+                _check_param(key, *archive.header(key), expected[key])
+            params = {key: archive.read(key) for key in found}
+    except NpzError as error:
+        raise ModelFileError(str(error)) from None
+    return _finish(network, expected, params, arrays)

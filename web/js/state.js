@@ -16,6 +16,8 @@ const VIEW_KEYS = ["embed", "panels", "hide", "lock", "host", "id"];
 const NAME = /^[a-z][a-z0-9_]{0,39}$/;
 const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 const SHOWN_MAX = 40; // longest piece of a refused value quoted back in a notice
+const SHOWN_PROBLEMS = 5; // problems a notice lists before "and N more": a hostile link stays one line
+const MAX_LIST_NAMES = 64; // names hide= or lock= may give: more than the page has parts and settings
 
 /** Create the settings object from the bridge's default config. */
 export function createSettings(defaultConfig, recipe = "") {
@@ -94,6 +96,13 @@ function quote(text) {
   return JSON.stringify(s.length > SHOWN_MAX ? s.slice(0, SHOWN_MAX) + "…" : s);
 }
 
+// At most SHOWN_PROBLEMS problems, then one line counting the rest.
+function capped(problems) {
+  if (problems.length <= SHOWN_PROBLEMS) return problems;
+  const more = problems.length - SHOWN_PROBLEMS;
+  return [...problems.slice(0, SHOWN_PROBLEMS), `…and ${more} more ${more === 1 ? "problem" : "problems"} with the link, refused the same way.`];
+}
+
 // The hash's parameters, with keys given more than once refused (which one would be meant?).
 function readParams(hash, problems) {
   const params = new URLSearchParams(String(hash).replace(/^#/, ""));
@@ -143,8 +152,10 @@ export function readView(hash) {
   for (const key of ["hide", "lock"]) {
     if (!params.has(key)) continue;
     const list = nameList(params.get(key));
-    if (list) view[key] = list;
-    else refuse(key, "give setting names separated by commas.", key === "hide" ? "Nothing is hidden." : "Nothing is locked.");
+    const kept = key === "hide" ? "Nothing is hidden." : "Nothing is locked.";
+    if (!list) refuse(key, "give setting names separated by commas.", kept);
+    else if (list.length > MAX_LIST_NAMES) refuse(key, `give at most ${MAX_LIST_NAMES} names, not ${list.length}.`, kept);
+    else view[key] = list;
   }
   if (params.has("host")) {
     const value = params.get("host");
@@ -163,7 +174,7 @@ export function readView(hash) {
     if (ID.test(value)) view.id = value;
     else refuse("id", "use up to 64 letters, digits, and - _ . :", "Messages carry no id.");
   }
-  return { view, problems };
+  return { view, problems: capped(problems) };
 }
 
 /**
@@ -215,7 +226,7 @@ export function readSettings(hash, schema, recipes) {
       problems.push(`The link has ${quote(key)}, which is not a setting; it was ignored.`);
     }
   }
-  return { recipe, values, problems };
+  return { recipe, values, problems: capped(problems) };
 }
 
 /** Encode the view (what differs from a standalone page) as URL parameters. */

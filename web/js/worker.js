@@ -4,6 +4,7 @@
 // back as JSON text plus binary parts, which travel to the page as transferred buffers.
 
 import * as Comlink from "../vendor/comlink/comlink.mjs";
+import { startPython } from "./runtime.js";
 
 const HOME = "/home/pyodide";
 
@@ -93,20 +94,13 @@ const api = {
     };
     const pyodideUrl = url("pyodide");
 
-    // Downloads start at once and run while the runtime boots.
-    const runtime = step(report, t0, "runtime", async () => {
-      try {
-        const { loadPyodide } = await import(new URL("pyodide.mjs", pyodideUrl).href);
-        return await loadPyodide({ indexURL: pyodideUrl.href, stdout: (t) => console.log(t), stderr: (t) => console.warn(t) });
-      } catch (err) {
-        throw new Error(`Could not start Python (Pyodide) from ${pyodideUrl.pathname}: ${err.message || err}`);
-      }
-    });
-    const numpy = runtime.then((py) => step(report, t0, "numpy", async () => {
-      await py.loadPackage("numpy", { messageCallback: () => {}, errorCallback: (t) => console.warn(t) });
-      pyodide = py;
-      return py;
+    // Downloads start at once and run while the runtime boots (from a snapshot if runtime.js has one).
+    const app = { archive: url("package").href, extractDir: HOME, module: "scratchnet.bridge" };
+    const python = startPython({ indexURL: pyodideUrl.href, manifest, pageUrl, app });
+    const runtime = step(report, t0, "runtime", () => python.runtime.catch((err) => {
+      throw new Error(`Could not start Python (Pyodide) from ${pyodideUrl.pathname}: ${err.message || err}`);
     }));
+    const numpy = runtime.then(() => step(report, t0, "numpy", async () => (pyodide = await python.numpy)));
     const data = step(report, t0, "data", async (detail) => {
       const bytes = await fetchBytes(url("data"), "the MNIST digits", downloadProgress(detail));
       const py = await numpy;
