@@ -186,18 +186,17 @@ class Trainer:
     def end_epoch(self):
         """Ends the epoch, evaluating on the test set when it is time (yielding "work"
         between chunks); returns the "epoch" event."""
-        self.epoch += 1
-        self.batch = 0
+        epoch = self.epoch + 1  # counted as finished once its evaluation is done, not before
         loss_sum, accuracy_sum, batches = self._epoch_totals
-        self._epoch_totals = [0.0, 0.0, 0]
         event = {
-            "type": "epoch", "epoch": self.epoch, "epochs": self.config["epochs"], "step": self.step,
+            "type": "epoch", "epoch": epoch, "epochs": self.config["epochs"], "step": self.step,
             # Training figures are the mean over the epoch's batches (weights kept changing).
             "train_loss": loss_sum / max(batches, 1), "train_accuracy": accuracy_sum / max(batches, 1),
             "learning_rate": self.learning_rate(), "evaluated": False,
         }
         every = self.config.get("eval_every", 1)
-        if self.epoch % every and self.epoch < self.config["epochs"]:
+        if epoch % every and epoch < self.config["epochs"]:
+            self._next_epoch()
             return event
         chunks = evaluation_chunks(self.network, self.x_test, self.y_test, self.eval_rows)
         while True:
@@ -207,6 +206,7 @@ class Trainer:
             except StopIteration as done:
                 result = done.value
                 break
+        self._next_epoch()
         self.last_eval = result
         if math.isfinite(result["loss"]):
             self.good = (self.epoch, self.network.copy_state(), result)
@@ -216,6 +216,11 @@ class Trainer:
         return {**event, "evaluated": True, "test_loss": result["loss"], "test_accuracy": result["accuracy"],
                 "confusion": result["confusion"].tolist(),
                 "per_class_accuracy": per_class_accuracy(result["confusion"]).tolist()}
+
+    def _next_epoch(self):
+        self.epoch += 1
+        self.batch = 0
+        self._epoch_totals = [0.0, 0.0, 0]
 
     def state_dict(self):
         """Everything besides the weights needed to resume exactly: position, optimiser, RNGs."""

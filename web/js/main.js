@@ -161,7 +161,11 @@ function onModel(summary) {
 const STATUS_TEXT = { idle: "Ready", training: "Training…", stopping: "Stopping…", finished: "Ready", diverged: "Ready" };
 
 function onState(state) {
-  setStatus(state === "training" || state === "stopping" ? "training" : "ready", STATUS_TEXT[state]);
+  const setUp = controller && controller.starting() && state !== "training";
+  setStatus(state === "training" || state === "stopping" || setUp ? "training" : "ready",
+    setUp ? "Setting up the run…" : STATUS_TEXT[state]);
+  // Whether anything the learner asked for is still under way (for tests and assistive tech).
+  document.querySelector("[data-testid=status]").dataset.busy = String(controller ? controller.busy() : false);
   if (state === "training") app.chunkStarted = performance.now();
   updateButtons();
 }
@@ -169,7 +173,7 @@ function onState(state) {
 function updateButtons() {
   if (!controller || !settingsPanel) return;
   const state = controller.state();
-  const busy = state === "training" || state === "stopping";
+  const busy = state === "training" || state === "stopping" || controller.starting();
   const { config, errors } = settingsPanel.current();
   const invalid = Object.keys(errors).length > 0;
   const resumable = controller.canResume(config);
@@ -177,7 +181,7 @@ function updateButtons() {
   const train = $("train");
   train.disabled = busy || (invalid && !resumable);
   train.textContent = busy ? "Training…" : resumable ? "Resume" : "Train";
-  $("stop").disabled = !busy;
+  $("stop").disabled = !busy || state === "stopping";
   $("step").disabled = busy || invalid;
   for (const id of ["reset", "pretrained", "download", "load"]) $(id).disabled = false;
   // A button that disables itself would drop keyboard focus; hand it to its counterpart.

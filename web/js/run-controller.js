@@ -19,6 +19,8 @@ export function createRunController(client, { onModel, onEvents, onState, onErro
   let queue = Promise.resolve();
   let loop = null;
   let stopRequested = false;
+  let pending = 0; // actions asked for and not finished
+  let starting = false; // Train was pressed and its run is being set up
 
   function setState(next) {
     state = next;
@@ -27,7 +29,12 @@ export function createRunController(client, { onModel, onEvents, onState, onErro
 
   // Actions run one at a time, in the order they were asked for.
   function exclusive(action) {
-    const result = queue.then(action);
+    pending++;
+    onState(state);
+    const result = queue.then(action).finally(() => {
+      pending--;
+      onState(state);
+    });
     queue = result.catch(() => {});
     return result;
   }
@@ -81,30 +88,40 @@ export function createRunController(client, { onModel, onEvents, onState, onErro
   return {
     /** The current state. */
     state: () => state,
+    /** Is anything asked for still to finish (or a run being set up, or running)? */
+    busy: () => pending > 0 || loop !== null,
+    /** Has Train been pressed for a run that has not started yet (Stop may still cancel it)? */
+    starting: () => starting,
     /** Is there a paused run that Train would continue (started with these settings)? */
     canResume: (config) => Boolean(run && !run.finished && JSON.stringify(config) === JSON.stringify(run.config)),
     /** Train: resume the paused run made with `config`, or start a fresh one. Resolves to the
      * worker's answer when a new run was refused ({ok: false, errors}), else undefined. */
     train(config) {
       stopRequested = false; // a Stop pressed from here on, even during set-up, is honoured
+      starting = true;
       return exclusive(async () => {
-        if (loop) return undefined;
-        if (!this.canResume(config)) {
-          const reply = await client.newTraining({ config });
-          onModel(reply.model);
-          if (!reply.ok) return reply;
-          run = { config, finished: false };
-          onEvents([{ type: "started" }]);
+        try {
+          if (loop) return undefined;
+          if (!this.canResume(config)) {
+            const reply = await client.newTraining({ config });
+            onModel(reply.model);
+            if (!reply.ok) return reply;
+            run = { config, finished: false };
+            onEvents([{ type: "started" }]);
+          }
+          if (stopRequested) return undefined;
+          loop = trainLoop();
+          return undefined;
+        } finally {
+          starting = false;
         }
-        if (stopRequested) return undefined;
-        loop = trainLoop();
-        return undefined;
       });
     },
     /** Ask the running loop to stop after its current chunk. */
     stop() {
       stopRequested = true;
       if (state === "training") setState("stopping");
+      onState(state);
     },
     /** Exactly one mini-batch step of the current run (a new run if there is none). */
     step(config) {
