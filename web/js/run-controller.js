@@ -68,6 +68,19 @@ export function createRunController(client, { onModel, onEvents, onState, onErro
     setState(end);
   }
 
+  const canResume = (config) => Boolean(run && !run.finished && JSON.stringify(config) === JSON.stringify(run.config));
+
+  // The paused run made with `config`, or a new one; the worker's refusal ({ok: false}) if any.
+  async function ensureRun(config) {
+    if (canResume(config)) return null;
+    const reply = await client.newTraining({ config });
+    onModel(reply.model);
+    if (!reply.ok) return reply;
+    run = { config, finished: false };
+    onEvents([{ type: "started" }]);
+    return null;
+  }
+
   // Runs an action that replaces the model: the run loop stops first; the new summary is shown.
   function replaceModel(work) {
     return exclusive(async () => {
@@ -93,7 +106,7 @@ export function createRunController(client, { onModel, onEvents, onState, onErro
     /** Has Train been pressed for a run that has not started yet (Stop may still cancel it)? */
     starting: () => starting,
     /** Is there a paused run that Train would continue (started with these settings)? */
-    canResume: (config) => Boolean(run && !run.finished && JSON.stringify(config) === JSON.stringify(run.config)),
+    canResume,
     /** Train: resume the paused run made with `config`, or start a fresh one. Resolves to the
      * worker's answer when a new run was refused ({ok: false, errors}), else undefined. */
     train(config) {
@@ -102,13 +115,8 @@ export function createRunController(client, { onModel, onEvents, onState, onErro
       return exclusive(async () => {
         try {
           if (loop) return undefined;
-          if (!this.canResume(config)) {
-            const reply = await client.newTraining({ config });
-            onModel(reply.model);
-            if (!reply.ok) return reply;
-            run = { config, finished: false };
-            onEvents([{ type: "started" }]);
-          }
+          const refused = await ensureRun(config);
+          if (refused) return refused;
           if (stopRequested) return undefined;
           loop = trainLoop();
           return undefined;
@@ -127,13 +135,8 @@ export function createRunController(client, { onModel, onEvents, onState, onErro
     step(config) {
       return exclusive(async () => {
         await stopLoop();
-        if (!this.canResume(config)) {
-          const reply = await client.newTraining({ config });
-          onModel(reply.model);
-          if (!reply.ok) return reply;
-          run = { config, finished: false };
-          onEvents([{ type: "started" }]);
-        }
+        const refused = await ensureRun(config);
+        if (refused) return refused;
         const reply = await client.step();
         onModel(reply.model);
         onEvents(reply.events);
