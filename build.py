@@ -98,16 +98,33 @@ def ensure_venv():
         _write_stamp(stamp, wanted)
 
 
+def _installed_as_locked(lock):
+    """Does node_modules hold every package of package-lock.json at its locked version?
+    (Optional packages are for other platforms when they are missing.)"""
+    with open(lock) as f:
+        packages = json.load(f)["packages"]
+    for path, entry in packages.items():
+        if not path.startswith("node_modules/"):
+            continue
+        manifest = os.path.join(ROOT, path, "package.json")
+        if not os.path.exists(manifest):
+            if entry.get("optional"):
+                continue
+            return False
+        with open(manifest) as f:
+            if json.load(f).get("version") != entry.get("version"):
+                return False
+    return True
+
+
 def ensure_node_modules():
     """node_modules/ exactly as package-lock.json pins it."""
     lock = os.path.join(ROOT, "package-lock.json")
-    stamp = os.path.join(NODE_MODULES, ".lock.sha256")
-    wanted = sha256_file(lock)
-    if not _stamp_ok(stamp, wanted):
-        if shutil.which("npm") is None:
-            sys.exit("npm is needed (Node.js >= 20): install Node.js, then run this again.")
-        run(["npm", "ci", "--no-audit", "--no-fund"])
-        _write_stamp(stamp, wanted)
+    if os.path.isdir(NODE_MODULES) and _installed_as_locked(lock):
+        return
+    if shutil.which("npm") is None:
+        sys.exit("npm is needed (Node.js >= 20): install Node.js, then run this again.")
+    run(["npm", "ci", "--no-audit", "--no-fund"])
 
 
 def numpy_wheel_info():
