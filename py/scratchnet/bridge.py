@@ -15,15 +15,17 @@ import math
 
 import numpy as np
 
-from . import probes
+from . import exercises, probes
 from .benchmark import step_throughput
+from .checker import LearnerCodeError, compile_code
 from .config import SCHEMA, ConfigError, recipes_for
 from .datasets import mnist_dataset
 from .data import load_bundle
 from .modelfile import ModelFileError, load_model, model_bytes
 from .preprocess import EmptyDrawingError
 from .registry import lookup
-from .session import Session
+from .session import Session, summarise
+from .wire import encode
 
 _session = None
 
@@ -167,6 +169,48 @@ def restore(data):
     return _model_reply(ok=True)
 
 
+def exercise(name):
+    """One exercise: {"name", "stub", "reference" (the source the network runs), "args"}."""
+    lookup(dict.fromkeys(exercises.NAMES), name, "exercise")
+    return {"name": name, "stub": exercises.stub(name), "reference": exercises.reference_source(name),
+            "args": exercises.signature(name)}
+
+
+def check_code(name, source):
+    """Checks the learner's `source` for exercise `name` (see checker.py)."""
+    return _current().check_code(name, source)
+
+
+def use_code(sources):
+    """The network runs the learner's code from the next step on: {"ok", "model"}, or
+    {"ok": false, "error": {"exercise", "message", "line"}} with nothing changed."""
+    try:
+        _current().use_code(sources)
+    except LearnerCodeError as error:
+        bad = next(name for name, source in sources.items() if not _compiles(source, name))
+        return _model_reply(ok=False, error={"exercise": bad, "message": error.message, "line": error.line})
+    return _model_reply(ok=True)
+
+
+def _compiles(source, name):
+    try:
+        compile_code(source, name)
+        return True
+    except LearnerCodeError:
+        return False
+
+
+def use_reference():
+    """The network runs the package's own code again."""
+    _current().use_code({})
+    return _model_reply(ok=True)
+
+
+def code_view():
+    """The source of what the current network runs, and its shapes (see learner.code_view)."""
+    return _current().code_view()
+
+
 def benchmark(batch_size, seconds):
     """Times training steps of the default MLP at `batch_size` on the bundled training
     images (see benchmark.py). Leaves the session's model and run untouched."""
@@ -175,53 +219,11 @@ def benchmark(batch_size, seconds):
 
 CALLS = {fn.__name__: fn for fn in (
     init, validate, new_training, reset, use_pretrained, train, step, evaluate, mistakes, classify,
-    first_layer_weights, export_model, import_model, checkpoint, restore, benchmark)}
+    first_layer_weights, export_model, import_model, checkpoint, restore, benchmark,
+    exercise, check_code, use_code, use_reference, code_view)}
 
 
-# --- conversion -------------------------------------------------------------------------------
-
-def summarise(events, train_seconds=None):
-    """One "progress" event for a chunk's batches (means over them), placed first, with
-    the samples per second of the time spent on them (evaluation left out)."""
-    batches = [e for e in events if e["type"] == "progress"]
-    others = [e for e in events if e["type"] != "progress"]
-    if not batches:
-        return others
-    mean = lambda values: sum(values) / len(values)  # noqa: E731
-    last = batches[-1]
-    return [{**last, "loss": mean([b["loss"] for b in batches]),
-             "accuracy": mean([b["accuracy"] for b in batches]),
-             "grad_norms": {name: mean([b["grad_norms"][name] for b in batches]) for name in last["grad_norms"]},
-             "batches_in_chunk": len(batches), "samples": sum(b["samples"] for b in batches),
-             "samples_per_sec": sum(b["samples"] for b in batches) / train_seconds if train_seconds else None},
-            *others]
-
-
-def _plain(value, parts):
-    """JSON-ready data: arrays and bytes become {"$part": i, ...} markers, non-finite floats None."""
-    if isinstance(value, np.ndarray):
-        array = value.astype(np.int32) if value.dtype.kind in "iub" and value.dtype != np.uint8 else value
-        parts.append(np.ascontiguousarray(array).tobytes())
-        return {"$part": len(parts) - 1, "dtype": array.dtype.name, "shape": list(array.shape)}
-    if isinstance(value, (bytes, bytearray)):
-        parts.append(bytes(value))
-        return {"$part": len(parts) - 1, "dtype": "bytes"}
-    if isinstance(value, dict):
-        return {k: _plain(v, parts) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v, parts) for v in value]
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
-
-
-def encode(value):
-    """(JSON text, [binary parts]) for a call's result."""
-    parts = []
-    return json.dumps(_plain(value, parts), allow_nan=False, separators=(",", ":")), parts
-
+# --- the way in ------------------------------------------------------------------------------
 
 def dispatch(name, args_json="{}", data=None):
     """Runs bridge call `name` with JSON keyword arguments (and `data`, bytes or a JS

@@ -15,7 +15,10 @@ import time
 
 import numpy as np
 
+from . import learner
+from .checker import LearnerCodeError, check_source, compile_code
 from .config import ConfigError, recipes_for, validate_config
+from .exercises import NAMES
 from .metrics import evaluation_chunks
 from .modelfile import load_model, model_bytes
 from .run import choose_products, prepare_run
@@ -35,6 +38,8 @@ class Session:
         self.config = validate_config(self.defaults, len(dataset))
         self.model_id = 0
         self.product_choices = {}  # (batch rows, architecture) -> formulation of each dense layer
+        self.code = {}  # the learner's code in use: {exercise name: source}
+        self.functions = {}  # ... compiled: {exercise name: function}
         self.switch_model(pretrained, "pretrained")
 
     # --- the current model ---------------------------------------------------------------------
@@ -43,6 +48,7 @@ class Session:
         """Makes `network` the current model ("pretrained", "untrained", "imported"); a new
         run's network comes with its run. Anything running for the old model is dropped."""
         self.network, self.kind, self.run = network, kind, run
+        self._apply_code()
         self.events = None  # the run's event generator, made when training starts
         self.evaluation = None  # a test-set evaluation under way: a generator of chunks
         self.last_eval = run.trainer.last_eval if run else None
@@ -58,7 +64,7 @@ class Session:
             "id": self.model_id, "name": self.kind, "layers": self.network.sizes,
             "architecture": self.network.describe(), "activation": self.network.config["activation"],
             "epochs_trained": trainer.epoch if trainer else history.get("epochs_trained", 0),
-            "test_accuracy": accuracy, "config": self.network.config,
+            "test_accuracy": accuracy, "config": self.network.config, "code": sorted(self.code),
             "run": None if trainer is None else {"finished": trainer.finished, "step": trainer.step,
                                                  "diverged": trainer.diverged is not None},
         }
@@ -71,9 +77,40 @@ class Session:
         """A fresh untrained network and its run for the given settings."""
         config = self.validate(raw)
         run = prepare_run(config, self.dataset)
-        self._choose_products(run)
         self.config = config
         self.switch_model(run.network, "untrained", run)
+
+    def _apply_code(self):
+        """The learner's code (or the references) and the fastest products, in the current model."""
+        run, dense_code = self.run, {"dense_forward", "dense_backward"} & set(self.functions)
+        if run is not None and not dense_code:
+            self._choose_products(run)
+        batch = run.trainer.x_train[:min(run.trainer.batch_size, 256)] if run is not None and dense_code else None
+        learner.use(self.network, run.trainer if run else None, self.functions, batch)
+
+    def use_code(self, sources):
+        """From the next step on, the network runs the learner's `sources` ({exercise name:
+        source}; the others stay the references'). Raises checker.LearnerCodeError naming the
+        exercise whose code does not compile; nothing changes then."""
+        functions = {}
+        for name, source in sources.items():
+            if name not in NAMES:
+                raise ValueError(f"{name!r} is not an exercise; choose from {', '.join(NAMES)}")
+            fn = compile_code(source, name)
+            functions[name] = learner.wrap(fn)
+        self.code, self.functions = dict(sources), functions
+        self._apply_code()
+
+    def check_code(self, name, source):
+        """checker.check_source() of the learner's `source` for exercise `name`, on this dataset's images."""
+        if name not in NAMES:
+            raise ValueError(f"{name!r} is not an exercise; choose from {', '.join(NAMES)}")
+        batch = self.network.normalize(self.dataset.x_train[:8]).reshape(8, -1).astype("float64")
+        return check_source(name, source, batch)
+
+    def code_view(self):
+        """The code the current network runs (see learner.code_view)."""
+        return learner.code_view(self.network, self.run.trainer if self.run else None, self.code)
 
     def _choose_products(self, run):
         """Times the products for this architecture on a real batch, once per shape."""
@@ -106,7 +143,7 @@ class Session:
             self.events = trainer.events()
         deadline = time.perf_counter() + budget_ms / 1000
         events, train_seconds, started, done = [], 0.0, time.perf_counter(), True
-        for event in self.events:
+        for event in self._guarded(events):
             now = time.perf_counter()
             if event["type"] == "progress" or event.get("phase") == "train":
                 train_seconds += now - started  # samples/s counts the batches, not the evaluations
@@ -119,6 +156,8 @@ class Session:
             if now >= deadline:
                 done = False
                 break
+        if events and events[-1]["type"] == "code-error":
+            return events, False, train_seconds
         if done:
             self.events = None
         return events, done, train_seconds
@@ -134,7 +173,7 @@ class Session:
                 return []
             self.events = trainer.events()
         events = []
-        for event in self.events:
+        for event in self._guarded(events):
             if event["type"] == "work":
                 continue
             events.append(event)
@@ -146,6 +185,20 @@ class Session:
         if trainer.finished:
             self.events = None
         return events
+
+    def _guarded(self, events):
+        """The run's events; an error in the learner's code ends them with a "code-error" event
+        (the run stays where it was: fix the code, or go back to the reference, and resume)."""
+        while True:  # not `yield from`: leaving a chunk early must not close the run's generator
+            try:
+                event = next(self.events)
+            except StopIteration:
+                return
+            except LearnerCodeError as error:
+                self.events = None
+                events.append({"type": "code-error", "message": error.message, "line": error.line})
+                return
+            yield event
 
     def _note(self, event):
         if event["type"] == "epoch" and event["evaluated"]:
@@ -177,7 +230,7 @@ class Session:
     def checkpoint(self):
         """The current model, settings and run position as .npz bytes (plain arrays only)."""
         state = {f"param/{k}": v for k, v in self.network.state().items()}
-        state["meta"] = np.array(json.dumps({"kind": self.kind, "config": self.config,
+        state["meta"] = np.array(json.dumps({"kind": self.kind, "config": self.config, "code": self.code,
                                              "network_config": self.network.config, "run": self.run is not None}))
         if self.run:
             state.update({f"trainer/{k}": v for k, v in self.run.trainer.state_dict().items()})
@@ -193,11 +246,11 @@ class Session:
         with np.load(io.BytesIO(data), allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}
         meta = json.loads(str(arrays["meta"]))
+        self.code, self.functions = {}, {}
         if meta["run"]:
             run = prepare_run(self.validate(meta["network_config"]), self.dataset)
             run.network.load_state({k[6:]: v for k, v in arrays.items() if k.startswith("param/")})
             run.trainer.load_state_dict({k[8:]: v for k, v in arrays.items() if k.startswith("trainer/")})
-            self._choose_products(run)
             self.switch_model(run.network, meta["kind"], run)
         elif meta["kind"] != "pretrained":
             self.switch_model(load_model(arrays["model"].tobytes()), meta["kind"])
@@ -207,3 +260,22 @@ class Session:
             self.config = self.validate(meta["config"])
         except ConfigError:
             pass
+        if meta.get("code"):
+            self.use_code(meta["code"])
+
+
+def summarise(events, train_seconds=None):
+    """One "progress" event for a chunk's batches (means over them), placed first, with
+    the samples per second of the time spent on them (evaluation left out)."""
+    batches = [e for e in events if e["type"] == "progress"]
+    others = [e for e in events if e["type"] != "progress"]
+    if not batches:
+        return others
+    mean = lambda values: sum(values) / len(values)  # noqa: E731
+    last = batches[-1]
+    return [{**last, "loss": mean([b["loss"] for b in batches]),
+             "accuracy": mean([b["accuracy"] for b in batches]),
+             "grad_norms": {name: mean([b["grad_norms"][name] for b in batches]) for name in last["grad_norms"]},
+             "batches_in_chunk": len(batches), "samples": sum(b["samples"] for b in batches),
+             "samples_per_sec": sum(b["samples"] for b in batches) / train_seconds if train_seconds else None},
+            *others]
