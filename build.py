@@ -258,6 +258,21 @@ def snapshot_fields():
     return {"pyodide_build_id": found.group(1) if found else "", "numpy_wheel": name, "numpy_sha256": sha}
 
 
+def bundle_vendor(vendor):
+    """Libraries that ship as many modules, bundled into one file each with the pinned esbuild
+    (web/bundles/ holds their entry points), and KaTeX's own built files."""
+    esbuild = os.path.join(NODE_MODULES, ".bin", "esbuild")
+    for entry in sorted(os.listdir(os.path.join(ROOT, "web", "bundles"))):
+        name = os.path.splitext(entry)[0]
+        run([esbuild, os.path.join("web", "bundles", entry), "--bundle", "--format=esm", "--minify",
+             "--log-level=warning", f"--outfile={os.path.join(vendor, name, name + '.js')}"])
+    katex = os.path.join(NODE_MODULES, "katex", "dist")
+    os.makedirs(os.path.join(vendor, "katex"))
+    for name in ("katex.mjs", "katex.min.css"):
+        shutil.copyfile(os.path.join(katex, name), os.path.join(vendor, "katex", name))
+    shutil.copytree(os.path.join(katex, "fonts"), os.path.join(vendor, "katex", "fonts"))
+
+
 def build(cdn=False):
     """Builds the static site into dist/."""
     setup()
@@ -266,7 +281,7 @@ def build(cdn=False):
     model = build_pretrained()
     if os.path.exists(DIST):
         shutil.rmtree(DIST)
-    shutil.copytree(os.path.join(ROOT, "web"), DIST)
+    shutil.copytree(os.path.join(ROOT, "web"), DIST, ignore=shutil.ignore_patterns("bundles"))
 
     vendor = os.path.join(DIST, "vendor")
     pyodide_folder = f"vendor/pyodide-{PYODIDE_VERSION}/"
@@ -281,6 +296,8 @@ def build(cdn=False):
     os.makedirs(os.path.join(vendor, "comlink"))
     shutil.copyfile(os.path.join(NODE_MODULES, "comlink", "dist", "esm", "comlink.mjs"),
                     os.path.join(vendor, "comlink", "comlink.mjs"))
+
+    bundle_vendor(vendor)
 
     package = os.path.join(CACHE, "build", "scratchnet.zip")
     build_package_zip(package)

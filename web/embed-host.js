@@ -13,6 +13,8 @@
 
   var MAX_HEIGHT = 20000;
   var REASONS = ["finished", "diverged"];
+  var EXERCISES = ["dense_forward", "dense_backward", "relu_forward", "relu_backward", "sigmoid_forward",
+    "sigmoid_backward", "tanh_forward", "tanh_backward", "softmax_cross_entropy", "sgd_step", "momentum_step"];
 
   function isNumber(v) { return typeof v === "number" && isFinite(v); }
   function isNumberOrNull(v) { return v === null || isNumber(v); }
@@ -55,6 +57,13 @@
         out.reason = data.reason;
         out.epoch = data.epoch;
         out.testAccuracy = data.testAccuracy;
+        return out;
+      case "exerciseChecked":
+        if (EXERCISES.indexOf(data.exercise) < 0 || typeof data.passed !== "boolean" ||
+            !(data.maxRelError === null || (isNumber(data.maxRelError) && data.maxRelError >= 0))) return null;
+        out.exercise = data.exercise;
+        out.passed = data.passed;
+        out.maxRelError = data.maxRelError;
         return out;
       default:
         return null;

@@ -88,7 +88,8 @@ def code_view(network, trainer, sources):
         rule = {"SGD": "sgd_step", "Momentum": "momentum_step"}.get(type(optimizer).__name__)
         if rule:
             sections.append(_section(rule, getattr(optim, rule), sources, rule))
-    return {"sections": sections, "shapes": shapes(network, trainer.batch_size if trainer else 1)}
+    batch = trainer.batch_size if trainer else network.config.get("batch_size", 1)
+    return {"sections": sections, "shapes": shapes(network, batch)}
 
 
 def shapes(network, batch):

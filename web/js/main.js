@@ -4,15 +4,18 @@
 
 import { showFatal } from "./fatal.js";
 import { createWorkerClient, WorkerDiedError } from "./worker-client.js";
-import { createDrawpad } from "./drawpad.js";
+import { createDrawPanel } from "./draw-panel.js";
 import { createProgressView } from "./progress.js";
 import { createRunController } from "./run-controller.js";
 import { createModelView } from "./model-view.js";
 import { createSettingsPanel } from "./settings-panel.js";
+import { createCodePanel } from "./code-panel.js";
+import { drafts as codeDrafts } from "./code-drafts.js";
 import { readView } from "./state.js";
 import { applyView, connectToHost } from "./embed.js";
 import { createOutbox } from "./outbox.js";
 import * as panels from "./panels.js";
+import { wireModelFiles } from "./model-files.js";
 
 const STEPS = [
   { id: "runtime", label: "Python runtime (Pyodide)" },
@@ -21,6 +24,7 @@ const STEPS = [
   { id: "data", label: "MNIST digits" },
   { id: "model", label: "Pretrained model" },
 ];
+const CODE_CALL_LIMIT_MS = 5000; // a training chunk with the learner's code that runs longer was stuck
 const LIVE_REFRESH_MS = 3000; // how often weights and the drawn digit are re-read while training
 const REBUILD_HINT = "If you built this site yourself, run `python3 build.py build` and reload. Otherwise try reloading the page.";
 
@@ -31,8 +35,6 @@ const app = {
   failed: false,
   view: null, // what the URL asks the page to show (panels, hidden parts, locks, embed)
   viewProblems: [], // what the URL asked of the view and was refused
-  ink: null, // the last drawing, re-read when the model changes
-  inkSeq: 0,
   lastLiveRefresh: 0,
   epochSeconds: 0,
   chunkStarted: 0,
@@ -42,9 +44,9 @@ let client;
 let controller;
 let modelView;
 let settingsPanel;
-let drawpad;
+let codePanel;
+let drawPanel;
 let progress;
-let showPrediction;
 let outbox;
 
 /** Start the app: build the static parts, boot the worker, then wire everything up. */
@@ -56,13 +58,7 @@ export async function start() {
   if (problems.length) notify(problems.join(" "));
   outbox = createOutbox(connectToHost(view), $("announcer"));
   const updateStep = panels.createStepList($("loading-steps"), STEPS);
-  showPrediction = panels.createPredictionView({
-    output: $("prediction"), note: $("prediction-note"), seen: $("seen"), probs: $("probs"), hidden: $("hidden-layers"),
-  });
-  drawpad = createDrawpad(document.querySelector("[data-testid=draw-canvas]"), { onStroke: onInk });
-  $("clear").addEventListener("click", onClear);
   progress = createProgressView();
-  showPrediction(null);
 
   client = createWorkerClient((step) => {
     updateStep(step);
@@ -71,6 +67,7 @@ export async function start() {
       setStatus("loading", step.state === "active" ? `Loading: ${label}…` : "Loading…");
     }
   });
+  drawPanel = createDrawPanel(client, { report: (err) => report(err), outbox, plain });
   let booted;
   try {
     booted = await client.boot();
@@ -86,17 +83,26 @@ export async function start() {
   $("build-id").textContent = booted.build ? `Build ${booted.build}.` : "";
 
   modelView = createModelView(client, report);
-  controller = createRunController(client, { onModel, onEvents, onState, onError: report });
+  codePanel = createCodePanel(client, {
+    report, post: (type, fields) => outbox.post(type, fields), changed: () => settingsPanel.refresh(),
+  });
+  controller = createRunController(client, {
+    onModel, onEvents, onState, onError: report,
+    callOptions: () => (codePanel.inUse() ? { timeoutMs: CODE_CALL_LIMIT_MS } : {}),
+  });
   settingsPanel = createSettingsPanel(info, app.view, {
     validate: (config) => client.validate({ config }),
     onChange: updateButtons,
     notify: (text) => notify([...app.viewProblems, text].join(" ")), // the URL's problems, all in one notice
+    extraParams: () => ({ code: codeDrafts.param(codePanel.drafts()) }),
   });
   wireButtons();
   app.loaded = true;
+  drawPanel.start();
   onModel(info.model);
   onState("idle");
   outbox.ready();
+  codePanel.start(app.view).catch(report);
 }
 
 // ---------- status, notices, errors ----------
@@ -154,7 +160,8 @@ function restartWorker(err) {
 // ---------- the model and the run ----------
 
 function onModel(summary) {
-  if (modelView.set(summary)) reclassify();
+  if (modelView.set(summary)) drawPanel.reread();
+  codePanel.setModel(summary);
   updateButtons();
 }
 
@@ -203,17 +210,21 @@ function onEvents(events) {
       app.epochSeconds = 0;
     } else if (event.type === "epoch") {
       progress.epoch(event);
+      if (codePanel.inUse()) client.saveCheckpoint().catch(report); // the run so far, should the code hang
       if (event.evaluated) {
         modelView.epoch(event, app.epochSeconds);
         app.epochSeconds = 0;
         outbox.epoch(event);
       }
-      reclassify();
+      drawPanel.reread();
     } else if (event.type === "diverged") {
       notify(event.message);
       modelView.refreshWeights();
-      reclassify();
+      drawPanel.reread();
       outbox.trainingDone("diverged", modelView.current());
+    } else if (event.type === "code-error") {
+      notify(`Training paused: your code stopped with ${event.message}${event.line ? ` (line ${event.line})` : ""}. ` +
+        "Fix it and train again, or go back to the reference.");
     } else if (event.type === "finished") {
       progress.finished();
       outbox.trainingDone("finished", modelView.current());
@@ -222,7 +233,7 @@ function onEvents(events) {
   if (now - app.lastLiveRefresh > LIVE_REFRESH_MS) {
     app.lastLiveRefresh = now;
     modelView.refreshWeights();
-    reclassify();
+    drawPanel.reread();
   }
 }
 
@@ -231,6 +242,7 @@ async function train() {
   const { config, errors } = settingsPanel.current();
   if (Object.keys(errors).length && !controller.canResume(config)) return updateButtons();
   try {
+    if (codePanel.inUse()) await client.saveCheckpoint(); // a stuck chunk costs a restart, not the run
     const refused = await controller.train(config);
     if (refused) settingsPanel.showErrors(refused.errors);
   } catch (err) {
@@ -257,84 +269,12 @@ async function replaceModel(action, { fresh = false } = {}) {
   }
 }
 
-async function download() {
-  try {
-    const bytes = await client.exportModel();
-    const model = modelView.current();
-    const url = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
-    const link = document.createElement("a");
-    link.href = url;
-    link.download = `scratchnet-${model.name}-${model.layers.join("-")}.npz`;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-  } catch (err) {
-    report(err);
-  }
-}
-
-async function loadFile(event) {
-  const file = event.target.files[0];
-  event.target.value = ""; // choosing the same file again still fires "change"
-  if (!file) return;
-  try {
-    const reply = await controller.loadModel(new Uint8Array(await file.arrayBuffer()));
-    if (!reply.ok) {
-      notify(`Could not load "${file.name}": ${reply.error} The current model is kept.`);
-      return;
-    }
-    clearNotice();
-    progress.reset();
-  } catch (err) {
-    report(err);
-  }
-}
-
 function wireButtons() {
   $("train").addEventListener("click", train);
   $("stop").addEventListener("click", () => controller.stop());
   $("step").addEventListener("click", step);
   $("reset").addEventListener("click", () => replaceModel(() => controller.reset(), { fresh: true }));
   $("pretrained").addEventListener("click", () => replaceModel(() => controller.usePretrained()));
-  $("download").addEventListener("click", download);
-  $("load").addEventListener("click", () => $("load-file").click());
-  $("load-file").addEventListener("change", loadFile);
+  wireModelFiles({ client, controller, current: () => modelView.current(), notify, clearNotice, report, progress });
   $("notice-close").addEventListener("click", clearNotice);
-}
-
-// ---------- drawing and classifying ----------
-
-function onInk(ink) {
-  app.ink = { ...ink, drawn: true }; // a new drawing, not a re-read for a changed model
-  reclassify();
-}
-
-function onClear() {
-  drawpad.clear();
-  showPrediction(null);
-  // The empty pad still goes to Python, which says in its own words that there is nothing to read.
-  app.ink = drawpad.readInk();
-  reclassify();
-}
-
-async function reclassify() {
-  if (!app.ink || !app.loaded) return; // classified once loading ends
-  const seq = ++app.inkSeq;
-  const ink = app.ink;
-  // The pixels are handed over to the worker, so keep a copy for re-reading later.
-  app.ink = { ...ink, pixels: ink.pixels.slice(), drawn: false };
-  $("prediction").dataset.pending = "true";
-  try {
-    const result = await client.classify({ width: ink.width, height: ink.height }, ink.pixels);
-    if (seq !== app.inkSeq) return;
-    showPrediction(result);
-    $("prediction").dataset.modelId = String(result.model_id);
-    outbox.prediction(result, ink.drawn);
-  } catch (err) {
-    if (seq === app.inkSeq) showPrediction({ empty: true, message: `Could not read the drawing: ${plain(err)}` });
-    report(err);
-  } finally {
-    if (seq === app.inkSeq) $("prediction").dataset.pending = "false";
-  }
 }

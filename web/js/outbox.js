@@ -23,6 +23,10 @@ export function createOutbox(host, liveRegion) {
   let said = ""; // the last prediction spoken, so re-reads during training speak only when it changes
 
   return {
+    /** Any other message for the embedding page (e.g. "exerciseChecked"). */
+    post(type, fields) {
+      host.post(type, fields);
+    },
     /** The app has loaded and can take drawings and training runs. */
     ready() {
       host.post("ready");

@@ -11,9 +11,10 @@ const TRAIN_BUDGET_MS = 80; // one chunk of training; Stop takes effect between 
 
 /**
  * client: the worker client. Callbacks: onModel(summary) after every answer that carries the
- * model; onEvents(events) with each chunk's training events; onState(state); onError(err).
+ * model; onEvents(events) with each chunk's training events; onState(state); onError(err);
+ * callOptions() -> options for the training calls (a time limit while the learner's code runs).
  */
-export function createRunController(client, { onModel, onEvents, onState, onError }) {
+export function createRunController(client, { onModel, onEvents, onState, onError, callOptions = () => ({}) }) {
   let state = "idle";
   let run = null; // {config, finished}: the run the worker has, as this page started it
   let queue = Promise.resolve();
@@ -51,10 +52,11 @@ export function createRunController(client, { onModel, onEvents, onState, onErro
     let end = "idle";
     try {
       while (!stopRequested) {
-        const reply = await client.train({ budget_ms: TRAIN_BUDGET_MS });
+        const reply = await client.train({ budget_ms: TRAIN_BUDGET_MS }, null, callOptions());
         onModel(reply.model);
         onEvents(reply.events);
         if (reply.events.some((e) => e.type === "diverged")) end = "diverged";
+        if (reply.events.some((e) => e.type === "code-error")) break; // the learner's code failed: a pause
         if (reply.finished) {
           run.finished = true;
           end = end === "diverged" ? end : "finished";
@@ -137,7 +139,7 @@ export function createRunController(client, { onModel, onEvents, onState, onErro
         await stopLoop();
         const refused = await ensureRun(config);
         if (refused) return refused;
-        const reply = await client.step();
+        const reply = await client.step({}, null, callOptions());
         onModel(reply.model);
         onEvents(reply.events);
         if (reply.finished) run.finished = true;

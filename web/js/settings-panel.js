@@ -14,7 +14,7 @@ const $ = (id) => document.getElementById(id);
  * validate(config) asks Python ({ok, errors}); onChange() after every edit; notify(text) for
  * the URL's refused values. Returns {current() -> {config, errors, recipe}, showErrors(errors)}.
  */
-export function createSettingsPanel(info, view, { validate, onChange, notify }) {
+export function createSettingsPanel(info, view, { validate, onChange, notify, extraParams = () => ({}) }) {
   const checked = checkViewNames(view, info.schema.map((f) => f.name));
   Object.assign(view, checked.view);
   applyView(view);
@@ -23,7 +23,8 @@ export function createSettingsPanel(info, view, { validate, onChange, notify }) 
   if (problems.length) notify(problems.join(" "));
 
   const settings = createSettings(info.default_config);
-  const updateShare = createSharePanel(view, (v) => settingsToHash(settings, info.default_config, v));
+  const hashFor = (v) => settingsToHash(settings, info.default_config, v, extraParams());
+  const updateShare = createSharePanel(view, hashFor);
   let timer = 0;
   let seq = 0;
 
@@ -31,8 +32,7 @@ export function createSettingsPanel(info, view, { validate, onChange, notify }) 
     settings.recipe = recipe;
     Object.assign(settings.config, config);
     if (!Object.keys(errors).length) {
-      history.replaceState(null, "", settingsToHash(settings, info.default_config, view) || location.pathname + location.search);
-      updateShare();
+      writeHash();
       // The Python side has the last word (it may know rules the schema cannot express).
       clearTimeout(timer);
       const mine = ++seq;
@@ -42,6 +42,11 @@ export function createSettingsPanel(info, view, { validate, onChange, notify }) 
       }, 250);
     }
     onChange();
+  }
+
+  function writeHash() {
+    history.replaceState(null, "", hashFor(view) || location.pathname + location.search);
+    updateShare();
   }
 
   const controls = buildControls($("fields"), $("recipe"), info.schema, info.recipes, {
@@ -57,5 +62,12 @@ export function createSettingsPanel(info, view, { validate, onChange, notify }) 
   if (fromUrl.recipe) controls.useRecipe(fromUrl.recipe);
   else controls.set(info.default_config);
   if (Object.keys(fromUrl.values).length) controls.set(fromUrl.values);
-  return { current: () => controls.current(), showErrors };
+  return {
+    current: () => controls.current(),
+    showErrors,
+    /** Write the URL hash again (after what extraParams() gives has changed). */
+    refresh: () => {
+      if (!Object.keys(controls.current().errors).length) writeHash();
+    },
+  };
 }

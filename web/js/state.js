@@ -3,16 +3,18 @@
 // worker. Reading is strict: a value that does not parse is refused with a reason in plain words,
 // and the caller keeps its default. Nothing read here is ever evaluated or treated as markup.
 
+import { EXERCISES } from "./code-drafts.js";
+
 const INT = /^[+-]?\d+$/;
 const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const LAYER = /^[a-z]+(:[0-9.]+){0,2}$/i;
 
 /** The panels a page can show, in page order. */
-export const PANELS = ["draw", "train", "eval", "weights"];
+export const PANELS = ["draw", "train", "code", "eval", "weights"];
 /** Parts of the page that `hide=` can remove, besides single settings (by their names). */
 export const PARTS = ["recipe", "settings", "model", "charts", "activations", "share"];
 // Hash keys that describe the view rather than the training settings.
-const VIEW_KEYS = ["embed", "panels", "hide", "lock", "host", "id"];
+const VIEW_KEYS = ["embed", "panels", "hide", "lock", "host", "id", "exercise", "code"];
 const NAME = /^[a-z][a-z0-9_]{0,39}$/;
 const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 const SHOWN_MAX = 40; // longest piece of a refused value quoted back in a notice
@@ -26,7 +28,7 @@ export function createSettings(defaultConfig, recipe = "") {
 
 /** The view of a plain, standalone page: every panel, nothing hidden or locked. */
 export function defaultView() {
-  return { embed: false, panels: [...PANELS], hide: [], lock: [], host: "", id: "" };
+  return { embed: false, panels: [...PANELS], hide: [], lock: [], host: "", id: "", exercises: [] };
 }
 
 /** Write a value the way a person would type it into its control ("256,128", "0.001"). */
@@ -174,6 +176,11 @@ export function readView(hash) {
     if (ID.test(value)) view.id = value;
     else refuse("id", "use up to 64 letters, digits, and - _ . :", "Messages carry no id.");
   }
+  if (params.has("exercise")) {
+    const list = nameList(params.get("exercise"));
+    if (list && list.length && list.every((name) => EXERCISES.includes(name))) view.exercises = list;
+    else refuse("exercise", `choose from ${EXERCISES.join(", ")}, separated by commas.`, "No exercise is opened.");
+  }
   return { view, problems: capped(problems) };
 }
 
@@ -238,17 +245,20 @@ export function viewToParams(view, params = new URLSearchParams()) {
   if (view.lock.length) params.set("lock", view.lock.join(","));
   if (view.host) params.set("host", view.host);
   if (view.id) params.set("id", view.id);
+  if (view.exercises && view.exercises.length) params.set("exercise", view.exercises.join(","));
   return params;
 }
 
-/** Encode settings and view as a URL hash, listing only what differs from the defaults. */
-export function settingsToHash(settings, defaultConfig, view = defaultView()) {
+/** Encode settings and view (and `extra` parameters, e.g. the learner's code) as a URL hash,
+ * listing only what differs from the defaults. */
+export function settingsToHash(settings, defaultConfig, view = defaultView(), extra = {}) {
   const params = new URLSearchParams();
   if (settings.recipe) params.set("recipe", settings.recipe);
   for (const [name, value] of Object.entries(settings.config)) {
     if (formatValue(value) !== formatValue(defaultConfig[name])) params.set(name, formatValue(value));
   }
   viewToParams(view, params);
+  for (const [key, value] of Object.entries(extra)) if (value) params.set(key, value);
   const text = params.toString().replaceAll("%2C", ",");
   return text ? "#" + text : "";
 }

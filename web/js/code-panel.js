@@ -1,0 +1,205 @@
+// The code panel: the NumPy the network runs, read from the worker's own package, and the
+// exercises, where the learner writes a function themselves, checks it (a numerical gradient
+// check in the worker, stopped after CHECK_LIMIT_MS), and trains with it. Drafts are kept in
+// this browser and travel in the link (#code=...); code that arrives in a link is shown and
+// waits for Check or Train: it never runs on opening.
+
+import { drafts as codec } from "./code-drafts.js";
+
+const CHECK_LIMIT_MS = 5000;
+const $ = (id) => document.getElementById(id);
+
+/**
+ * client: the worker client. Callbacks: report(err) for a failed call; post(type, fields) for
+ * the embedding page; changed() after the drafts change (the link follows them).
+ */
+export function createCodePanel(client, { report, post, changed }) {
+  const select = $("exercise");
+  const result = document.querySelector("[data-testid=check-result]");
+  let editor = null; // {view, setText, getText, setEditable}, once CodeMirror has loaded
+  let mode = "view"; // "view": what runs, read-only; "edit": the learner's draft of one exercise
+  let inUse = []; // exercise names whose learner code the network runs
+  const drafts = codec.load(location.hash);
+  const fromLink = codec.fromLink(location.hash);
+  const exercises = {}; // name -> {stub, reference}
+
+  async function exercise(name) {
+    if (!exercises[name]) exercises[name] = await client.exercise({ name });
+    return exercises[name];
+  }
+
+  async function loadEditor() {
+    const cm = await import("../vendor/codemirror/codemirror.js");
+    const editable = new cm.Compartment();
+    // In a shadow root CodeMirror's styles are constructed style sheets, which a strict
+    // Content-Security-Policy (no inline styles) allows; in the document they would be <style> tags.
+    const shadow = $("code-editor").attachShadow({ mode: "open" });
+    const mount = document.createElement("div");
+    shadow.append(mount);
+    const view = new cm.EditorView({
+      doc: "",
+      extensions: [cm.basicSetup, cm.python(), editable.of([cm.EditorState.readOnly.of(true), cm.EditorView.editable.of(false)]),
+        cm.EditorView.updateListener.of((update) => update.docChanged && mode === "edit" && saveDraft()),
+        cm.EditorView.contentAttributes.of({ "aria-label": "Python code" }),
+        cm.EditorView.theme({ "&": { maxHeight: "32rem", fontSize: "0.85rem" }, ".cm-scroller": { overflow: "auto" } })],
+      parent: mount,
+      root: shadow,
+    });
+    editor = {
+      view,
+      getText: () => view.state.doc.toString(),
+      setText: (text) => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } }),
+      setEditable: (on) => view.dispatch({
+        effects: editable.reconfigure([cm.EditorState.readOnly.of(!on), cm.EditorView.editable.of(on)]),
+      }),
+    };
+  }
+
+  function saveDraft() {
+    drafts[select.value] = editor.getText();
+    codec.save(drafts);
+    changed();
+  }
+
+  // What runs, read-only: everything (name = ""), or one function.
+  async function showRunning(name = "") {
+    mode = "view";
+    $("edit-code").textContent = "Edit: write it yourself";
+    editor.setEditable(false);
+    const view = await client.codeView();
+    $("code-shapes").textContent = view.shapes.join("\n");
+    const sections = name ? view.sections.filter((s) => s.title === name) : view.sections;
+    const shown = sections.length ? sections : [{ title: name, source: (await exercise(name)).reference, yours: false }];
+    editor.setText(shown.map((s) => `# ---- ${s.title}${s.yours ? " (your code)" : ""} ----\n${s.source}`).join("\n"));
+  }
+
+  async function edit(name) {
+    select.value = name;
+    const text = drafts[name] ?? (await exercise(name)).stub;
+    mode = "edit";
+    $("edit-code").textContent = "Show what runs";
+    editor.setText(text);
+    editor.setEditable(true);
+    $("check-code").disabled = false;
+  }
+
+  function clearResult() {
+    result.dataset.passed = "";
+    result.dataset.maxRelError = "";
+    result.replaceChildren();
+  }
+
+  function showResult(name, checked) {
+    const rows = checked.results.map((r) => {
+      const li = document.createElement("li");
+      li.className = r.passed ? "pass" : "fail";
+      const error = r.max_rel_error == null ? "∞" : r.max_rel_error.toExponential(1);
+      li.textContent = `${r.passed ? "✓" : "✗"} ${r.output}: largest relative error ${error}${r.hint ? " — " + r.hint : ""}`;
+      return li;
+    });
+    const head = document.createElement("p");
+    head.className = checked.passed ? "pass" : "fail";
+    head.textContent = checked.passed ? `${name} passes every check (tolerance 1e-6).`
+      : checked.error ? `Your code stopped with ${checked.error.message}${checked.error.line ? ` (line ${checked.error.line})` : ""}.`
+        : `${name} does not pass yet.`;
+    const list = document.createElement("ul");
+    list.append(...rows);
+    if (checked.error && checked.error.hint) {
+      const hint = document.createElement("p");
+      hint.textContent = checked.error.hint;
+      result.replaceChildren(head, hint, list);
+    } else {
+      result.replaceChildren(head, list);
+    }
+    result.dataset.maxRelError = checked.max_rel_error == null ? "Infinity" : String(checked.max_rel_error);
+    result.dataset.passed = String(checked.passed);
+    post("exerciseChecked", { exercise: name, passed: checked.passed, maxRelError: checked.max_rel_error });
+  }
+
+  async function check() {
+    clearResult(); // at once, so nobody reads the last answer as this one's
+    const name = select.value;
+    const source = mode === "edit" ? editor.getText() : drafts[name] ?? (await exercise(name)).stub;
+    try {
+      await client.saveCheckpoint(); // Python cannot be interrupted: a hang costs a restart, not the work
+      showResult(name, await client.checkCode({ name, source }, null, { timeoutMs: CHECK_LIMIT_MS }));
+    } catch (err) {
+      result.dataset.passed = "false";
+      result.dataset.maxRelError = "Infinity";
+      result.textContent = err.timedOut
+        ? `Your code ran for more than ${CHECK_LIMIT_MS / 1000} s (an endless loop?) and was stopped. Python restarts; your model, settings and code are kept.`
+        : `The check could not run: ${err.message}`;
+      report(err);
+    }
+  }
+
+  async function trainWithMine() {
+    const sources = Object.fromEntries(Object.entries(drafts).filter(([name]) => select.querySelector(`option[value="${name}"]`)));
+    if (mode === "edit") sources[select.value] = editor.getText();
+    if (!Object.keys(sources).length) {
+      result.textContent = "Write a function first: choose one, press Edit, then Check.";
+      return;
+    }
+    try {
+      const reply = await client.useCode({ sources });
+      if (!reply.ok) {
+        const { exercise: bad, message, line } = reply.error;
+        result.textContent = `Your ${bad} cannot run: ${message}${line ? ` (line ${line})` : ""}. The reference is kept.`;
+      }
+      setModel(reply.model);
+    } catch (err) {
+      report(err);
+    }
+  }
+
+  async function backToReference() {
+    try {
+      setModel((await client.useReference()).model);
+    } catch (err) {
+      report(err);
+    }
+  }
+
+  // The badge and the view follow the worker's summary of the model.
+  function setModel(summary) {
+    inUse = summary.code || [];
+    let badge = document.querySelector("[data-testid=using-my-code]");
+    if (inUse.length && !badge) {
+      badge = document.createElement("span");
+      badge.className = "badge";
+      badge.dataset.testid = "using-my-code";
+      $("code-badges").append(badge);
+    }
+    if (badge && !inUse.length) badge.remove();
+    if (badge) badge.textContent = `Training with your code: ${inUse.join(", ")}`;
+    $("reference-code").disabled = !inUse.length;
+    if (editor && mode === "view") showRunning(select.value && select.dataset.chosen ? select.value : "").catch(report);
+  }
+
+  for (const name of select.options) name.textContent = name.value;
+  select.addEventListener("change", () => {
+    select.dataset.chosen = "1";
+    (mode === "edit" ? edit(select.value) : showRunning(select.value)).catch(report);
+  });
+  $("edit-code").addEventListener("click", () => (mode === "edit" ? showRunning(select.value) : edit(select.value)).catch(report));
+  $("check-code").addEventListener("click", check);
+  $("train-my-code").addEventListener("click", trainWithMine);
+  $("reference-code").addEventListener("click", backToReference);
+
+  return {
+    /** Load the editor and show the code (and open the exercise the link asks for). */
+    async start(view) {
+      await loadEditor();
+      if (fromLink.length) {
+        $("code-note").textContent = `This link brought your code for ${fromLink.join(", ")}: it runs only when you press Check or Train with my code.`;
+      }
+      if (view.exercises.length) await edit(view.exercises[0]);
+      else await showRunning();
+    },
+    setModel,
+    /** Is the learner's code in use (calls get a time limit then)? */
+    inUse: () => inUse.length > 0,
+    /** The drafts, for the link. */
+    drafts: () => drafts,
+  };
+}

@@ -1,0 +1,64 @@
+// The drawing panel: the pad, the prediction, the image the network sees and the hidden layers'
+// activations. A drawing is read when the stroke ends, and read again whenever the model changes
+// or learns (the newest answer wins); each answer carries the id of the model that gave it.
+
+import { createDrawpad } from "./drawpad.js";
+import * as panels from "./panels.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** client: the worker client; report(err) for a failed call; outbox: messages and announcements. */
+export function createDrawPanel(client, { report, outbox, plain }) {
+  let ink = null; // the last drawing, re-read when the model changes
+  let seq = 0;
+  let ready = false;
+  const show = panels.createPredictionView({
+    output: $("prediction"), note: $("prediction-note"), seen: $("seen"), probs: $("probs"), hidden: $("hidden-layers"),
+  });
+
+  async function read() {
+    if (!ink || !ready) return; // read once loading ends
+    const mine = ++seq;
+    const drawing = ink;
+    // The pixels are handed over to the worker, so keep a copy for reading again later.
+    ink = { ...drawing, pixels: drawing.pixels.slice(), drawn: false };
+    $("prediction").dataset.pending = "true";
+    try {
+      const result = await client.classify({ width: drawing.width, height: drawing.height }, drawing.pixels);
+      if (mine !== seq) return;
+      show(result);
+      $("prediction").dataset.modelId = String(result.model_id);
+      outbox.prediction(result, drawing.drawn);
+    } catch (err) {
+      if (mine === seq) show({ empty: true, message: `Could not read the drawing: ${plain(err)}` });
+      report(err);
+    } finally {
+      if (mine === seq) $("prediction").dataset.pending = "false";
+    }
+  }
+
+  const pad = createDrawpad(document.querySelector("[data-testid=draw-canvas]"), {
+    onStroke: (drawing) => {
+      ink = { ...drawing, drawn: true }; // a new drawing, not a re-read for a changed model
+      read();
+    },
+  });
+  $("clear").addEventListener("click", () => {
+    pad.clear();
+    show(null);
+    // The empty pad still goes to Python, which says in its own words that there is nothing to read.
+    ink = pad.readInk();
+    read();
+  });
+  show(null);
+
+  return {
+    /** Python is ready: drawings can be read from now on. */
+    start() {
+      ready = true;
+      read();
+    },
+    /** Read the drawing again (the model changed or learned). */
+    reread: read,
+  };
+}
