@@ -77,3 +77,26 @@ def test_without_einsum_only_the_layers_own_functions_are_used():
     assert set(products.formulations(PLAIN, allow_einsum=False)) == {"plain", "plain-skip"}
     with pytest.raises(ValueError, match="plain, plain-skip"):
         products.use(None, "einsum", PLAIN, allow_einsum=False)
+
+
+def test_without_dx_the_plain_functions_skip_that_product_but_not_the_gradients():
+    rng = np.random.default_rng(3)
+    x, W, dz = rng.standard_normal((6, 10)), rng.standard_normal((10, 3)), rng.standard_normal((6, 3))
+    shapes_seen = []
+
+    def backward(dz, x, W):
+        shapes_seen.append(W.shape)
+        return dz @ W.T, x.T @ dz, dz.sum(axis=0)
+
+    dx, dW, db = products.Plain(None, backward).backward(dz, x, W, need_dx=False)
+    assert dx is None and shapes_seen == [(0, 3)]  # the product for dx was empty
+    np.testing.assert_array_equal(dW, x.T @ dz)
+    np.testing.assert_array_equal(db, dz.sum(axis=0))
+
+    def uses_W(dz, x, W):  # right maths written in a way that needs W's shape
+        dW = np.zeros_like(W)
+        dW += x.T @ dz
+        return dz @ W.T, dW, dz.sum(axis=0)
+
+    _, dW, _ = products.Plain(None, uses_W).backward(dz, x, W, need_dx=False)
+    np.testing.assert_allclose(dW, x.T @ dz)  # asked again with W, so still right

@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+from . import learner
 from .config import recipe
 from .datasets import Dataset
 from .products import describe
@@ -27,12 +28,13 @@ def _repeat_for(seconds, fn):
     return (time.perf_counter() - started) / calls
 
 
-def step_throughput(dataset, batch_size, seconds=2.0, config=None, batches=64):
+def step_throughput(dataset, batch_size, seconds=2.0, config=None, batches=64, functions=None):
     """Times training steps of `config` (default: the default recipe) at `batch_size` on the
     first `batches` batches of `dataset`'s training examples, with the products chosen as a
     real run chooses them; then the products of such a step alone, on a real batch, so that
     "overhead_ratio" is the step's time over its products' time.
 
+    `functions`: the learner's versions of exercises (see learner.py) to train with.
     Returns {"batch_size", "samples_per_sec", "step_ms", "matmul_ms", "overhead_ratio", "products"}.
     """
     count = min(len(dataset), batches * batch_size)
@@ -41,6 +43,8 @@ def step_throughput(dataset, batch_size, seconds=2.0, config=None, batches=64):
     config = config or recipe("default", batch_size=batch_size, train_size=count)
     run = prepare_run(config, subset)
     choose_products(run)
+    if functions:
+        learner.use(run.network, run.trainer, functions, run.trainer.x_train[:batch_size])
     trainer, network = run.trainer, run.network
     x, y = trainer.x_train, trainer.y_train
     count = len(x) // batch_size

@@ -211,10 +211,12 @@ def code_view():
     return _current().code_view()
 
 
-def benchmark(batch_size, seconds):
+def benchmark(batch_size, seconds, code=False):
     """Times training steps of the default MLP at `batch_size` on the bundled training
-    images (see benchmark.py). Leaves the session's model and run untouched."""
-    return step_throughput(_current().dataset, int(batch_size), float(seconds))
+    images (see benchmark.py), with the learner's code in use if `code`. Leaves the
+    session's model and run untouched."""
+    s = _current()
+    return step_throughput(s.dataset, int(batch_size), float(seconds), functions=s.functions if code else None)
 
 
 CALLS = {fn.__name__: fn for fn in (
