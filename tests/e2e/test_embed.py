@@ -44,8 +44,12 @@ def open_host(browser, base_url, app_root, **context_options):
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.errors = errors
     page.goto(host_url(base_url, app_root))
-    page.wait_for_function("() => window.__received.filter((m) => m.data && m.data.type === 'ready').length === 2",
-                           timeout=BOOT_TIMEOUT_MS)
+    # Each widget starts when it is scrolled into view: visit the first two; the third stays below.
+    for n, name in enumerate(("ask", "train"), start=1):
+        page.locator(f"iframe[data-testid=embed-{name}]").scroll_into_view_if_needed()
+        page.wait_for_function(f"() => window.__received.filter((m) => m.data && m.data.type === 'ready').length === {n}",
+                               timeout=BOOT_TIMEOUT_MS)
+    page.evaluate("window.scrollTo(0, 0)")
     return page
 
 
@@ -73,7 +77,7 @@ def test_both_embeds_get_ready_and_post_it(page, base_url, app_root):
     app_origin = "http://" + urlsplit(app_root).netloc
     assert app_origin != base_url.rstrip("/")  # really two origins
     ready = received(page, "ready")
-    assert sorted(m["frame"] for m in ready) == ["embed-ask", "embed-train"]
+    assert sorted(m["frame"] for m in ready) == ["embed-ask", "embed-train"]  # the third waits below the fold
     for message in received(page):
         assert message["origin"] == app_origin
         assert message["data"]["source"] == "scratchnet"
@@ -89,6 +93,18 @@ def test_both_embeds_get_ready_and_post_it(page, base_url, app_root):
     # Motion as usual when reduced motion is not asked for (see the phone test for the other case).
     assert frame_of(page, "ask").evaluate("getComputedStyle(document.querySelector('.prob-fill')).transitionDuration") != "0s"
     assert page.errors == []
+
+
+def test_a_widget_below_the_fold_starts_only_when_scrolled_to(page):
+    code = embed(page, "code")
+    assert code.locator("[data-testid=status]").get_attribute("data-state") == "waiting"
+    assert "scroll" in code.locator("[data-testid=status]").text_content()
+    assert [m["frame"] for m in received(page, "ready")].count("embed-code") == 0
+    page.locator("iframe[data-testid=embed-code]").scroll_into_view_if_needed()
+    page.wait_for_function("() => window.__received.some((m) => m.frame === 'embed-code' && m.data.type === 'ready')",
+                           timeout=BOOT_TIMEOUT_MS)
+    assert code.locator("[data-testid=exercise]").input_value() == "dense_backward"
+    page.evaluate("window.scrollTo(0, 0)")
 
 
 def test_drawing_in_one_embed_posts_a_prediction_and_leaves_the_other_alone(page):

@@ -68,6 +68,7 @@ export async function start() {
     }
   });
   drawPanel = createDrawPanel(client, { report: (err) => report(err), outbox, plain });
+  if (app.view.embed && window.parent !== window) await untilSeen();
   let booted;
   try {
     booted = await client.boot();
@@ -103,6 +104,23 @@ export async function start() {
   onState("idle");
   outbox.ready();
   codePanel.start(app.view).catch(report);
+}
+
+// A widget below the fold of a course page starts Python only once it is scrolled into view, so a
+// page with many widgets does not start them all at once. (Inside a frame the implicit root is
+// the top-level viewport, so this works across origins.)
+function untilSeen() {
+  return new Promise((resolve) => {
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) {
+        observer.disconnect();
+        resolve();
+      } else {
+        setStatus("waiting", "Starts when you scroll here");
+      }
+    });
+    observer.observe(document.body);
+  });
 }
 
 // ---------- status, notices, errors ----------
