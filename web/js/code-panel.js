@@ -40,7 +40,8 @@ export function createCodePanel(client, { report, post, changed }) {
       doc: "",
       extensions: [cm.basicSetup, cm.python(), editable.of([cm.EditorState.readOnly.of(true), cm.EditorView.editable.of(false)]),
         cm.EditorView.updateListener.of((update) => update.docChanged && mode === "edit" && saveDraft()),
-        cm.EditorView.contentAttributes.of({ "aria-label": "Python code" }),
+        // Focusable even when read-only, so the code can be scrolled and read from the keyboard.
+        cm.EditorView.contentAttributes.of({ "aria-label": "Python code", tabindex: "0" }),
         cm.EditorView.theme({ "&": { maxHeight: "32rem", fontSize: "0.85rem" }, ".cm-scroller": { overflow: "auto" } })],
       parent: mount,
       root: shadow,

@@ -1,0 +1,54 @@
+"""Long work never blocks drawing or Stop: with the largest network the settings allow, a drawing is
+read while the test set is still being evaluated, and Stop ends a run in the middle of a huge batch
+(both come in pieces of a few tens of milliseconds)."""
+
+import numpy as np
+import pytest
+
+from scratchnet import Network, recipe, save_model
+
+from e2e_helpers import attr, draw, open_app, wait_prediction, wait_state
+
+LARGEST = {"hidden_sizes": [1024, 1024, 1024, 1024]}
+
+
+@pytest.fixture(scope="module")
+def largest_model(tmp_path_factory):
+    path = tmp_path_factory.mktemp("long") / "largest.npz"
+    network = Network.build(recipe("default", **LARGEST), np.random.default_rng(0), 0.13, 0.31, (28, 28), 10)
+    save_model(network, str(path))
+    return str(path)
+
+
+def test_a_drawing_is_read_while_the_largest_network_is_evaluated(browser, base_url, largest_model):
+    page = open_app(browser, base_url)
+    try:
+        page.set_input_files("[data-testid=load-file]", largest_model)
+        page.wait_for_function("() => document.querySelector('#model-info').textContent.includes('784-1024-1024-1024-1024-10')")
+        draw(page, [[(0.5, 0.15), (0.5, 0.85)]])
+        assert wait_prediction(page) != ""
+        # The 10,000 test images through 4 million weights take far longer than one piece of work:
+        # the drawing was answered in between, not after.
+        assert page.locator("[data-testid=confusion] table").count() == 0
+        assert page.get_attribute("[data-testid=prediction]", "data-model-id") == \
+            page.get_attribute("#model-info", "data-model-id")
+    finally:
+        page.context.close()
+
+
+def test_stop_ends_a_run_in_the_middle_of_a_huge_batch(browser, base_url):
+    page = open_app(browser, base_url + "#hidden_sizes=1024,1024,1024,1024&batch_size=30000&train_size=30000&epochs=1")
+    try:
+        page.click("[data-testid=train]")
+        page.wait_for_selector("[data-testid=status] .status-text:has-text('Training')", timeout=60_000)
+        page.wait_for_timeout(1000)
+        page.click("[data-testid=stop]")
+        wait_state(page, "ready", 60_000)
+        page.wait_for_selector("[data-testid=status][data-busy=false]", timeout=60_000)
+        assert page.text_content("[data-testid=train]").strip() == "Resume"
+        assert attr(page, "epoch") == "0"
+        assert page.eval_on_selector("#batch-progress", "el => el.value") == 0  # stopped inside the first batch
+        draw(page, [[(0.5, 0.15), (0.5, 0.85)]])
+        assert wait_prediction(page) != ""
+    finally:
+        page.context.close()
