@@ -111,3 +111,18 @@ def test_make_optimizer_passes_hyperparameters():
 def test_unknown_optimizer_lists_the_valid_names():
     with pytest.raises(ValueError, match="sgd, momentum, adam"):
         make_optimizer({"optimizer": "rmsprop", "momentum": 0.5})
+
+
+def test_momentum_in_place_gives_the_numbers_of_momentum_step():
+    from scratchnet.optim import momentum_step
+
+    rng = np.random.default_rng(11)
+    w_fast = rng.standard_normal((5, 4)).astype(np.float32)
+    w_pure = w_fast.copy()
+    fast, pure = Momentum(momentum=0.8), Momentum(momentum=0.8, step_fn=lambda *a: momentum_step(*a))
+    for _ in range(5):
+        g = rng.standard_normal((5, 4)).astype(np.float32)
+        fast.step([("w", w_fast, g)], 0.05)
+        pure.step([("w", w_pure, g)], 0.05)
+    np.testing.assert_allclose(w_fast, w_pure, rtol=1e-6)
+    np.testing.assert_allclose(fast.velocity["w"], pure.velocity["w"], rtol=1e-6)
