@@ -18,12 +18,12 @@
 // it and a new one is made later (at most MAX_FAILURES times per key). `?boot=plain` in the page's
 // address takes the documented route and neither reads nor makes a snapshot: the reference boot.
 
-import { countFailure, dropSnapshot, failures, hasSnapshot, readSnapshot, writeSnapshot } from "./snapshot-store.js";
+import { clearFailures, countFailure, dropSnapshot, failures, hasSnapshot, readSnapshot, writeSnapshot } from "./snapshot-store.js";
 import { unzip } from "./unzip.js";
 
 const IMPORTED = ["numpy", "numpy.random"]; // imported before a snapshot is taken
 const IDLE_MS = 2000; // this worker's event loop free this long before a snapshot is made
-const MAX_FAILURES = 2; // failed restores or makings of one key before no more snapshots are made
+const MAX_FAILURES = 2; // failed restores or makings of one key in a row before no more are made
 const LOCK_NAME = "scratchnet-python-snapshot"; // several widgets on a page: one makes it, at a time
 
 const output = { stdout: (text) => console.log(text), stderr: (text) => console.warn(text) };
@@ -64,6 +64,7 @@ export function startPython({ indexURL, manifest, pageUrl, app = null }) {
         try {
           const pyodide = await restore(site, stored.contents, mark);
           status.how = "restored";
+          clearFailures(site.slot, site.key).catch(() => {});
           return pyodide;
         } catch (err) {
           fellBack("the stored Python snapshot did not restore", err);
@@ -143,6 +144,7 @@ async function loadPyodideWith(indexURL, options, preRun) {
  * before Python starts; `options` go to loadPyodide. Returns {pyodide, loader}. */
 async function bootPreloaded(site, options, files, mark = () => {}) {
   const loader = {};
+  Promise.resolve(files).catch(() => {}); // awaited by the hook, if loading gets that far
   const preRun = (Module) => {
     loader.module = Module;
     Module.addRunDependency("scratchnet-numpy");
