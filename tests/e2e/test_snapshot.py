@@ -12,7 +12,8 @@ import json
 
 import pytest
 
-from e2e_helpers import BOOT_TIMEOUT_MS, RECORD_MESSAGES, attr, wait_state
+from e2e_helpers import BOOT_TIMEOUT_MS, RECORD_MESSAGES, attr, serve_in_thread, wait_state
+from test_embed_csp import APP_POLICY
 
 RUN = "#train_size=1000&epochs=1&seed=3"
 STATUS = "() => ({ how: self.scratchnetPython.how, errors: self.scratchnetPython.errors })"
@@ -183,3 +184,21 @@ def test_unusable_snapshot_falls_back_to_a_fresh_boot_and_is_made_again(snapshot
     assert status == {"how": "restored", "errors": []}
     assert attr(page, "status", "data-state") == "ready"
     page.close()
+
+
+def test_snapshots_work_under_the_strict_content_security_policy(browser, dist_dir):
+    """The policy the README gives for hosts (on every response, so the workers get it too): the
+    snapshot worker may start, fetch and store, and a restore needs nothing more."""
+    server, app = serve_in_thread(dist_dir, {"Content-Security-Policy": APP_POLICY.format(host="'self'")})
+    context = browser.new_context()
+    try:
+        page, status = boot(context, app)
+        assert status == {"how": "fresh", "errors": []}
+        wait_for_snapshot(page)
+        page.close()
+        page, status = boot(context, app)
+        assert status == {"how": "restored", "errors": []}
+        assert page.errors == []
+    finally:
+        context.close()
+        server.shutdown()
