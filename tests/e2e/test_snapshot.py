@@ -9,6 +9,7 @@ did}); the snapshots themselves are in the page's Cache Storage, in snapshot-sto
 """
 
 import json
+import re
 
 import pytest
 
@@ -32,6 +33,10 @@ ENTRY = """async () => {
   const cache = await caches.open("scratchnet-python-snapshot");
   const keys = (await cache.keys()).filter((r) => /python-snapshot\\?key=[^&]*$/.test(r.url));
   return keys.map((r) => r.url);
+}"""
+STORED = """async () => {
+  const cache = await caches.open("scratchnet-python-snapshot");
+  return Promise.all((await cache.keys()).map(async (r) => [r.url, r.url.endsWith("&failures") ? await (await cache.match(r)).text() : ""]));
 }"""
 DAMAGE = """async ({ resign, offset }) => {
   const cache = await caches.open("scratchnet-python-snapshot");
@@ -86,7 +91,7 @@ def boot(context, url):
 
 def wait_for_snapshot(page):
     made = app_worker(page).evaluate(SNAPSHOT_MADE)
-    assert made and made.startswith("stored"), made
+    assert made and made.startswith("stored"), (made, app_worker(page).evaluate(STATUS), page.evaluate(STORED))
     return made
 
 
@@ -149,6 +154,30 @@ def test_restored_run_trains_bit_identically_to_a_plain_boot(browser, base_url):
     assert 0.5 < float(accuracy) and epoch["loss"] > 0  # it learnt something
     assert runs["first visit"] == runs["plain"]
     assert runs["restored"] == runs["plain"]  # accuracy and both losses, exactly
+
+
+def test_the_snapshot_maker_gives_way_to_training(browser, base_url):
+    """The maker starts once the app's worker is idle; training makes that worker busy, which stops
+    the maker (the learner gets the CPU back); it starts again once training is over."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        is_maker = lambda worker: worker.url.endswith("/js/snapshot-worker.js")  # noqa: E731
+        with page.expect_worker(is_maker, timeout=BOOT_TIMEOUT_MS) as started:
+            page.goto(base_url + RUN)
+        closed = []
+        started.value.on("close", lambda worker: closed.append(worker))
+        page.click("[data-testid=train]")
+        page.wait_for_function("() => document.querySelector('[data-testid=epoch]').dataset.value === '1'",
+                               timeout=120_000)
+        assert closed, "the snapshot maker was still running during training"
+        made = wait_for_snapshot(page)
+        assert re.search(r"after \d+ restart", made), made
+        page.close()
+        page, status = boot(context, base_url)
+        assert status["how"] == "restored", status
+    finally:
+        context.close()
 
 
 def test_random_numbers_differ_between_restores(snapshotted, base_url):

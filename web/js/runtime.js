@@ -92,7 +92,7 @@ export function startPython({ indexURL, manifest, pageUrl, app = null }) {
     }
     if (status.how !== "restored") pyodide.runPython("import numpy");
     mark("numpy imported");
-    if (status.how === "fresh" && site.key) status.snapshot = makeSnapshotWhenIdle(site);
+    if (status.how === "fresh" && site.key) status.snapshot = makeSnapshotWhenIdle(site, status.errors);
     status.pyodide = pyodide;
     return pyodide;
   });
@@ -207,8 +207,9 @@ export async function makeSnapshot(site) {
 /** Boots from a stored snapshot (a promise of {memory, files, state}); returns the pyodide instance. */
 async function restore(site, stored, mark) {
   stored.then(() => mark("snapshot read"), () => {});
-  const { pyodide, loader } = await bootPreloaded(site, { _loadSnapshot: stored.then((s) => s.memory) },
-    stored.then((s) => s.files), mark);
+  const memory = stored.then((s) => s.memory);
+  memory.catch(() => {}); // loadPyodide awaits it only once pyodide.asm.js is in: not unhandled meanwhile
+  const { pyodide, loader } = await bootPreloaded(site, { _loadSnapshot: memory }, stored.then((s) => s.files), mark);
   const { state } = await stored;
   const { layout } = loader;
   if (layout.table !== state.layout.table || layout.heap !== state.layout.heap) {
@@ -227,40 +228,73 @@ async function restore(site, stored, mark) {
 
 // --- making one later, at idle ---------------------------------------------------------------------
 
-/** Resolves once this worker's event loop has been free for `ms` in a row: timers that fire on
- * time mean no Python call (the first evaluation, a chunk of training) is running. */
-function idle(ms, tick = 100, slack = 50) {
+/** Checks every `tick` ms whether this worker's event loop was free since the last check (a timer
+ * that fires late means a Python call, such as a chunk of training, held it); `onCheck(free)`
+ * returns true to stop. Returns a function that stops it. */
+function watchLoop(onCheck, tick = 100, slack = 50) {
+  let due = performance.now() + tick;
+  let timer;
+  const check = () => {
+    const now = performance.now();
+    const free = now - due <= slack;
+    due = now + tick;
+    if (!onCheck(free)) timer = setTimeout(check, tick);
+  };
+  timer = setTimeout(check, tick);
+  return () => clearTimeout(timer);
+}
+
+/** Resolves once this worker's event loop has been free for `ms` in a row. */
+function idle(ms) {
   return new Promise((resolve) => {
     let quietSince = performance.now();
-    let due = quietSince + tick;
-    const check = () => {
-      const now = performance.now();
-      if (now - due > slack) quietSince = now;
-      if (now - quietSince >= ms) return resolve();
-      due = now + tick;
-      setTimeout(check, tick);
-    };
-    setTimeout(check, tick);
+    watchLoop((free) => {
+      if (!free) quietSince = performance.now();
+      const quiet = performance.now() - quietSince >= ms;
+      if (quiet) resolve();
+      return quiet;
+    });
   });
 }
 
-/** Once this worker is idle, makes and stores a snapshot in a fresh worker; resolves to what happened. */
-async function makeSnapshotWhenIdle(site) {
+/** Once this worker is idle, makes and stores a snapshot in a fresh worker; resolves to what happened.
+ * If this worker gets busy meanwhile (the learner trains), the maker is stopped, to give the CPU
+ * back, and started again at the next idle spell. */
+async function makeSnapshotWhenIdle(site, errors) {
   try {
     if ((await failures(site.slot, site.key)) >= MAX_FAILURES) return "not made: snapshots of this build failed before";
-    await idle(IDLE_MS);
-    const make = async () => ((await hasSnapshot(site.slot, site.key)) ? "stored already" : inFreshWorker(site));
-    return await (navigator.locks ? navigator.locks.request(LOCK_NAME, make) : make());
+    for (let restarts = 0; ; restarts++) {
+      await idle(IDLE_MS);
+      const make = async () => {
+        if (await hasSnapshot(site.slot, site.key)) return "stored already";
+        const maker = inFreshWorker(site);
+        const stopWatching = watchLoop((free) => {
+          if (!free) maker.stop();
+          return !free;
+        });
+        try {
+          return await maker.done;
+        } finally {
+          stopWatching();
+        }
+      };
+      const made = await (navigator.locks ? navigator.locks.request(LOCK_NAME, make) : make());
+      if (made) return restarts ? `${made} (after ${restarts} restart${restarts > 1 ? "s" : ""})` : made;
+    }
   } catch (err) {
+    errors.push(`no snapshot was made: ${message(err)}`);
     console.warn(`ScratchNet: no Python snapshot was made (${message(err)}).`);
     await countFailure(site.slot, site.key).catch(() => {});
     return `failed: ${message(err)}`;
   }
 }
 
+/** {done, stop}: `done` resolves to what the maker did, or to null if stop() ended it first. */
 function inFreshWorker(site) {
   const worker = new Worker(new URL("./snapshot-worker.js", import.meta.url), { type: "module", name: "scratchnet-snapshot" });
-  return new Promise((resolve, reject) => {
+  let stop;
+  const done = new Promise((resolve, reject) => {
+    stop = () => resolve(null);
     worker.onmessage = ({ data }) => (data.ok ? resolve(`stored: ${JSON.stringify(data.made)}`) : reject(new Error(data.error)));
     worker.onerror = (event) => {
       event.preventDefault();
@@ -268,4 +302,5 @@ function inFreshWorker(site) {
     };
     worker.postMessage(site);
   }).finally(() => worker.terminate());
+  return { done, stop };
 }
