@@ -25,6 +25,7 @@ import http.server
 import io
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -198,7 +199,8 @@ def measure_round(playwright, base_url, shipped_size=False):
         made = app_worker(page).evaluate("() => self.scratchnetPython.snapshot")
         if not (made or "").startswith("stored"):
             raise RuntimeError(f"the first visit made no snapshot: {made} ({result['first_status']})")
-        result["made"] = json.loads(made.split(": ", 1)[1])
+        result["made"] = json.loads(made[made.index("{"):made.rindex("}") + 1])
+        result["made"]["restarts"] = int(re.search(r"after (\d+) restart", made).group(1)) if "restart" in made else 0
         if shipped_size:
             result["shipped"] = page.evaluate(SHIPPED_SIZE)
         page.close()
@@ -236,7 +238,7 @@ def main():
                 r = rounds[-1]
                 print(f"round {i + 1}: bare {r['bare']:.2f} s (warm {r['bare_warm']:.2f} s), first visit "
                       f"{r['first']:.2f} s, repeat visit {r['repeat']:.2f} s (snapshot made in "
-                      f"{r['made']['seconds']:.1f} s by a fresh worker)", flush=True)
+                      f"{r['made']['seconds']:.1f} s by a fresh worker, {r['made']['restarts']} restarts)", flush=True)
             with fresh_profile(playwright) as context:
                 chromium = context.browser.version if context.browser else "?"
     finally:

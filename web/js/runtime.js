@@ -228,32 +228,47 @@ async function restore(site, stored, mark) {
 
 // --- making one later, at idle ---------------------------------------------------------------------
 
-/** Checks every `tick` ms whether this worker's event loop was free since the last check (a timer
- * that fires late means a Python call, such as a chunk of training, held it); `onCheck(free)`
- * returns true to stop. Returns a function that stops it. */
-function watchLoop(onCheck, tick = 100, slack = 50) {
+/** Calls `onCheck(late)` every `tick` ms with how many ms late its timer fired: a timer fires late
+ * when a Python call (the first evaluation, a chunk of training) holds this worker's event loop.
+ * `onCheck` returns true to stop. Returns a function that stops it. */
+function watchLoop(onCheck, tick = 100) {
   let due = performance.now() + tick;
   let timer;
   const check = () => {
     const now = performance.now();
-    const free = now - due <= slack;
+    const late = Math.max(0, now - due);
     due = now + tick;
-    if (!onCheck(free)) timer = setTimeout(check, tick);
+    if (!onCheck(late)) timer = setTimeout(check, tick);
   };
   timer = setTimeout(check, tick);
   return () => clearTimeout(timer);
 }
 
-/** Resolves once this worker's event loop has been free for `ms` in a row. */
+/** Resolves once this worker's event loop has been free (no timer 50 ms late) for `ms` in a row. */
 function idle(ms) {
   return new Promise((resolve) => {
     let quietSince = performance.now();
-    watchLoop((free) => {
-      if (!free) quietSince = performance.now();
+    watchLoop((late) => {
+      if (late > 50) quietSince = performance.now();
       const quiet = performance.now() - quietSince >= ms;
       if (quiet) resolve();
       return quiet;
     });
+  });
+}
+
+/** Calls `onBusy` once this worker's event loop is held for long: one call of over 200 ms, or a
+ * quarter of the last second (training in 80 ms chunks), not a stroke's classification or the odd
+ * late timer of a loaded machine. Returns a function that stops watching. */
+function whenBusy(onBusy) {
+  const recent = []; // [time, ms late] over the last second
+  return watchLoop((late) => {
+    const now = performance.now();
+    recent.push([now, late]);
+    while (recent[0][0] < now - 1000) recent.shift();
+    const busy = late > 200 || recent.reduce((sum, [, ms]) => sum + ms, 0) > 250;
+    if (busy) onBusy();
+    return busy;
   });
 }
 
@@ -268,10 +283,7 @@ async function makeSnapshotWhenIdle(site, errors) {
       const make = async () => {
         if (await hasSnapshot(site.slot, site.key)) return "stored already";
         const maker = inFreshWorker(site);
-        const stopWatching = watchLoop((free) => {
-          if (!free) maker.stop();
-          return !free;
-        });
+        const stopWatching = whenBusy(maker.stop);
         try {
           return await maker.done;
         } finally {
