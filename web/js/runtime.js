@@ -13,10 +13,11 @@
 // JavaScript, which library each C-side dlopen() handle stands for, is recorded with the snapshot
 // and put back. (It is also quicker than loadPackage, whose unpacking runs in Python.)
 //
-// A snapshot is keyed on Pyodide's BUILD_ID, the NumPy wheel's sha256 and the site build (from
-// manifest.json), checked against its SHA-256 before use and probed after; a failed restore drops
-// it and a new one is made later (at most MAX_FAILURES times per key). `?boot=plain` in the page's
-// address takes the documented route and neither reads nor makes a snapshot: the reference boot.
+// A snapshot is keyed on Pyodide's BUILD_ID, the NumPy wheel's sha256, the site build and the code
+// that makes snapshots (manifest.json, from build.py), checked against its SHA-256 before use and
+// probed after. A failed restore drops it, and a new one is made later (until MAX_FAILURES in a row).
+// `?boot=plain` in the page's address takes the documented route and neither reads nor makes a
+// snapshot: the reference boot.
 
 import { clearFailures, countFailure, dropSnapshot, failures, hasSnapshot, readSnapshot, writeSnapshot } from "./snapshot-store.js";
 import { unzip } from "./unzip.js";
@@ -104,13 +105,14 @@ export function startPython({ indexURL, manifest, pageUrl, app = null }) {
 function describeSite(indexURL, manifest, pageUrl, app) {
   const base = indexURL.endsWith("/") ? indexURL : `${indexURL}/`;
   const documented = new URL(pageUrl).searchParams.get("boot") === "plain";
-  const { pyodide_build_id: buildId, numpy_wheel: wheel, numpy_sha256: sha256, build } = manifest;
+  const { pyodide_build_id: buildId, numpy_wheel: wheel, numpy_sha256: sha256, build, snapshot_code: code } = manifest;
   const preloadable = Boolean(wheel && sha256);
-  const storable = preloadable && buildId && build && typeof caches !== "undefined";
+  const storable = preloadable && buildId && build && code && typeof caches !== "undefined";
   return {
     indexURL: base,
     documented: documented || !preloadable,
-    key: storable && !documented ? `${buildId}-${sha256}-${build}` : null,
+    // Pyodide checks the whole BUILD_ID itself; the rest changes with NumPy, the app or this code.
+    key: storable && !documented ? [buildId.slice(0, 16), sha256.slice(0, 16), build, code].join("-") : null,
     slot: new URL("python-snapshot", new URL("./", pageUrl)).href, // one stored snapshot per copy of the site
     wheelURL: wheel ? new URL(wheel, base).href : null,
     wheelIntegrity: sha256 ? `sha256-${btoa(String.fromCharCode(...sha256.match(/../g).map((h) => parseInt(h, 16))))}` : null,
