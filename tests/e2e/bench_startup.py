@@ -199,7 +199,8 @@ def measure_round(playwright, base_url, shipped_size=False):
         made = app_worker(page).evaluate("() => self.scratchnetPython.snapshot")
         if not (made or "").startswith("stored"):
             raise RuntimeError(f"the first visit made no snapshot: {made} ({result['first_status']})")
-        result["made"] = json.loads(made[made.index("{"):made.rindex("}") + 1])
+        # "stored: {...}", perhaps "(after N restarts)"; "stored already" if a stopped maker had just stored it.
+        result["made"] = json.loads(made[made.index("{"):made.rindex("}") + 1]) if "{" in made else {"seconds": None}
         result["made"]["restarts"] = int(re.search(r"after (\d+) restart", made).group(1)) if "restart" in made else 0
         if shipped_size:
             result["shipped"] = page.evaluate(SHIPPED_SIZE)
@@ -238,7 +239,7 @@ def main():
                 r = rounds[-1]
                 print(f"round {i + 1}: bare {r['bare']:.2f} s (warm {r['bare_warm']:.2f} s), first visit "
                       f"{r['first']:.2f} s, repeat visit {r['repeat']:.2f} s (snapshot made in "
-                      f"{r['made']['seconds']:.1f} s by a fresh worker, {r['made']['restarts']} restarts)", flush=True)
+                      f"{r['made']['seconds'] or 0:.1f} s by a fresh worker, {r['made']['restarts']} restarts)", flush=True)
             with fresh_profile(playwright) as context:
                 chromium = context.browser.version if context.browser else "?"
     finally:
@@ -259,8 +260,9 @@ def report(args, rounds, chromium):
         "over_bare": {k: round(v / median["bare"], 2) for k, v in median.items()},
         "over_warm_bare": {k: round(v / median["bare_warm"], 2) for k, v in median.items()},
         "downloaded_mb": {k: round(v, 1) for k, v in megabytes.items()},
-        "snapshot_mb": rounds[0]["made"]["megabytes"], "snapshot_gzip_mb": round(shipped["gzip"] / 1e6, 1),
-        "snapshot_made_s": round(statistics.median(r["made"]["seconds"] for r in rounds), 1),
+        "snapshot_mb": round(shipped["memory"] / 1e6, 1), "snapshot_gzip_mb": round(shipped["gzip"] / 1e6, 1),
+        "snapshot_made_s": round(statistics.median(r["made"]["seconds"] for r in rounds if r["made"]["seconds"]), 1),
+        "snapshot_maker_restarts": sum(r["made"]["restarts"] for r in rounds),
         "rounds": rounds,
     }
     network = f"{args.mbps:g} Mbit/s shared, +{args.rtt_ms:g} ms per response" if args.mbps or args.rtt_ms \
@@ -279,7 +281,8 @@ def report(args, rounds, chromium):
         print(f"| {label} | {median[key]:.2f} | {ratio:.2f} | {median[key] / median['bare_warm']:.2f} | "
               f"{megabytes[key]:.1f} MB | {verdict} |")
     print(f"\nThe snapshot: {results['snapshot_mb']} MB of memory (plus NumPy's unpacked files), made in "
-          f"{results['snapshot_made_s']} s (median) by a fresh worker once the first visit was idle; "
+          f"{results['snapshot_made_s']} s (median) by a fresh worker once the first visit was idle (stopped and started "
+          f"again {results['snapshot_maker_restarts']} times in all, when the app's worker got busy); "
           f"{shipped['gzip'] / 1e6:.1f} MB gzipped (by the browser's CompressionStream), which is what a first "
           f"visit would download on top if the snapshot shipped with the site.")
     if args.mbps:

@@ -259,16 +259,16 @@ function idle(ms) {
   });
 }
 
-/** Calls `onBusy` once this worker's event loop is held for long: one call of over 200 ms, or a
- * quarter of the last second (training in 80 ms chunks), not a stroke's classification or the odd
- * late timer of a loaded machine. Returns a function that stops watching. */
+/** Calls `onBusy` once this worker's event loop has been held for a quarter of the last second (as
+ * training in 80 ms chunks holds it), not by a stroke's classification, a pause for garbage
+ * collection or the odd late timer of a loaded machine. Returns a function that stops watching. */
 function whenBusy(onBusy) {
   const recent = []; // [time, ms late] over the last second
   return watchLoop((late) => {
     const now = performance.now();
     recent.push([now, late]);
     while (recent[0][0] < now - 1000) recent.shift();
-    const busy = late > 200 || recent.reduce((sum, [, ms]) => sum + ms, 0) > 250;
+    const busy = recent.reduce((sum, [, ms]) => sum + ms, 0) > 250;
     if (busy) onBusy();
     return busy;
   });
