@@ -25,6 +25,7 @@ import { unzip } from "./unzip.js";
 const IMPORTED = ["numpy", "numpy.random"]; // imported before a snapshot is taken
 const IDLE_MS = 2000; // this worker's event loop free this long before a snapshot is made
 const MAX_FAILURES = 2; // failed restores or makings of one key in a row before no more are made
+const MAX_STOPS = 2; // times the maker gives way to a busy app before it finishes regardless
 const LOCK_NAME = "scratchnet-python-snapshot"; // several widgets on a page: one makes it, at a time
 
 const output = { stdout: (text) => console.log(text), stderr: (text) => console.warn(text) };
@@ -276,7 +277,7 @@ function whenBusy(onBusy) {
 
 /** Once this worker is idle, makes and stores a snapshot in a fresh worker; resolves to what happened.
  * If this worker gets busy meanwhile (the learner trains), the maker is stopped, to give the CPU
- * back, and started again at the next idle spell. */
+ * back, and started again at the next idle spell (at most MAX_STOPS times). */
 async function makeSnapshotWhenIdle(site, errors) {
   try {
     if ((await failures(site.slot, site.key)) >= MAX_FAILURES) return "not made: snapshots of this build failed before";
@@ -285,7 +286,8 @@ async function makeSnapshotWhenIdle(site, errors) {
       const make = async () => {
         if (await hasSnapshot(site.slot, site.key)) return "stored already";
         const maker = inFreshWorker(site);
-        const stopWatching = whenBusy(maker.stop);
+        // Past MAX_STOPS (a learner who keeps training, or a machine too loaded to tell) it runs to the end.
+        const stopWatching = restarts < MAX_STOPS ? whenBusy(maker.stop) : () => {};
         try {
           return await maker.done;
         } finally {
