@@ -124,10 +124,11 @@ function describeSite(indexURL, manifest, pageUrl, app) {
 // --- booting with NumPy preloaded --------------------------------------------------------------------
 
 /** loadPyodide, with `preRun` (if any) added as the last of Emscripten's preRun hooks. */
-async function loadPyodideWith(indexURL, options, preRun) {
+async function loadPyodideWith(indexURL, options, preRun, mark = () => {}) {
   const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
   if (!preRun) return loadPyodide({ indexURL, ...options });
   if (typeof globalThis._createPyodideModule !== "function") await import(`${indexURL}pyodide.asm.js`);
+  mark("pyodide.asm.js loaded");
   const create = globalThis._createPyodideModule;
   // loadPyodide uses the global factory when there is one; this one adds the hook to its settings.
   // Emscripten runs the preRun list last to first, so index 0 runs after Pyodide's own hooks (which
@@ -149,6 +150,7 @@ async function bootPreloaded(site, options, files, mark = () => {}) {
   const loader = {};
   Promise.resolve(files).catch(() => {}); // awaited by the hook, if loading gets that far
   const preRun = (Module) => {
+    mark("wasm instantiated");
     loader.module = Module;
     Module.addRunDependency("scratchnet-numpy");
     (async () => {
@@ -170,7 +172,7 @@ async function bootPreloaded(site, options, files, mark = () => {}) {
       .catch((err) => (loader.error = err))
       .finally(() => Module.removeRunDependency("scratchnet-numpy"));
   };
-  const pyodide = await loadPyodideWith(site.indexURL, { ...output, ...options }, preRun);
+  const pyodide = await loadPyodideWith(site.indexURL, { ...output, ...options }, preRun, mark);
   if (loader.error) throw loader.error;
   return { pyodide, loader };
 }
