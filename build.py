@@ -247,15 +247,22 @@ def copy_versioned(source, folder, stem, suffix):
     return relative
 
 
+# The scripts that decide what a memory snapshot of Python holds and how it is read back.
+SNAPSHOT_CODE = ["runtime.js", "snapshot-worker.js", "snapshot-store.js", "unzip.js", "worker.js"]
+
+
 def snapshot_fields():
-    """The manifest fields web/js/runtime.js keys its Python memory snapshots on: Pyodide's BUILD_ID
-    (which Pyodide writes into its loader, pyodide.mjs) and the NumPy wheel's name and sha256."""
+    """The manifest fields web/js/runtime.js keys its Python memory snapshots on, beside "build":
+    Pyodide's BUILD_ID (which Pyodide writes into its loader, pyodide.mjs), the NumPy wheel's name
+    and sha256, and a hash of the scripts that make and restore snapshots."""
     with open(os.path.join(PYODIDE_DIR, "pyodide.mjs")) as f:
         found = re.search(r'BUILD_ID:"([0-9a-f]{64})"', f.read())
     if not found:
         log("no BUILD_ID in pyodide.mjs: the site will not use memory snapshots")
     name, sha = numpy_wheel_info()
-    return {"pyodide_build_id": found.group(1) if found else "", "numpy_wheel": name, "numpy_sha256": sha}
+    code = sha256_text(*(open(os.path.join(ROOT, "web", "js", f)).read() for f in SNAPSHOT_CODE))[:12]
+    return {"pyodide_build_id": found.group(1) if found else "", "numpy_wheel": name, "numpy_sha256": sha,
+            "snapshot_code": code}
 
 
 def bundle_vendor(vendor):

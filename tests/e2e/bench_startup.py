@@ -19,24 +19,41 @@ round trip), so downloads count as they would for a learner.
 """
 
 import argparse
+import contextlib
 import functools
 import http.server
+import io
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench_browser import measure_bare_boot  # noqa: E402
-from e2e_helpers import BOOT_TIMEOUT_MS, DIST, ROOT, free_port, launch_browser, wait_state  # noqa: E402
+from bench_browser import BARE_PAGE, BARE_WORKER  # noqa: E402
+from e2e_helpers import BOOT_TIMEOUT_MS, CHROMIUM_ARGS, DIST, ROOT, find_chromium, free_port, wait_state  # noqa: E402
 
 BARS = {"first": 1.2, "repeat": 0.35}
 STATUS = "() => { const s = self.scratchnetPython; return s && { how: s.how, errors: s.errors, timings: s.timings }; }"
+# The stored snapshot's memory (snapshot-store.js's layout), gzipped by the browser: what a site would
+# have to ship if it made the snapshot at build time.
+SHIPPED_SIZE = """async () => {
+  const cache = await caches.open("scratchnet-python-snapshot");
+  const [request] = (await cache.keys()).filter((r) => /python-snapshot\\?key=[^&]*$/.test(r.url));
+  const bytes = new Uint8Array(await (await cache.match(request)).arrayBuffer());
+  const headerLength = new DataView(bytes.buffer).getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength)));
+  const start = Math.ceil((4 + headerLength) / 16) * 16;
+  const memory = bytes.subarray(start, start + header.memory);
+  const gzip = new Blob([memory]).stream().pipeThrough(new CompressionStream("gzip"));
+  return { memory: memory.length, gzip: (await new Response(gzip).arrayBuffer()).byteLength };
+}"""
 
 
 # --- the server (a child process, so that serving never competes with this script) -----------------
@@ -66,17 +83,31 @@ def serve(directory, port, mbps, rtt_ms):
     import build
 
     link = Link(mbps) if mbps else None
+    sent = [0]  # response body bytes, all told: GET /__bytes__ tells
+    # The bare page comes from the server too: routing requests in Playwright turns the HTTP cache off.
+    pages = {"/__bare__/index.html": (BARE_PAGE, "text/html"), "/__bare__/bare-worker.js": (BARE_WORKER, "text/javascript")}
 
     class Handler(build.StaticHandler):
         def send_head(self):
+            if self.path == "/__bytes__" or self.path in pages:
+                text, content_type = pages.get(self.path, (str(sent[0]), "text/plain"))
+                body = text.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                return io.BytesIO(body)
             if rtt_ms:
                 time.sleep(rtt_ms / 1000)  # the request's way there and the first byte's way back
             return super().send_head()
 
         def copyfile(self, source, outputfile):
+            data = source.read()
+            if self.path != "/__bytes__" and self.path not in pages:
+                sent[0] += len(data)
             if link is None:
-                return super().copyfile(source, outputfile)
-            link.send(outputfile.write, source.read())
+                return outputfile.write(data)
+            link.send(outputfile.write, data)
 
     os.environ["SCRATCHNET_QUIET_SERVER"] = "1"
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Handler, directory=directory))
@@ -103,6 +134,19 @@ def start_server(directory, mbps, rtt_ms):
 
 # --- measuring ---------------------------------------------------------------------------------------
 
+@contextlib.contextmanager
+def fresh_profile(playwright):
+    """A browser with a new, empty profile on disk (its HTTP cache and Cache Storage as a learner's
+    browser keeps them: a Playwright context without a profile holds only a small cache in memory)."""
+    with tempfile.TemporaryDirectory(prefix="scratchnet-profile-") as folder:
+        context = playwright.chromium.launch_persistent_context(
+            folder, executable_path=find_chromium(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
 def app_worker(page):
     """The app's own worker (not the snapshot worker it may start)."""
     deadline = time.monotonic() + 10
@@ -114,33 +158,58 @@ def app_worker(page):
     raise RuntimeError("the app's worker was not found")
 
 
-def visit(page, base_url):
-    """Seconds from navigation to ready, and how Python started."""
+def served(base_url):
+    """Response bytes the server has sent so far."""
+    with urllib.request.urlopen(base_url + "__bytes__", timeout=10) as response:
+        return int(response.read())
+
+
+def timed_visit(context, url, ready):
+    """(seconds from navigation until `ready(page)` returns, bytes downloaded, the open page)."""
+    base_url = url.split("__bare__")[0]
+    page = context.new_page()
+    before = served(base_url)
     started = time.perf_counter()
-    page.goto(base_url)
+    page.goto(url)
+    ready(page)
+    return time.perf_counter() - started, served(base_url) - before, page
+
+
+def bare_done(page):
+    page.wait_for_selector("body[data-done=yes]", state="attached", timeout=BOOT_TIMEOUT_MS)
+
+
+def app_ready(page):
     wait_state(page, "ready", BOOT_TIMEOUT_MS)
-    seconds = time.perf_counter() - started
-    return seconds, app_worker(page).evaluate(STATUS)
 
 
-def measure_round(browser, base_url):
-    """One round: {bare, first, repeat, made, first_status, repeat_status}."""
-    result = {"bare": measure_bare_boot(browser, base_url)}
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        result["first"], result["first_status"] = visit(page, base_url)
+def measure_round(playwright, base_url, shipped_size=False):
+    """One round, each part in a fresh profile: the bare page twice (cold, then warm: HTTP cache
+    filled), the app twice (first visit, then, once the snapshot is stored, the repeat visit).
+    With `shipped_size`, also the gzipped size of the snapshot's memory."""
+    result = {}
+    with fresh_profile(playwright) as context:
+        for visit in ("bare", "bare_warm"):
+            result[visit], result[f"{visit}_bytes"], page = timed_visit(context, base_url + "__bare__/index.html",
+                                                                        bare_done)
+            page.close()
+    with fresh_profile(playwright) as context:
+        result["first"], result["first_bytes"], page = timed_visit(context, base_url, app_ready)
+        result["first_status"] = app_worker(page).evaluate(STATUS)
         made = app_worker(page).evaluate("() => self.scratchnetPython.snapshot")
         if not (made or "").startswith("stored"):
-            raise RuntimeError(f"the first visit made no snapshot: {made}")
-        result["made"] = json.loads(made.split(": ", 1)[1])
+            raise RuntimeError(f"the first visit made no snapshot: {made} ({result['first_status']})")
+        # "stored: {...}", perhaps "(after N restarts)"; "stored already" if a stopped maker had just stored it.
+        result["made"] = json.loads(made[made.index("{"):made.rindex("}") + 1]) if "{" in made else {"seconds": None}
+        result["made"]["restarts"] = int(re.search(r"after (\d+) restart", made).group(1)) if "restart" in made else 0
+        if shipped_size:
+            result["shipped"] = page.evaluate(SHIPPED_SIZE)
         page.close()
-        page = context.new_page()
-        result["repeat"], result["repeat_status"] = visit(page, base_url)
+        result["repeat"], result["repeat_bytes"], page = timed_visit(context, base_url, app_ready)
+        result["repeat_status"] = app_worker(page).evaluate(STATUS)
         if result["repeat_status"]["how"] != "restored":
             raise RuntimeError(f"the repeat visit did not restore the snapshot: {result['repeat_status']}")
-    finally:
-        context.close()
+        page.close()
     return result
 
 
@@ -165,46 +234,68 @@ def main():
     rounds = []
     try:
         with sync_playwright() as playwright:
-            browser = launch_browser(playwright)
             for i in range(args.visits):
-                rounds.append(measure_round(browser, base_url))
+                rounds.append(measure_round(playwright, base_url, shipped_size=i == 0))
                 r = rounds[-1]
-                print(f"round {i + 1}: bare {r['bare']:.2f} s, first visit {r['first']:.2f} s, repeat visit "
-                      f"{r['repeat']:.2f} s (snapshot made in {r['made']['seconds']:.1f} s by a fresh worker)",
-                      flush=True)
-            chromium = browser.version
-            browser.close()
+                print(f"round {i + 1}: bare {r['bare']:.2f} s (warm {r['bare_warm']:.2f} s), first visit "
+                      f"{r['first']:.2f} s, repeat visit {r['repeat']:.2f} s (snapshot made in "
+                      f"{r['made']['seconds'] or 0:.1f} s by a fresh worker, {r['made']['restarts']} restarts)", flush=True)
+            with fresh_profile(playwright) as context:
+                chromium = context.browser.version if context.browser else "?"
     finally:
         process.terminate()
+    report(args, rounds, chromium)
+    return 0
 
-    median = {k: statistics.median(r[k] for r in rounds) for k in ("bare", "first", "repeat")}
+
+def report(args, rounds, chromium):
+    """Prints the table (and writes --json)."""
+    keys = ("bare", "bare_warm", "first", "repeat")
+    median = {k: statistics.median(r[k] for r in rounds) for k in keys}
+    megabytes = {k: statistics.median(r[f"{k}_bytes"] for r in rounds) / 1e6 for k in keys}
+    shipped = rounds[0]["shipped"]
     results = {
         "chromium": chromium, "visits": args.visits, "mbps": args.mbps or None, "rtt_ms": args.rtt_ms or None,
-        "bare_boot_s": round(median["bare"], 2), "first_visit_s": round(median["first"], 2),
-        "repeat_visit_s": round(median["repeat"], 2),
-        "first_over_bare": round(median["first"] / median["bare"], 2),
-        "repeat_over_bare": round(median["repeat"] / median["bare"], 2),
-        "snapshot_made_s": round(statistics.median(r["made"]["seconds"] for r in rounds), 1),
-        "snapshot_mb": rounds[-1]["made"]["megabytes"],
+        "seconds": {k: round(v, 2) for k, v in median.items()},
+        "over_bare": {k: round(v / median["bare"], 2) for k, v in median.items()},
+        "over_warm_bare": {k: round(v / median["bare_warm"], 2) for k, v in median.items()},
+        "downloaded_mb": {k: round(v, 1) for k, v in megabytes.items()},
+        "snapshot_mb": round(shipped["memory"] / 1e6, 1), "snapshot_gzip_mb": round(shipped["gzip"] / 1e6, 1),
+        "snapshot_made_s": round(statistics.median(r["made"]["seconds"] for r in rounds if r["made"]["seconds"]), 1),
+        "snapshot_maker_restarts": sum(r["made"]["restarts"] for r in rounds),
         "rounds": rounds,
     }
-    network = f"{args.mbps:g} Mbit/s, +{args.rtt_ms:g} ms per response" if args.mbps or args.rtt_ms else "unthrottled"
-    print(f"\nStart-up, medians of {args.visits} rounds taking turns, Chromium {chromium} headless, "
-          f"127.0.0.1 ({network}):\n")
-    print("| what | seconds | / bare boot | bar |\n|---|---:|---:|---|")
-    print(f"| bare Pyodide + NumPy boot (the floor) | {median['bare']:.2f} | 1.00 | |")
-    for key, label in (("first", "app first visit (plain boot)"), ("repeat", "app repeat visit (snapshot restored)")):
+    network = f"{args.mbps:g} Mbit/s shared, +{args.rtt_ms:g} ms per response" if args.mbps or args.rtt_ms \
+        else "unthrottled"
+    print(f"\nStart-up, medians of {args.visits} rounds (the parts taking turns, each in a fresh profile), "
+          f"Chromium {chromium} headless, served from 127.0.0.1 ({network}):\n")
+    print("| what | seconds | / bare boot | / warm bare boot | downloaded | bar |\n|---|---:|---:|---:|---:|---|")
+    labels = {"bare": "bare Pyodide + NumPy boot, empty cache (the floor)",
+              "bare_warm": "bare boot again, HTTP cache warm",
+              "first": "app first visit, ready (fresh boot)",
+              "repeat": "app repeat visit, ready (snapshot restored)"}
+    for key, label in labels.items():
+        bar = BARS.get(key)
         ratio = median[key] / median["bare"]
-        verdict = "met" if ratio <= BARS[key] else "**not met**"
-        print(f"| {label} | {median[key]:.2f} | {ratio:.2f} | <= {BARS[key]}x: {verdict} |")
-    print(f"\nSnapshot: {results['snapshot_mb']} MB, made in {results['snapshot_made_s']} s (median) by a fresh worker "
-          f"after the first visit went idle.")
+        verdict = f"<= {bar}x the bare boot: {'met' if ratio <= bar else '**not met**'}" if bar else ""
+        print(f"| {label} | {median[key]:.2f} | {ratio:.2f} | {median[key] / median['bare_warm']:.2f} | "
+              f"{megabytes[key]:.1f} MB | {verdict} |")
+    print(f"\nThe snapshot: {results['snapshot_mb']} MB of memory (plus NumPy's unpacked files), made in "
+          f"{results['snapshot_made_s']} s (median) by a fresh worker once the first visit was idle (stopped and started "
+          f"again {results['snapshot_maker_restarts']} times in all, when the app's worker got busy); "
+          f"{shipped['gzip'] / 1e6:.1f} MB gzipped (by the browser's CompressionStream), which is what a first "
+          f"visit would download on top if the snapshot shipped with the site.")
+    if args.mbps:
+        floor = (megabytes["first"] * 1e6 + shipped["gzip"]) * 8 / (args.mbps * 1e6)
+        results["shipped_first_visit_at_least_s"] = round(floor, 2)
+        print(f"On this link such a first visit would need at least {floor:.2f} s for its downloads alone "
+              f"({floor / median['bare']:.2f}x the bare boot), against {median['first']:.2f} s measured here "
+              f"without a shipped snapshot.")
     print("Last repeat visit, ms since startPython: " + ", ".join(
         f"{k} {v}" for k, v in rounds[-1]["repeat_status"]["timings"].items()))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)
-    return 0
 
 
 if __name__ == "__main__":

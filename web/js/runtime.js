@@ -13,17 +13,19 @@
 // JavaScript, which library each C-side dlopen() handle stands for, is recorded with the snapshot
 // and put back. (It is also quicker than loadPackage, whose unpacking runs in Python.)
 //
-// A snapshot is keyed on Pyodide's BUILD_ID, the NumPy wheel's sha256 and the site build (from
-// manifest.json), checked against its SHA-256 before use and probed after; a failed restore drops
-// it and a new one is made later (at most MAX_FAILURES times per key). `?boot=plain` in the page's
-// address takes the documented route and neither reads nor makes a snapshot: the reference boot.
+// A snapshot is keyed on Pyodide's BUILD_ID, the NumPy wheel's sha256, the site build and the code
+// that makes snapshots (manifest.json, from build.py), checked against its SHA-256 before use and
+// probed after. A failed restore drops it, and a new one is made later (until MAX_FAILURES in a row).
+// `?boot=plain` in the page's address takes the documented route and neither reads nor makes a
+// snapshot: the reference boot.
 
-import { countFailure, dropSnapshot, failures, hasSnapshot, readSnapshot, writeSnapshot } from "./snapshot-store.js";
+import { clearFailures, countFailure, dropSnapshot, failures, hasSnapshot, readSnapshot, writeSnapshot } from "./snapshot-store.js";
 import { unzip } from "./unzip.js";
 
 const IMPORTED = ["numpy", "numpy.random"]; // imported before a snapshot is taken
 const IDLE_MS = 2000; // this worker's event loop free this long before a snapshot is made
-const MAX_FAILURES = 2; // failed restores or makings of one key before no more snapshots are made
+const MAX_FAILURES = 2; // failed restores or makings of one key in a row before no more are made
+const MAX_STOPS = 2; // times the maker gives way to a busy app before it finishes regardless
 const LOCK_NAME = "scratchnet-python-snapshot"; // several widgets on a page: one makes it, at a time
 
 const output = { stdout: (text) => console.log(text), stderr: (text) => console.warn(text) };
@@ -64,6 +66,7 @@ export function startPython({ indexURL, manifest, pageUrl, app = null }) {
         try {
           const pyodide = await restore(site, stored.contents, mark);
           status.how = "restored";
+          clearFailures(site.slot, site.key).catch(() => {});
           return pyodide;
         } catch (err) {
           fellBack("the stored Python snapshot did not restore", err);
@@ -91,7 +94,7 @@ export function startPython({ indexURL, manifest, pageUrl, app = null }) {
     }
     if (status.how !== "restored") pyodide.runPython("import numpy");
     mark("numpy imported");
-    if (status.how === "fresh" && site.key) status.snapshot = makeSnapshotWhenIdle(site);
+    if (status.how === "fresh" && site.key) status.snapshot = makeSnapshotWhenIdle(site, status.errors);
     status.pyodide = pyodide;
     return pyodide;
   });
@@ -103,13 +106,14 @@ export function startPython({ indexURL, manifest, pageUrl, app = null }) {
 function describeSite(indexURL, manifest, pageUrl, app) {
   const base = indexURL.endsWith("/") ? indexURL : `${indexURL}/`;
   const documented = new URL(pageUrl).searchParams.get("boot") === "plain";
-  const { pyodide_build_id: buildId, numpy_wheel: wheel, numpy_sha256: sha256, build } = manifest;
+  const { pyodide_build_id: buildId, numpy_wheel: wheel, numpy_sha256: sha256, build, snapshot_code: code } = manifest;
   const preloadable = Boolean(wheel && sha256);
-  const storable = preloadable && buildId && build && typeof caches !== "undefined";
+  const storable = preloadable && buildId && build && code && typeof caches !== "undefined";
   return {
     indexURL: base,
     documented: documented || !preloadable,
-    key: storable && !documented ? `${buildId}-${sha256}-${build}` : null,
+    // Pyodide checks the whole BUILD_ID itself; the rest changes with NumPy, the app or this code.
+    key: storable && !documented ? [buildId.slice(0, 16), sha256.slice(0, 16), build, code].join("-") : null,
     slot: new URL("python-snapshot", new URL("./", pageUrl)).href, // one stored snapshot per copy of the site
     wheelURL: wheel ? new URL(wheel, base).href : null,
     wheelIntegrity: sha256 ? `sha256-${btoa(String.fromCharCode(...sha256.match(/../g).map((h) => parseInt(h, 16))))}` : null,
@@ -120,10 +124,11 @@ function describeSite(indexURL, manifest, pageUrl, app) {
 // --- booting with NumPy preloaded --------------------------------------------------------------------
 
 /** loadPyodide, with `preRun` (if any) added as the last of Emscripten's preRun hooks. */
-async function loadPyodideWith(indexURL, options, preRun) {
+async function loadPyodideWith(indexURL, options, preRun, mark = () => {}) {
   const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
   if (!preRun) return loadPyodide({ indexURL, ...options });
   if (typeof globalThis._createPyodideModule !== "function") await import(`${indexURL}pyodide.asm.js`);
+  mark("pyodide.asm.js loaded");
   const create = globalThis._createPyodideModule;
   // loadPyodide uses the global factory when there is one; this one adds the hook to its settings.
   // Emscripten runs the preRun list last to first, so index 0 runs after Pyodide's own hooks (which
@@ -143,7 +148,9 @@ async function loadPyodideWith(indexURL, options, preRun) {
  * before Python starts; `options` go to loadPyodide. Returns {pyodide, loader}. */
 async function bootPreloaded(site, options, files, mark = () => {}) {
   const loader = {};
+  Promise.resolve(files).catch(() => {}); // awaited by the hook, if loading gets that far
   const preRun = (Module) => {
+    mark("wasm instantiated");
     loader.module = Module;
     Module.addRunDependency("scratchnet-numpy");
     (async () => {
@@ -165,7 +172,7 @@ async function bootPreloaded(site, options, files, mark = () => {}) {
       .catch((err) => (loader.error = err))
       .finally(() => Module.removeRunDependency("scratchnet-numpy"));
   };
-  const pyodide = await loadPyodideWith(site.indexURL, { ...output, ...options }, preRun);
+  const pyodide = await loadPyodideWith(site.indexURL, { ...output, ...options }, preRun, mark);
   if (loader.error) throw loader.error;
   return { pyodide, loader };
 }
@@ -205,8 +212,9 @@ export async function makeSnapshot(site) {
 /** Boots from a stored snapshot (a promise of {memory, files, state}); returns the pyodide instance. */
 async function restore(site, stored, mark) {
   stored.then(() => mark("snapshot read"), () => {});
-  const { pyodide, loader } = await bootPreloaded(site, { _loadSnapshot: stored.then((s) => s.memory) },
-    stored.then((s) => s.files), mark);
+  const memory = stored.then((s) => s.memory);
+  memory.catch(() => {}); // loadPyodide awaits it only once pyodide.asm.js is in: not unhandled meanwhile
+  const { pyodide, loader } = await bootPreloaded(site, { _loadSnapshot: memory }, stored.then((s) => s.files), mark);
   const { state } = await stored;
   const { layout } = loader;
   if (layout.table !== state.layout.table || layout.heap !== state.layout.heap) {
@@ -225,40 +233,86 @@ async function restore(site, stored, mark) {
 
 // --- making one later, at idle ---------------------------------------------------------------------
 
-/** Resolves once this worker's event loop has been free for `ms` in a row: timers that fire on
- * time mean no Python call (the first evaluation, a chunk of training) is running. */
-function idle(ms, tick = 100, slack = 50) {
+/** Calls `onCheck(late)` every `tick` ms with how many ms late its timer fired: a timer fires late
+ * when a Python call (the first evaluation, a chunk of training) holds this worker's event loop.
+ * `onCheck` returns true to stop. Returns a function that stops it. */
+function watchLoop(onCheck, tick = 100) {
+  let due = performance.now() + tick;
+  let timer;
+  const check = () => {
+    const now = performance.now();
+    const late = Math.max(0, now - due);
+    due = now + tick;
+    if (!onCheck(late)) timer = setTimeout(check, tick);
+  };
+  timer = setTimeout(check, tick);
+  return () => clearTimeout(timer);
+}
+
+/** Resolves once this worker's event loop has been free (no timer 50 ms late) for `ms` in a row. */
+function idle(ms) {
   return new Promise((resolve) => {
     let quietSince = performance.now();
-    let due = quietSince + tick;
-    const check = () => {
-      const now = performance.now();
-      if (now - due > slack) quietSince = now;
-      if (now - quietSince >= ms) return resolve();
-      due = now + tick;
-      setTimeout(check, tick);
-    };
-    setTimeout(check, tick);
+    watchLoop((late) => {
+      if (late > 50) quietSince = performance.now();
+      const quiet = performance.now() - quietSince >= ms;
+      if (quiet) resolve();
+      return quiet;
+    });
   });
 }
 
-/** Once this worker is idle, makes and stores a snapshot in a fresh worker; resolves to what happened. */
-async function makeSnapshotWhenIdle(site) {
+/** Calls `onBusy` once this worker's event loop has been held for a quarter of the last second (as
+ * training in 80 ms chunks holds it), not by a stroke's classification, a pause for garbage
+ * collection or the odd late timer of a loaded machine. Returns a function that stops watching. */
+function whenBusy(onBusy) {
+  const recent = []; // [time, ms late] over the last second
+  return watchLoop((late) => {
+    const now = performance.now();
+    recent.push([now, late]);
+    while (recent[0][0] < now - 1000) recent.shift();
+    const busy = recent.reduce((sum, [, ms]) => sum + ms, 0) > 250;
+    if (busy) onBusy();
+    return busy;
+  });
+}
+
+/** Once this worker is idle, makes and stores a snapshot in a fresh worker; resolves to what happened.
+ * If this worker gets busy meanwhile (the learner trains), the maker is stopped, to give the CPU
+ * back, and started again at the next idle spell (at most MAX_STOPS times). */
+async function makeSnapshotWhenIdle(site, errors) {
   try {
     if ((await failures(site.slot, site.key)) >= MAX_FAILURES) return "not made: snapshots of this build failed before";
-    await idle(IDLE_MS);
-    const make = async () => ((await hasSnapshot(site.slot, site.key)) ? "stored already" : inFreshWorker(site));
-    return await (navigator.locks ? navigator.locks.request(LOCK_NAME, make) : make());
+    for (let restarts = 0; ; restarts++) {
+      await idle(IDLE_MS);
+      const make = async () => {
+        if (await hasSnapshot(site.slot, site.key)) return "stored already";
+        const maker = inFreshWorker(site);
+        // Past MAX_STOPS (a learner who keeps training, or a machine too loaded to tell) it runs to the end.
+        const stopWatching = restarts < MAX_STOPS ? whenBusy(maker.stop) : () => {};
+        try {
+          return await maker.done;
+        } finally {
+          stopWatching();
+        }
+      };
+      const made = await (navigator.locks ? navigator.locks.request(LOCK_NAME, make) : make());
+      if (made) return restarts ? `${made} (after ${restarts} restart${restarts > 1 ? "s" : ""})` : made;
+    }
   } catch (err) {
+    errors.push(`no snapshot was made: ${message(err)}`);
     console.warn(`ScratchNet: no Python snapshot was made (${message(err)}).`);
     await countFailure(site.slot, site.key).catch(() => {});
     return `failed: ${message(err)}`;
   }
 }
 
+/** {done, stop}: `done` resolves to what the maker did, or to null if stop() ended it first. */
 function inFreshWorker(site) {
   const worker = new Worker(new URL("./snapshot-worker.js", import.meta.url), { type: "module", name: "scratchnet-snapshot" });
-  return new Promise((resolve, reject) => {
+  let stop;
+  const done = new Promise((resolve, reject) => {
+    stop = () => resolve(null);
     worker.onmessage = ({ data }) => (data.ok ? resolve(`stored: ${JSON.stringify(data.made)}`) : reject(new Error(data.error)));
     worker.onerror = (event) => {
       event.preventDefault();
@@ -266,4 +320,5 @@ function inFreshWorker(site) {
     };
     worker.postMessage(site);
   }).finally(() => worker.terminate());
+  return { done, stop };
 }

@@ -83,6 +83,11 @@ export async function countFailure(slot, key) {
   await (await caches.open(CACHE_NAME)).put(failuresUrl(slot, key), new Response(String(count)));
 }
 
+/** Forgets the failures of this key (after it restored well: they count only in a row). */
+export async function clearFailures(slot, key) {
+  await (await caches.open(CACHE_NAME)).delete(failuresUrl(slot, key));
+}
+
 /** How many failures of this key were counted. */
 export async function failures(slot, key) {
   const response = await (await caches.open(CACHE_NAME)).match(failuresUrl(slot, key));

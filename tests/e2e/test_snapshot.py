@@ -1,0 +1,233 @@
+"""Start-up from a memory snapshot (web/js/runtime.js): a visit after the first restores the
+snapshot that the first made at idle; a restored run trains exactly like a plain boot's; random
+numbers are fresh after every restore; a damaged or unusable snapshot falls back to booting afresh,
+with no error shown, and is made again.
+
+How Python started is read from the app's worker, where runtime.js keeps `self.scratchnetPython`
+({how: "restored" | "fresh" | "documented", errors, snapshot: a promise of what the snapshot maker
+did}); the snapshots themselves are in the page's Cache Storage, in snapshot-store.js's format.
+"""
+
+import json
+import re
+
+import pytest
+
+from e2e_helpers import BOOT_TIMEOUT_MS, RECORD_MESSAGES, attr, serve_in_thread, wait_state
+from test_embed_csp import APP_POLICY
+
+RUN = "#train_size=1000&epochs=1&seed=3"
+STATUS = "() => ({ how: self.scratchnetPython.how, errors: self.scratchnetPython.errors })"
+SNAPSHOT_MADE = "() => self.scratchnetPython.snapshot"
+# The trainer picks each matrix product's formulation by timing them (py/scratchnet/kernels.py), and
+# the formulations agree only up to float rounding, so two sessions can differ in the last bits
+# whatever the start-up. The comparison pins one formulation, the same in every run.
+PIN_KERNELS = "() => self.scratchnetPython.pyodide.runPython(" \
+              "'from scratchnet import kernels; kernels.choose = lambda *args, **kwargs: kernels.use(\"einsum\")')"
+RANDOM = "() => self.scratchnetPython.pyodide.runPython(" \
+         "'import json, random, numpy; json.dumps([random.random(), float(numpy.random.random())])')"
+
+# Page-side helpers for the stored entry (snapshot-store.js's layout: [u32 header length][header
+# JSON][padding to 16][memory][files], the header holding the SHA-256 of all after the padding).
+ENTRY = """async () => {
+  const cache = await caches.open("scratchnet-python-snapshot");
+  const keys = (await cache.keys()).filter((r) => /python-snapshot\\?key=[^&]*$/.test(r.url));
+  return keys.map((r) => r.url);
+}"""
+STORED = """async () => {
+  const cache = await caches.open("scratchnet-python-snapshot");
+  return Promise.all((await cache.keys()).map(async (r) => [r.url, r.url.endsWith("&failures") ? await (await cache.match(r)).text() : ""]));
+}"""
+DAMAGE = """async ({ resign, offset }) => {
+  const cache = await caches.open("scratchnet-python-snapshot");
+  const [request] = (await cache.keys()).filter((r) => /python-snapshot\\?key=[^&]*$/.test(r.url));
+  const bytes = new Uint8Array(await (await cache.match(request)).arrayBuffer());
+  const headerLength = new DataView(bytes.buffer).getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength)));
+  const start = Math.ceil((4 + headerLength) / 16) * 16;
+  for (let i = 0; i < 64; i++) bytes[start + offset + i] ^= 0x5a;
+  let out = bytes;
+  if (resign) {  // a snapshot that passes its checksum but is not what it claims to be
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes.subarray(start)));
+    header.sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+    const text = new TextEncoder().encode(JSON.stringify(header));
+    const newStart = Math.ceil((4 + text.length) / 16) * 16;
+    out = new Uint8Array(newStart + bytes.length - start);
+    new DataView(out.buffer).setUint32(0, text.length, true);
+    out.set(text, 4);
+    out.set(bytes.subarray(start), newStart);
+  }
+  await cache.put(request, new Response(out));
+}"""
+
+
+def app_worker(page):
+    """The app's worker (not the snapshot maker it may start)."""
+    for _ in range(100):
+        workers = [w for w in page.workers if w.url.endswith("/js/worker.js")]
+        if workers:
+            return workers[0]
+        page.wait_for_timeout(100)
+    raise AssertionError("the app's worker was not found")
+
+
+def open_page(context, url):
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.errors = errors
+    page.goto(url)
+    return page
+
+
+def boot(context, url):
+    """Opens the app at `url`, waits until ready; returns (page, how Python started)."""
+    page = open_page(context, url)
+    wait_state(page, "ready", BOOT_TIMEOUT_MS)
+    return page, app_worker(page).evaluate(STATUS)
+
+
+def wait_for_snapshot(page):
+    made = app_worker(page).evaluate(SNAPSHOT_MADE)
+    assert made and made.startswith("stored"), (made, app_worker(page).evaluate(STATUS), page.evaluate(STORED))
+    return made
+
+
+@pytest.fixture(scope="module")
+def snapshotted(browser, base_url):
+    """A browser context whose Cache Storage holds a snapshot made by the app's first visit."""
+    context = browser.new_context()
+    page, status = boot(context, base_url)
+    assert status["how"] == "fresh", status
+    wait_for_snapshot(page)
+    page.close()
+    yield context
+    context.close()
+
+
+def train_in_frame(context, base_url, query):
+    """Opens the app in a frame of a same-origin page, trains the seeded run, and returns
+    (how Python started, the test accuracy shown, the `epoch` message the app posted)."""
+    host = base_url + "__host__.html"
+    context.route(host, lambda route: route.fulfill(content_type="text/html", body=(
+        f'<!doctype html><title>host</title><iframe data-testid="app" src="{base_url}{query}{RUN}" '
+        'width="1280" height="1000"></iframe>')))
+    page = open_page(context, host)
+    frame = page.frame_locator("[data-testid=app]")
+    frame.locator("[data-testid=status][data-state=ready]").wait_for(timeout=BOOT_TIMEOUT_MS)
+    status = app_worker(page).evaluate(STATUS)
+    app_worker(page).evaluate(PIN_KERNELS)
+    frame.locator("[data-testid=train]").click()
+    page.wait_for_function("() => window.__received.some((m) => m.data && m.data.type === 'trainingDone')",
+                           timeout=120_000)
+    epochs = [m["data"] for m in page.evaluate("window.__received") if m["data"].get("type") == "epoch"]
+    assert frame.locator("[data-testid=epoch]").get_attribute("data-value") == "1"
+    accuracy = frame.locator("[data-testid=test-accuracy]").get_attribute("data-value")
+    assert page.errors == []
+    return page, status, accuracy, epochs
+
+
+def test_restored_run_trains_bit_identically_to_a_plain_boot(browser, base_url):
+    context = browser.new_context()
+    context.add_init_script(RECORD_MESSAGES)
+    try:
+        runs = {}
+        page, status, *runs["plain"] = train_in_frame(context, base_url, "?boot=plain")
+        assert status["how"] == "documented"  # Pyodide's own loadPackage: the reference
+        assert app_worker(page).evaluate(SNAPSHOT_MADE) is None  # ?boot=plain makes none
+        page.close()
+
+        page, status, *runs["first visit"] = train_in_frame(context, base_url, "")
+        assert status == {"how": "fresh", "errors": []}
+        wait_for_snapshot(page)
+        page.close()
+
+        page, status, *runs["restored"] = train_in_frame(context, base_url, "")
+        assert status == {"how": "restored", "errors": []}
+        page.close()
+    finally:
+        context.close()
+
+    accuracy, [epoch] = runs["plain"]
+    assert 0.5 < float(accuracy) and epoch["loss"] > 0  # it learnt something
+    assert runs["first visit"] == runs["plain"]
+    assert runs["restored"] == runs["plain"]  # accuracy and both losses, exactly
+
+
+def test_the_snapshot_maker_gives_way_to_training(browser, base_url):
+    """The maker starts once the app's worker is idle; training makes that worker busy, which stops
+    the maker (the learner gets the CPU back); it starts again once training is over."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        is_maker = lambda worker: worker.url.endswith("/js/snapshot-worker.js")  # noqa: E731
+        with page.expect_worker(is_maker, timeout=BOOT_TIMEOUT_MS) as started:
+            page.goto(base_url + RUN)
+        closed = []
+        started.value.on("close", lambda worker: closed.append(worker))
+        page.click("[data-testid=train]")
+        page.wait_for_function("() => document.querySelector('[data-testid=epoch]').dataset.value === '1'",
+                               timeout=120_000)
+        assert closed, "the snapshot maker was still running during training"
+        made = wait_for_snapshot(page)
+        assert re.search(r"after \d+ restart", made), made
+        page.close()
+        page, status = boot(context, base_url)
+        assert status["how"] == "restored", status
+    finally:
+        context.close()
+
+
+def test_random_numbers_differ_between_restores(snapshotted, base_url):
+    draws = []
+    for _ in range(2):
+        page, status = boot(snapshotted, base_url)
+        assert status["how"] == "restored", status
+        draws.append(json.loads(app_worker(page).evaluate(RANDOM)))
+        page.close()
+    assert draws[0][0] != draws[1][0]  # random.random()
+    assert draws[0][1] != draws[1][1]  # np.random.random(), NumPy's legacy global generator
+
+
+@pytest.mark.parametrize("resign", [False, True], ids=["damaged", "damaged-and-re-signed"])
+def test_unusable_snapshot_falls_back_to_a_fresh_boot_and_is_made_again(snapshotted, base_url, resign):
+    page = open_page(snapshotted, base_url)
+    wait_state(page, "ready", BOOT_TIMEOUT_MS)
+    assert len(page.evaluate(ENTRY)) == 1
+    # Unsigned: bytes deep in the memory; re-signed: Pyodide's own header (magic number, BUILD_ID).
+    page.evaluate(DAMAGE, {"resign": resign, "offset": 0 if resign else 20_000_000})
+    page.close()
+
+    page, status = boot(snapshotted, base_url)
+    assert status["how"] == "fresh", status
+    [error] = status["errors"]
+    assert ("checksum" in error) if not resign else ("did not restore" in error)
+    assert page.get_attribute("[data-testid=status]", "data-state") == "ready"
+    assert page.errors == []  # nothing shown, nothing logged as an error
+    wait_for_snapshot(page)  # made again
+    page.close()
+
+    page, status = boot(snapshotted, base_url)
+    assert status == {"how": "restored", "errors": []}
+    assert attr(page, "status", "data-state") == "ready"
+    page.close()
+
+
+def test_snapshots_work_under_the_strict_content_security_policy(browser, dist_dir):
+    """The policy the README gives for hosts (on every response, so the workers get it too): the
+    snapshot worker may start, fetch and store, and a restore needs nothing more."""
+    server, app = serve_in_thread(dist_dir, {"Content-Security-Policy": APP_POLICY.format(host="'self'")})
+    context = browser.new_context()
+    try:
+        page, status = boot(context, app)
+        assert status == {"how": "fresh", "errors": []}
+        wait_for_snapshot(page)
+        page.close()
+        page, status = boot(context, app)
+        assert status == {"how": "restored", "errors": []}
+        assert page.errors == []
+    finally:
+        context.close()
+        server.shutdown()
