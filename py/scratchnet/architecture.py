@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from . import conv
 from .activations import ACTIVATIONS, Activation
 from .init import get_initializer
 from .layers import Dense, Dropout
@@ -115,12 +116,6 @@ def hidden_specs(config):
     return specs
 
 
-def _conv_layers():
-    from . import conv  # the convolutional layers; only networks that use them need them
-
-    return conv
-
-
 def input_shape_for(specs, sample_shape):
     """The shape one example enters the network in: images (C, H, W) for a network that
     starts with a convolution, a flat vector otherwise."""
@@ -144,7 +139,7 @@ def build_layers(config, sample_shape, num_classes, rng, dropout_rng, dtype=np.f
     for spec in specs:
         kind = spec["type"]
         if kind == "dense" and len(shape) > 1:
-            layers.append(_conv_layers().Flatten(name("flatten")))
+            layers.append(conv.Flatten(name("flatten")))
             shape = (math.prod(shape),)
         if kind == "dense":
             fan_in, fan_out = shape[0], spec["units"]
@@ -169,7 +164,6 @@ def build_layers(config, sample_shape, num_classes, rng, dropout_rng, dtype=np.f
 
 
 def _build_conv_layer(spec, shape, init, rng, dtype, name):
-    conv = _conv_layers()
     if spec["type"] == "flatten":
         return conv.Flatten(name("flatten"))
     if len(shape) != 3:

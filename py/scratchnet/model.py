@@ -97,7 +97,7 @@ class Network:
         dout = dlogits
         first = self.layers[0]
         for layer in reversed(self.layers):
-            if layer is first and isinstance(layer, Dense):
+            if layer is first and layer.params:  # its dx would be the gradient for the inputs: unneeded
                 layer.backward(dout, need_dx=False)
             else:
                 dout = layer.backward(dout)
