@@ -17,47 +17,36 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from scratchnet import kernels
-from scratchnet.benchmark import step_throughput
-from scratchnet.cli import find_mnist
-from scratchnet.config import recipe
-from scratchnet.data import input_statistics, load_mnist
-from scratchnet.model import Network
-from scratchnet.trainer import Trainer
+from scratchnet import load_dataset, prepare_run  # noqa: E402
+from scratchnet.benchmark import step_throughput  # noqa: E402
+from scratchnet.cli import find_mnist  # noqa: E402
+from scratchnet.config import RECIPES, recipe  # noqa: E402
+from scratchnet.run import choose_products  # noqa: E402
 
 
-def train_recipe(mnist, name, **overrides):
-    """Trains recipe `name` on all 60k; returns (test accuracy, seconds, epochs)."""
-    config = recipe(name, **overrides)
-    rng = np.random.default_rng(config["seed"])
-    mean, std = input_statistics(mnist["x_train"]) if config["input_scaling"] == "standardize" else (0.0, 1.0)
-    network = Network.build(config, rng, mean, std)
-    trainer = Trainer(network, config, network.normalize(mnist["x_train"]), mnist["y_train"].astype(np.int64),
-                      network.normalize(mnist["x_test"]), mnist["y_test"].astype(np.int64), rng)
+def train_recipe(dataset, name, **overrides):
+    """Trains recipe `name` on all 60k, set up as the CLI and the page set a run up;
+    returns (test accuracy, seconds, epochs)."""
+    run = prepare_run(recipe(name, **overrides), dataset)
+    choose_products(run)
     started = time.perf_counter()
-    for _ in trainer.events():
+    for _ in run.trainer.events():
         pass
-    return trainer.last_eval["accuracy"], time.perf_counter() - started, trainer.epoch
+    return run.trainer.last_eval["accuracy"], time.perf_counter() - started, run.trainer.epoch
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="throughput only, no full training runs")
     args = parser.parse_args()
-    mnist = load_mnist(find_mnist())
+    dataset = load_dataset(find_mnist())
     print(f"native NumPy {np.__version__}, Python {platform.python_version()}, {platform.machine()}, "
           f"{os.cpu_count()} cores")
 
-    x_raw = mnist["x_train"][:8192]
-    x = Network.build(recipe("default"), np.random.default_rng(0), *input_statistics(x_raw)).normalize(x_raw)
-    y = mnist["y_train"][:8192].astype(np.int64)
     rows = []
     for batch_size in (32, 128):
-        timings = kernels.choose(batch_size, inputs=x)
-        for op, candidates in timings.items():
-            print(f"batch {batch_size}, {op}: {kernels.active()[op]} chosen "
-                  f"({', '.join(f'{k} {v * 1e6:.0f} us' for k, v in candidates.items())})")
-        result = step_throughput(x, y, batch_size)
+        result = step_throughput(dataset, batch_size)
+        print(f"batch {batch_size}: products {result['products']}")
         rows.append(f"| {batch_size} | {result['samples_per_sec']:,.0f} | {result['step_ms']:.3f} ms "
                     f"| {result['matmul_ms']:.3f} ms | {result['overhead_ratio']:.2f} |")
     print("\n| batch | samples/s | step | its products alone | step / products |\n|---|---|---|---|---|")
@@ -65,8 +54,8 @@ def main():
     if args.quick:
         return
     print("\n| recipe | test accuracy (official 10k) | epochs | time |\n|---|---|---|---|")
-    for name in ("default", "seed", "wide"):
-        accuracy, seconds, epochs = train_recipe(mnist, name)
+    for name in RECIPES:
+        accuracy, seconds, epochs = train_recipe(dataset, name)
         print(f"| {name} | {accuracy:.4f} | {epochs} | {seconds:.1f} s |", flush=True)
 
 
