@@ -18,12 +18,12 @@ from .preprocess import preprocess_drawing
 
 def hidden_activations(network, x):
     """The output of every hidden activation layer for normalised inputs x (N, ...):
-    a list of (N, units) arrays (feature maps are flattened), input first."""
+    a list of (N, units) arrays, or (N, channels, height, width) feature maps, input first."""
     outs = []
     for layer in network.layers[:-1]:
         x = layer.forward(x, training=False)
         if isinstance(layer, Activation):
-            outs.append(x.reshape(len(x), -1))
+            outs.append(x)
     return outs
 
 

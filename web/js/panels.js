@@ -60,26 +60,51 @@ export function createProbabilityBars(container) {
   };
 }
 
-/** Show each hidden layer's activations as a grid of shaded squares. */
+// The largest magnitude among values (a loop: spreading a long typed array into Math.max would not do).
+function peakOf(values) {
+  let peak = 1e-12;
+  for (const v of values) peak = Math.max(peak, Math.abs(v));
+  return peak;
+}
+
+/** Show each hidden layer's activations: a grid of shaded squares, one per unit, or for a
+ * convolution's feature maps (a typed array shaped (channels, height, width)) one small image per channel. */
 export function drawActivations(container, layers) {
   container.replaceChildren();
   layers.forEach((values, index) => {
     const figure = document.createElement("figure");
     figure.className = "layer-grid";
-    const columns = Math.ceil(Math.sqrt(values.length * 2));
-    const rowsCount = Math.ceil(values.length / columns);
-    const peak = Math.max(1e-12, ...values.map(Math.abs));
+    const peak = peakOf(values);
     const canvas = document.createElement("canvas");
     canvas.className = "pixelated";
-    paint(canvas, columns, rowsCount, (x, y) => {
-      const i = y * columns + x;
-      return i < values.length ? diverging(values[i] / peak) : [0, 0, 0, 0];
-    });
-    canvas.style.width = `${columns * 10}px`;
+    const maps = values.shape && values.shape.length === 3;
+    if (maps) {
+      const [channels, height, width] = values.shape;
+      const gap = 1;
+      const columns = Math.min(channels, 8);
+      const rowsCount = Math.ceil(channels / columns);
+      paint(canvas, columns * (width + gap) - gap, rowsCount * (height + gap) - gap, (x, y) => {
+        const c = Math.floor(y / (height + gap)) * columns + Math.floor(x / (width + gap));
+        const px = x % (width + gap);
+        const py = y % (height + gap);
+        if (c >= channels || px >= width || py >= height) return [0, 0, 0, 0];
+        return diverging(values[(c * height + py) * width + px] / peak);
+      });
+      canvas.style.width = `${(columns * (width + gap) - gap) * Math.max(2, Math.round(48 / width))}px`;
+    } else {
+      const columns = Math.ceil(Math.sqrt(values.length * 2));
+      const rowsCount = Math.ceil(values.length / columns);
+      paint(canvas, columns, rowsCount, (x, y) => {
+        const i = y * columns + x;
+        return i < values.length ? diverging(values[i] / peak) : [0, 0, 0, 0];
+      });
+      canvas.style.width = `${columns * 10}px`;
+    }
     const active = values.filter((v) => v > 0).length;
-    canvas.setAttribute("aria-label", `Hidden layer ${index + 1}: ${active} of ${values.length} units active`);
+    const what = maps ? `${values.shape[0]} feature maps of ${values.shape[1]}×${values.shape[2]}` : `${values.length} units`;
+    canvas.setAttribute("aria-label", `Hidden layer ${index + 1}: ${what}, ${active} of ${values.length} values active`);
     const caption = document.createElement("figcaption");
-    caption.textContent = `Layer ${index + 1}: ${values.length} units, ${active} active`;
+    caption.textContent = `Layer ${index + 1}: ${what}, ${active} of ${values.length} active`;
     figure.append(canvas, caption);
     container.append(figure);
   });
