@@ -172,7 +172,12 @@ async function bootPreloaded(site, options, files, mark = () => {}) {
       .catch((err) => (loader.error = err))
       .finally(() => Module.removeRunDependency("scratchnet-numpy"));
   };
-  const pyodide = await loadPyodideWith(site.indexURL, { ...output, ...options }, preRun, mark);
+  let pyodide;
+  try {
+    pyodide = await loadPyodideWith(site.indexURL, { ...output, ...options }, preRun, mark);
+  } catch (err) {
+    throw loader.error || err; // the hook's failure, if any, is the first cause
+  }
   if (loader.error) throw loader.error;
   return { pyodide, loader };
 }
