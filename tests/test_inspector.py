@@ -69,7 +69,7 @@ def test_quantities_are_named_from_the_maths_and_gradients_have_their_parameters
         assert backward["dz1"]["shape"] == [1, settings["hidden_sizes"][0]]
         assert "dx" not in backward  # nobody needs the pixels' gradient
         kind = settings["activation"]
-        assert {"relu": r"\mathbb{1}", "sigmoid": r"\sigma", "tanh": r"\tanh"}[kind] in backward["dz1"]["equation"]
+        assert {"relu": r"\mathbf{1}", "sigmoid": r"\sigma", "tanh": r"\tanh"}[kind] in backward["dz1"]["equation"]
 
 
 def test_the_trace_is_backprop_of_the_network_itself(dataset, mnist):

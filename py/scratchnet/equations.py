@@ -20,7 +20,7 @@ ACTIVATION_FORWARD = {
 
 # dz = da * f'(z), with f' written out for each activation.
 ACTIVATION_BACKWARD = {
-    "relu": r"{da} \odot \mathbb{{1}}[{z} > 0]",
+    "relu": r"{da} \odot \mathbf{{1}}[{z} > 0]",
     "sigmoid": r"{da} \odot \sigma({z})\,(1 - \sigma({z}))",
     "tanh": r"{da} \odot (1 - \tanh^2({z}))",
 }

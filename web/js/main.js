@@ -13,6 +13,8 @@ import { readView } from "./state.js";
 import { applyView, connectToHost } from "./embed.js";
 import { createOutbox } from "./outbox.js";
 import * as panels from "./panels.js";
+import { createInspectPanel } from "./inspect-panel.js";
+import { createStagesView } from "./preprocess-view.js";
 
 const STEPS = [
   { id: "runtime", label: "Python runtime (Pyodide)" },
@@ -46,6 +48,8 @@ let drawpad;
 let progress;
 let showPrediction;
 let outbox;
+let inspector;
+let showStages;
 
 /** Start the app: build the static parts, boot the worker, then wire everything up. */
 export async function start() {
@@ -60,6 +64,7 @@ export async function start() {
     output: $("prediction"), note: $("prediction-note"), seen: $("seen"), probs: $("probs"), hidden: $("hidden-layers"),
   });
   drawpad = createDrawpad(document.querySelector("[data-testid=draw-canvas]"), { onStroke: onInk });
+  showStages = createStagesView($("preprocess-stages"));
   $("clear").addEventListener("click", onClear);
   progress = createProgressView();
   showPrediction(null);
@@ -91,6 +96,10 @@ export async function start() {
     validate: (config) => client.validate({ config }),
     onChange: updateButtons,
     notify: (text) => notify([...app.viewProblems, text].join(" ")), // the URL's problems, all in one notice
+  });
+  inspector = createInspectPanel(client, {
+    view: app.view, info, ink: () => (drawpad.isEmpty() ? null : app.ink), modelId: () => modelView.current().id,
+    notify: (text) => notify($("notice").hidden ? text : `${$("notice-text").textContent} ${text}`), report,
   });
   wireButtons();
   app.loaded = true;
@@ -154,8 +163,16 @@ function restartWorker(err) {
 // ---------- the model and the run ----------
 
 function onModel(summary) {
-  if (modelView.set(summary)) reclassify();
+  if (modelView.set(summary)) {
+    reclassify();
+    refreshInspector();
+  }
   updateButtons();
+}
+
+// The model's weights changed (a new model, a step, an epoch): the inspector re-reads them.
+function refreshInspector() {
+  if (inspector) inspector.refresh();
 }
 
 const STATUS_TEXT = { idle: "Ready", training: "Training…", stopping: "Stopping…", finished: "Ready", diverged: "Ready" };
@@ -209,10 +226,12 @@ function onEvents(events) {
         outbox.epoch(event);
       }
       reclassify();
+      refreshInspector();
     } else if (event.type === "diverged") {
       notify(event.message);
       modelView.refreshWeights();
       reclassify();
+      refreshInspector();
       outbox.trainingDone("diverged", modelView.current());
     } else if (event.type === "finished") {
       progress.finished();
@@ -223,6 +242,7 @@ function onEvents(events) {
     app.lastLiveRefresh = now;
     modelView.refreshWeights();
     reclassify();
+    refreshInspector();
   }
 }
 
@@ -243,6 +263,11 @@ async function step() {
   try {
     const reply = await controller.step(settingsPanel.current().config);
     if (reply && reply.ok === false) settingsPanel.showErrors(reply.errors);
+    else {
+      // One step changed the weights: the charts have its point; the weights and the inspector follow.
+      modelView.refreshWeights();
+      refreshInspector();
+    }
   } catch (err) {
     report(err);
   }
@@ -308,11 +333,13 @@ function wireButtons() {
 function onInk(ink) {
   app.ink = { ...ink, drawn: true }; // a new drawing, not a re-read for a changed model
   reclassify();
+  if (inspector) inspector.inkChanged();
 }
 
 function onClear() {
   drawpad.clear();
   showPrediction(null);
+  showStages(null);
   // The empty pad still goes to Python, which says in its own words that there is nothing to read.
   app.ink = drawpad.readInk();
   reclassify();
@@ -329,6 +356,7 @@ async function reclassify() {
     const result = await client.classify({ width: ink.width, height: ink.height }, ink.pixels);
     if (seq !== app.inkSeq) return;
     showPrediction(result);
+    showStages(result, app.ink);
     $("prediction").dataset.modelId = String(result.model_id);
     outbox.prediction(result, ink.drawn);
   } catch (err) {

@@ -4,15 +4,16 @@
 // and the caller keeps its default. Nothing read here is ever evaluated or treated as markup.
 
 const INT = /^[+-]?\d+$/;
+const INDEX = /^\d{1,9}$/;
 const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const LAYER = /^[a-z]+(:[0-9.]+){0,2}$/i;
 
 /** The panels a page can show, in page order. */
-export const PANELS = ["draw", "train", "eval", "weights"];
+export const PANELS = ["draw", "train", "eval", "inspect", "weights"];
 /** Parts of the page that `hide=` can remove, besides single settings (by their names). */
 export const PARTS = ["recipe", "settings", "model", "charts", "activations", "share"];
 // Hash keys that describe the view rather than the training settings.
-const VIEW_KEYS = ["embed", "panels", "hide", "lock", "host", "id"];
+const VIEW_KEYS = ["embed", "panels", "hide", "lock", "host", "id", "inspect"];
 const NAME = /^[a-z][a-z0-9_]{0,39}$/;
 const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 const SHOWN_MAX = 40; // longest piece of a refused value quoted back in a notice
@@ -26,7 +27,7 @@ export function createSettings(defaultConfig, recipe = "") {
 
 /** The view of a plain, standalone page: every panel, nothing hidden or locked. */
 export function defaultView() {
-  return { embed: false, panels: [...PANELS], hide: [], lock: [], host: "", id: "" };
+  return { embed: false, panels: [...PANELS], hide: [], lock: [], host: "", id: "", inspect: null };
 }
 
 /** Write a value the way a person would type it into its control ("256,128", "0.001"). */
@@ -174,6 +175,12 @@ export function readView(hash) {
     if (ID.test(value)) view.id = value;
     else refuse("id", "use up to 64 letters, digits, and - _ . :", "Messages carry no id.");
   }
+  if (params.has("inspect")) {
+    const value = params.get("inspect");
+    // The upper limit (the number of test digits) is checked once the data is loaded.
+    if (INDEX.test(value) && Number.isSafeInteger(Number(value))) view.inspect = Number(value);
+    else refuse("inspect", "give the number of a test digit, a whole number like inspect=42.", "Test digit 0 is shown.");
+  }
   return { view, problems: capped(problems) };
 }
 
@@ -238,6 +245,7 @@ export function viewToParams(view, params = new URLSearchParams()) {
   if (view.lock.length) params.set("lock", view.lock.join(","));
   if (view.host) params.set("host", view.host);
   if (view.id) params.set("id", view.id);
+  if (view.inspect !== null && view.inspect !== undefined) params.set("inspect", String(view.inspect));
   return params;
 }
 
