@@ -84,6 +84,32 @@ def test_the_trace_is_backprop_of_the_network_itself(dataset, mnist):
         np.testing.assert_allclose(shown[f"db{k}"]["values"], layer.grads["b"], rtol=1e-3, atol=1e-7)
 
 
+class Doubling:
+    """A layer the trace has never heard of, following the layer protocol: out = 2 x."""
+
+    params, grads, name, cache = {}, {}, "double1", None
+
+    def forward(self, x, training=False):
+        return 2 * x
+
+    def backward(self, dout):
+        return 2 * dout
+
+
+def test_the_trace_needs_only_the_layer_protocol(dataset, mnist):
+    network = untrained(dataset, hidden_sizes=[16]).network
+    plain = trace.trace(network, mnist["x_test"][0], 7)
+    network.layers.insert(2, Doubling())  # after the first activation
+    shown = trace.trace(network, mnist["x_test"][0], 7)
+    forward = {q["name"]: q for q in shown["forward"]}
+    backward = {q["name"]: q for q in shown["backward"]}
+    assert list(forward) == ["x", "z1", "a1", "double1", "logits", "p", "L"]
+    assert r"\mathrm{double1}(a_{1})" in forward["double1"]["equation"]
+    np.testing.assert_allclose(forward["double1"]["values"], 2 * forward["a1"]["values"])
+    np.testing.assert_allclose(backward["da1"]["values"], 2 * backward["ddouble1"]["values"], rtol=1e-6)
+    assert backward["dW1"]["shape"] == [784, 16] and plain["forward"][1]["equation"] == forward["z1"]["equation"]
+
+
 def test_the_trace_runs_the_layers_own_functions(dataset, mnist):
     """A dense layer given other functions (as a learner's code would be) is traced with them."""
     network = untrained(dataset, hidden_sizes=[16]).network

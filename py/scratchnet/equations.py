@@ -57,7 +57,8 @@ def forward_equation(layer, out, inp, k):
     if kind == "Conv2D":
         return rf"{o} = W_{{{k}}} \ast {i} + b_{{{k}}}"
     if kind == "MaxPool2D":
-        return rf"{o} = \max_{{\text{{each }}{layer.size}\times{layer.size}\text{{ window}}}} {i}"
+        size = getattr(layer, "size", "s")
+        return rf"{o} = \max_{{\text{{each }}{size}\times{size}\text{{ window}}}} {i}"
     if kind == "Flatten":
         return rf"{o} = \mathrm{{flatten}}({i})"
     return rf"{o} = \mathrm{{{layer.name}}}({i})"

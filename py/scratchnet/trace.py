@@ -68,8 +68,10 @@ def backward(layers, dlogits):
     grads, dout = [None] * len(layers), dlogits
     for i in reversed(range(len(layers))):
         layer = layers[i]
-        if i == 0:
-            layer.backward(dout, need_dx=False) if isinstance(layer, Dense) else layer.backward(dout)
+        if i == 0 and isinstance(layer, Dense):
+            layer.backward(dout, need_dx=False)
+        elif i == 0:
+            layer.backward(dout)
         else:
             dout = grads[i] = layer.backward(dout)
     return grads
@@ -108,16 +110,24 @@ def _forward_note(layer, values):
     if isinstance(layer, Dense):
         D, M = layer.params["W"].shape
         return f"Each of the {M} units: a weighted sum of all {D} inputs, plus its bias."
-    if isinstance(layer, Activation):
-        active = int(np.sum(values > 0))
-        return f"{active} of {values.size} units are above zero."
+    if isinstance(layer, Activation) and layer.kind == "relu":
+        return f"{int(np.sum(values > 0))} of {values.size} units are above zero; the others are cut to 0."
+    if isinstance(layer, Activation) and layer.kind == "sigmoid":
+        return f"Each sum squashed into (0, 1): {int(np.sum(values > 0.5))} of {values.size} units are above 0.5."
+    if isinstance(layer, Activation) and layer.kind == "tanh":
+        return f"Each sum squashed into (-1, 1): {int(np.sum(values > 0))} of {values.size} units are above zero."
     return ""
 
 
 def _backward_note(layer, values):
-    if isinstance(layer, Activation) and layer.kind == "relu":
+    kind = layer.kind if isinstance(layer, Activation) else None
+    if kind == "relu":
         passing = int(np.sum(values != 0))
         return f"A unit that was off passes no gradient back: {passing} of {values.size} entries are not zero."
+    if kind == "sigmoid":
+        return "The slope s (1 - s) is at most 0.25: going back through a sigmoid multiplies every entry by 0.25 or less."
+    if kind == "tanh":
+        return "The slope 1 - tanh^2 is at most 1 and near 0 for a saturated unit, which passes little gradient back."
     return ""
 
 

@@ -44,6 +44,7 @@ export function createInspector(client, { view, testSize, classes, ink, notify, 
   function request() {
     if (source.kind === "test") return [{ index: source.index }, null];
     const drawing = ink();
+    if (!drawing) throw new Error("the pad is empty: draw a digit first.");
     return [{ label: source.label, width: drawing.width, height: drawing.height }, drawing.pixels.slice()];
   }
 
