@@ -192,6 +192,14 @@ def test_step_takes_one_step_and_refreshes_the_charts_the_inspector_and_the_weig
         assert shapes == {"z1": "1x32", "a1": "1x32", "z2": "1x16", "a2": "1x16", "logits": "1x10", "dW1": "784x32",
                           "dW2": "32x16", "dW3": "16x10", "db2": "16", "dz2": "1x16"}
         assert "tanh" in page.text_content("[data-testid=inspect-dz1] .equation")
+        # A heat map read from the keyboard keeps its focus and cursor when a step refreshes it.
+        page.focus("[data-testid=inspect-dW2] canvas")
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowRight")
+        page.evaluate("() => document.querySelector('[data-testid=step]').click()")  # focus stays put
+        page.wait_for_selector("[data-testid=inspector][data-step='3']:not([data-prob=''])")
+        assert page.evaluate("() => document.activeElement.closest('.quantity').dataset.testid") == "inspect-dW2"
+        assert page.text_content("[data-testid=inspect-dW2] .readout").startswith("dW2[1, 1] = ")
         page.click("[data-testid=run-gradcheck]")
         page.wait_for_selector("[data-testid=gradcheck]:not([data-max-rel-error=''])")
         assert float(attr(page, "gradcheck", "data-max-rel-error")) <= 1e-6

@@ -37,9 +37,10 @@ export function formatNumber(v) {
 
 /**
  * values: a typed array laid out as `rows` x `cols` cells (row-major). name: what they are
- * ("dW1"); at(flat) -> the entry's index as text ("[412, 37]"). Returns {element}.
+ * ("dW1"); at(flat) -> the entry's index as text ("[412, 37]"); cursorAt: where the keyboard
+ * cursor starts (a flat index). Returns {element}.
  */
-export function createHeatmap({ values, rows, cols, name, at, maxWidth = 320, maxHeight = 320, label = "" }) {
+export function createHeatmap({ values, rows, cols, name, at, maxWidth = 320, maxHeight = 320, label = "", cursorAt = 0 }) {
   const figure = document.createElement("figure");
   figure.className = "heatmap";
   const wrap = figure.appendChild(document.createElement("div"));
@@ -80,7 +81,8 @@ export function createHeatmap({ values, rows, cols, name, at, maxWidth = 320, ma
     `to ${formatNumber(high)}. Use the arrow keys to read them one by one.`);
   canvas.setAttribute("aria-describedby", readoutId);
 
-  const cursor = { r: 0, c: 0 };
+  const start = Math.min(values.length - 1, Math.max(0, cursorAt));
+  const cursor = { r: Math.floor(start / cols), c: start % cols };
   const hint = `${values.length.toLocaleString("en")} values, largest magnitude ${formatNumber(peak)}: point at a cell or use the arrow keys.`;
   readout.textContent = hint;
 

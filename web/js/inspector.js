@@ -59,10 +59,18 @@ export function createInspector(client, { view, testSize, classes, ink, notify, 
 
   function render(trace) {
     shown = trace;
+    // A heat map being read from the keyboard keeps focus and cursor through a refresh.
+    const reading = document.activeElement && document.activeElement.closest("#inspector .quantity");
+    const cursorAt = reading ? Number(reading.querySelector(".readout").dataset.index || 0) : 0;
     const options = { classes, imageShape: trace.image_shape };
-    const mark = (q) => ({ ...q, highlight: q.values.length === classes ? trace.label : -1 });
-    $("inspect-forward").replaceChildren(...trace.forward.map((q) => renderQuantity(mark(q), options)));
-    $("inspect-backward").replaceChildren(...trace.backward.map((q) => renderQuantity(mark(q), options)));
+    const make = (q) => renderQuantity({ ...q, highlight: q.values.length === classes ? trace.label : -1 },
+      { ...options, cursorAt: reading && reading.dataset.testid === `inspect-${q.name}` ? cursorAt : 0 });
+    $("inspect-forward").replaceChildren(...trace.forward.map(make));
+    $("inspect-backward").replaceChildren(...trace.backward.map(make));
+    if (reading) {
+      const again = root.querySelector(`[data-testid="${reading.dataset.testid}"] canvas`);
+      if (again) again.focus();
+    }
     $("inspect-summary").textContent = describe(trace);
     root.dataset.source = trace.source.kind === "test" ? `test:${trace.source.index}` : "drawing";
     root.dataset.label = String(trace.label);

@@ -27,8 +27,9 @@ function gridColumns(n) {
 }
 
 /** The values of quantity q as an element. classes: the number of classes; imageShape: [H, W]
- * of one input image (a vector of H*W values is shown as that image), or null. */
-export function renderValues(q, { classes, imageShape }) {
+ * of one input image (a vector of H*W values is shown as that image), or null; cursorAt: where a
+ * heat map's keyboard cursor starts. */
+export function renderValues(q, { classes, imageShape, cursorAt = 0 }) {
   const { name, shape, values } = q;
   const size = values.length;
   if (size === 1) {
@@ -46,16 +47,16 @@ export function renderValues(q, { classes, imageShape }) {
   if (vector && imageShape && size === imageShape[0] * imageShape[1]) {
     const [rows, cols] = imageShape;
     const pixel = (flat) => `${at(flat)} (pixel row ${Math.floor(flat / cols)}, column ${flat % cols})`;
-    return createHeatmap({ values, rows, cols, name, at: pixel, maxWidth: 168, maxHeight: 168,
+    return createHeatmap({ values, rows, cols, name, at: pixel, maxWidth: 168, maxHeight: 168, cursorAt,
       label: `${name}, shown as the ${rows} by ${cols} image it is` }).element;
   }
   if (vector) {
     const cols = gridColumns(size);
-    return createHeatmap({ values, rows: size / cols, cols, name, at,
+    return createHeatmap({ values, rows: size / cols, cols, name, at, cursorAt,
       label: `${name}, ${size} values in rows of ${cols}` }).element;
   }
   const cols = shape[shape.length - 1];
-  return createHeatmap({ values, rows: size / cols, cols, name, at, label: `${name}, ${shape.join(" by ")}` }).element;
+  return createHeatmap({ values, rows: size / cols, cols, name, at, cursorAt, label: `${name}, ${shape.join(" by ")}` }).element;
 }
 
 /** The whole row for quantity q: name, equation, shape, note, range and values. */
