@@ -18,7 +18,8 @@ function keepInUrl(index) {
 /**
  * client: the worker client. view: the page's view. info: the bridge's init() answer. ink():
  * the drawing on the pad or null; modelId(): the current model's id; notify(text); report(err).
- * Returns {refresh(): the weights changed; inkChanged(): the learner drew again}.
+ * Returns {refresh(): the weights changed; refreshIfSeen(): the same, while training (the trace
+ * follows if the panel is in view, else when it comes into view); inkChanged(): the learner drew}.
  */
 export function createInspectPanel(client, { view, info, ink, modelId, notify, report }) {
   const inspector = createInspector(client, {
@@ -38,9 +39,28 @@ export function createInspectPanel(client, { view, info, ink, modelId, notify, r
     } : null,
     report,
   });
-  return {
-    refresh() {
+  // While training, the weights change all the time: the trace follows only while it can be seen,
+  // and catches up when it comes into view.
+  let seen = false;
+  let behind = false;
+  new IntersectionObserver(([entry]) => {
+    seen = entry.isIntersecting;
+    if (seen && behind) {
+      behind = false;
       inspector.refresh();
+    }
+  }).observe(document.getElementById("inspect-section"));
+
+  function refresh() {
+    behind = false;
+    inspector.refresh();
+    gradcheck.stale();
+  }
+  return {
+    refresh,
+    refreshIfSeen() {
+      if (seen) refresh();
+      else behind = true;
       gradcheck.stale();
     },
     inkChanged: () => inspector.inkChanged(),

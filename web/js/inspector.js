@@ -27,6 +27,7 @@ export function createInspector(client, { view, testSize, classes, ink, notify, 
   let source = { kind: "test", index: 0 };
   let seq = 0;
   let shown = null; // the trace on the page
+  let asking = null; // the request under way, if any
 
   for (let digit = 0; digit < classes; digit++) labelSelect.append(new Option(String(digit), String(digit)));
   indexInput.setAttribute("aria-describedby", "inspect-index-help inspect-index-error");
@@ -81,10 +82,12 @@ export function createInspector(client, { view, testSize, classes, ink, notify, 
     updateButton.disabled = false;
   }
 
-  async function refresh() {
+  // Asks for the current example's trace. Changes that come while one is being computed are
+  // folded into one more request after it: a burst of them costs the worker two traces, not one each.
+  function refresh() {
     if (root.closest("[hidden]")) return; // the panel is not shown: nothing to compute
     if (source.kind === "drawing" && !ink()) return;
-    const mine = ++seq;
+    seq++;
     root.dataset.prob = "";
     root.dataset.loss = "";
     root.setAttribute("aria-busy", "true");
@@ -92,20 +95,28 @@ export function createInspector(client, { view, testSize, classes, ink, notify, 
     updateResult.replaceChildren();
     delete updateResult.dataset.probBefore;
     delete updateResult.dataset.probAfter;
-    try {
-      const [args, data] = request();
-      const asked = performance.now();
-      const trace = await client.inspect(args, data);
-      if (mine !== seq) return;
-      const answered = performance.now();
-      render(trace);
-      // Where the time goes, for the benchmark (and anyone's performance panel).
-      performance.measure("inspector: trace in the worker", { start: asked, end: answered });
-      performance.measure("inspector: drawing it", { start: answered, end: performance.now() });
-    } catch (err) {
-      if (mine === seq) $("inspect-summary").textContent = `Could not inspect this example: ${err.message}`;
-    } finally {
-      if (mine === seq) root.setAttribute("aria-busy", "false");
+    if (!asking) asking = ask().finally(() => { asking = null; });
+  }
+
+  async function ask() {
+    for (;;) {
+      const mine = seq;
+      try {
+        const [args, data] = request();
+        const asked = performance.now();
+        const trace = await client.inspect(args, data);
+        if (mine !== seq) continue; // the example or the model changed meanwhile: ask again
+        const answered = performance.now();
+        render(trace);
+        // Where the time goes, for the benchmark (and anyone's performance panel).
+        performance.measure("inspector: trace in the worker", { start: asked, end: answered });
+        performance.measure("inspector: drawing it", { start: answered, end: performance.now() });
+      } catch (err) {
+        if (mine !== seq) continue;
+        $("inspect-summary").textContent = `Could not inspect this example: ${err.message}`;
+      }
+      root.setAttribute("aria-busy", "false");
+      return;
     }
   }
 

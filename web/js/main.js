@@ -242,7 +242,7 @@ function onEvents(events) {
     app.lastLiveRefresh = now;
     modelView.refreshWeights();
     reclassify();
-    refreshInspector();
+    if (inspector) inspector.refreshIfSeen();
   }
 }
 
