@@ -37,10 +37,10 @@ export function formatNumber(v) {
 
 /**
  * values: a typed array laid out as `rows` x `cols` cells (row-major). name: what they are
- * ("dW1"); at(flat) -> the entry's index as text ("[412, 37]"); cursorAt: where the keyboard
- * cursor starts (a flat index). Returns {element}.
+ * ("dW1"); at(flat) -> the entry's index as text ("[412, 37]"). Returns {element, update(values)}:
+ * update repaints new values of the same layout in place (focus, cursor and layout stay).
  */
-export function createHeatmap({ values, rows, cols, name, at, maxWidth = 320, maxHeight = 320, label = "", cursorAt = 0 }) {
+export function createHeatmap({ values, rows, cols, name, at, maxWidth = 320, maxHeight = 320, label = "" }) {
   const figure = document.createElement("figure");
   figure.className = "heatmap";
   const wrap = figure.appendChild(document.createElement("div"));
@@ -54,16 +54,10 @@ export function createHeatmap({ values, rows, cols, name, at, maxWidth = 320, ma
   const readout = figure.appendChild(document.createElement("output"));
   readout.className = "readout num";
   readout.setAttribute("aria-live", "polite");
-
-  let low = Infinity;
-  let high = -Infinity;
-  for (const v of values) {
-    low = Math.min(low, v);
-    high = Math.max(high, v);
-  }
-  const peak = Math.max(Math.abs(low), Math.abs(high));
-  const scale = peak > 0 ? 1 / peak : 0;
-  paintValues(canvas, values, rows, cols, scale);
+  readout.id = `heatmap-readout-${++made}`;
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-roledescription", "heat map");
+  canvas.setAttribute("aria-describedby", readout.id);
 
   // Square cells where they fit; a long matrix is squeezed along its long side instead.
   let cellW = Math.min(MAX_CELL, maxWidth / cols);
@@ -73,21 +67,28 @@ export function createHeatmap({ values, rows, cols, name, at, maxWidth = 320, ma
   canvas.style.width = `${cols * cellW}px`;
   canvas.style.height = `${rows * cellH}px`;
 
-  const readoutId = `heatmap-readout-${++made}`;
-  readout.id = readoutId;
-  canvas.setAttribute("role", "img");
-  canvas.setAttribute("aria-roledescription", "heat map");
-  canvas.setAttribute("aria-label", `${label || name}: ${values.length} values from ${formatNumber(low)} ` +
-    `to ${formatNumber(high)}. Use the arrow keys to read them one by one.`);
-  canvas.setAttribute("aria-describedby", readoutId);
+  const cursor = { r: 0, c: 0 };
+  let hint = "";
+  let showing = false; // is a cell's value in the readout (pointer or keyboard)?
 
-  const start = Math.min(values.length - 1, Math.max(0, cursorAt));
-  const cursor = { r: Math.floor(start / cols), c: start % cols };
-  const hint = `${values.length.toLocaleString("en")} values, largest magnitude ${formatNumber(peak)}: point at a cell or use the arrow keys.`;
-  readout.textContent = hint;
+  function setValues(next) {
+    values = next;
+    let low = Infinity;
+    let high = -Infinity;
+    for (const v of values) {
+      low = Math.min(low, v);
+      high = Math.max(high, v);
+    }
+    const peak = Math.max(Math.abs(low), Math.abs(high));
+    paintValues(canvas, values, rows, cols, peak > 0 ? 1 / peak : 0);
+    canvas.setAttribute("aria-label", `${label || name}: ${values.length} values from ${formatNumber(low)} ` +
+      `to ${formatNumber(high)}. Use the arrow keys to read them one by one.`);
+    hint = `${values.length.toLocaleString("en")} values, largest magnitude ${formatNumber(peak)}: point at a cell or use the arrow keys.`;
+  }
 
   function show(r, c, announce) {
     const flat = r * cols + c;
+    showing = true;
     cursorBox.hidden = false;
     cursorBox.style.left = `${c * cellW}px`;
     cursorBox.style.top = `${r * cellH}px`;
@@ -98,6 +99,15 @@ export function createHeatmap({ values, rows, cols, name, at, maxWidth = 320, ma
     readout.setAttribute("aria-live", announce ? "polite" : "off");
   }
 
+  function hide() {
+    showing = false;
+    cursorBox.hidden = true;
+    readout.textContent = hint;
+  }
+
+  setValues(values);
+  readout.textContent = hint;
+
   canvas.addEventListener("pointermove", (event) => {
     const rect = canvas.getBoundingClientRect();
     const c = Math.min(cols - 1, Math.max(0, Math.floor(((event.clientX - rect.left) / rect.width) * cols)));
@@ -106,16 +116,10 @@ export function createHeatmap({ values, rows, cols, name, at, maxWidth = 320, ma
   });
   canvas.addEventListener("pointerleave", () => {
     if (document.activeElement === canvas) show(cursor.r, cursor.c, false);
-    else {
-      cursorBox.hidden = true;
-      readout.textContent = hint;
-    }
+    else hide();
   });
   canvas.addEventListener("focus", () => show(cursor.r, cursor.c, true));
-  canvas.addEventListener("blur", () => {
-    cursorBox.hidden = true;
-    readout.textContent = hint;
-  });
+  canvas.addEventListener("blur", hide);
   const MOVES = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
   canvas.addEventListener("keydown", (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
@@ -130,5 +134,15 @@ export function createHeatmap({ values, rows, cols, name, at, maxWidth = 320, ma
     event.preventDefault();
     show(cursor.r, cursor.c, true);
   });
-  return { element: figure };
+  return {
+    element: figure,
+    update(next) {
+      setValues(next);
+      if (!showing) readout.textContent = hint;
+      else {
+        const flat = Number(readout.dataset.index);
+        show(Math.floor(flat / cols), flat % cols, false); // the same cell's new value, not announced
+      }
+    },
+  };
 }

@@ -58,19 +58,21 @@ export function createInspector(client, { view, testSize, classes, ink, notify, 
       `(${verdict}). Numbers from ${when}, computed in float64.`;
   }
 
+  // Each quantity on the page: {name, shape, update(q)}. New numbers of the same quantities
+  // (another example, the next step) are painted in place: no new elements, focus kept.
+  let views = [];
+
   function render(trace) {
     shown = trace;
-    // A heat map being read from the keyboard keeps focus and cursor through a refresh.
-    const reading = document.activeElement && document.activeElement.closest("#inspector .quantity");
-    const cursorAt = reading ? Number(reading.querySelector(".readout").dataset.index || 0) : 0;
-    const options = { classes, imageShape: trace.image_shape };
-    const make = (q) => renderQuantity({ ...q, highlight: q.values.length === classes ? trace.label : -1 },
-      { ...options, cursorAt: reading && reading.dataset.testid === `inspect-${q.name}` ? cursorAt : 0 });
-    $("inspect-forward").replaceChildren(...trace.forward.map(make));
-    $("inspect-backward").replaceChildren(...trace.backward.map(make));
-    if (reading) {
-      const again = root.querySelector(`[data-testid="${reading.dataset.testid}"] canvas`);
-      if (again) again.focus();
+    const all = [...trace.forward, ...trace.backward].map((q) => ({ ...q, highlight: q.values.length === classes ? trace.label : -1 }));
+    const same = views.length === all.length && all.every((q, i) => views[i].name === q.name && views[i].shape === q.shape.join("x"));
+    if (same) {
+      all.forEach((q, i) => views[i].update(q));
+    } else {
+      const options = { classes, imageShape: trace.image_shape };
+      views = all.map((q) => ({ name: q.name, shape: q.shape.join("x"), ...renderQuantity(q, options) }));
+      $("inspect-forward").replaceChildren(...views.slice(0, trace.forward.length).map((v) => v.element));
+      $("inspect-backward").replaceChildren(...views.slice(trace.forward.length).map((v) => v.element));
     }
     $("inspect-summary").textContent = describe(trace);
     root.dataset.source = trace.source.kind === "test" ? `test:${trace.source.index}` : "drawing";

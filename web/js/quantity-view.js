@@ -26,40 +26,47 @@ function gridColumns(n) {
   return n;
 }
 
-/** The values of quantity q as an element. classes: the number of classes; imageShape: [H, W]
- * of one input image (a vector of H*W values is shown as that image), or null; cursorAt: where a
- * heat map's keyboard cursor starts. */
-export function renderValues(q, { classes, imageShape, cursorAt = 0 }) {
+/** The values of quantity q: {element, update(q)} for a quantity of the same name and shape.
+ * classes: the number of classes; imageShape: [H, W] of one input image (a vector of H*W values
+ * is shown as that image), or null. */
+export function renderValues(q, { classes, imageShape }) {
   const { name, shape, values } = q;
   const size = values.length;
   if (size === 1) {
     const scalar = document.createElement("p");
     scalar.className = "scalar num";
-    scalar.textContent = `${name} = ${formatNumber(values[0])}`;
-    return scalar;
+    const update = (next) => { scalar.textContent = `${name} = ${formatNumber(next.values[0])}`; };
+    update(q);
+    return { element: scalar, update };
   }
   const vector = shape.length === 1 || (shape.length === 2 && shape[0] === 1);
   if (vector && size <= FEW) {
     const labels = Array.from({ length: size }, (_, i) => (size === classes ? String(i) : `[${i}]`));
-    return createBars({ values, labels, name, highlight: q.highlight ?? -1 });
+    const holder = document.createElement("div");
+    const update = (next) => holder.replaceChildren(createBars({ values: next.values, labels, name, highlight: next.highlight ?? -1 }));
+    update(q);
+    return { element: holder, update };
   }
   const at = (flat) => unravel(flat, shape);
+  let map;
   if (vector && imageShape && size === imageShape[0] * imageShape[1]) {
     const [rows, cols] = imageShape;
     const pixel = (flat) => `${at(flat)} (pixel row ${Math.floor(flat / cols)}, column ${flat % cols})`;
-    return createHeatmap({ values, rows, cols, name, at: pixel, maxWidth: 168, maxHeight: 168, cursorAt,
-      label: `${name}, shown as the ${rows} by ${cols} image it is` }).element;
-  }
-  if (vector) {
+    map = createHeatmap({ values, rows, cols, name, at: pixel, maxWidth: 168, maxHeight: 168,
+      label: `${name}, shown as the ${rows} by ${cols} image it is` });
+  } else if (vector) {
     const cols = gridColumns(size);
-    return createHeatmap({ values, rows: size / cols, cols, name, at, cursorAt,
-      label: `${name}, ${size} values in rows of ${cols}` }).element;
+    map = createHeatmap({ values, rows: size / cols, cols, name, at,
+      label: `${name}, ${size} values in rows of ${cols}` });
+  } else {
+    const cols = shape[shape.length - 1];
+    map = createHeatmap({ values, rows: size / cols, cols, name, at, label: `${name}, ${shape.join(" by ")}` });
   }
-  const cols = shape[shape.length - 1];
-  return createHeatmap({ values, rows: size / cols, cols, name, at, cursorAt, label: `${name}, ${shape.join(" by ")}` }).element;
+  return { element: map.element, update: (next) => map.update(next.values) };
 }
 
-/** The whole row for quantity q: name, equation, shape, note, range and values. */
+/** The whole row for quantity q (name, equation, shape, note, range and values):
+ * {element, update(q)} for new numbers of a quantity of the same name and shape. */
 export function renderQuantity(q, options) {
   const item = document.createElement("li");
   item.className = "quantity";
@@ -71,14 +78,28 @@ export function renderQuantity(q, options) {
   const name = head.appendChild(document.createElement("code"));
   name.className = "quantity-name";
   name.textContent = q.name;
-  renderEquation(head.appendChild(document.createElement("span")), q.equation);
+  const equation = head.appendChild(document.createElement("span"));
   const shape = head.appendChild(document.createElement("span"));
   shape.className = "quantity-shape muted";
   shape.textContent = q.shape.length ? q.shape.join(" × ") : "a number";
   const about = item.appendChild(document.createElement("p"));
   about.className = "quantity-note small";
-  const range = q.values.length > 1 ? `from ${formatNumber(q.min)} to ${formatNumber(q.max)}, ‖${q.name}‖ = ${formatNumber(q.norm)}` : "";
-  about.textContent = [q.note, range].filter(Boolean).join(" · ");
-  item.append(renderValues(q, options));
-  return item;
+  const values = renderValues(q, options);
+  item.append(values.element);
+  let tex = null;
+
+  function update(next) {
+    if (next.equation !== tex) renderEquation(equation, (tex = next.equation));
+    const range = next.values.length > 1
+      ? `from ${formatNumber(next.min)} to ${formatNumber(next.max)}, ‖${next.name}‖ = ${formatNumber(next.norm)}` : "";
+    about.textContent = [next.note, range].filter(Boolean).join(" · ");
+  }
+  update(q);
+  return {
+    element: item,
+    update(next) {
+      update(next);
+      values.update(next);
+    },
+  };
 }
