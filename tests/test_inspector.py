@@ -149,6 +149,15 @@ def test_apply_update_raises_p_y_and_moves_the_other_classes(session, dataset, t
             assert moved["learning_rate"] == s.network.config["learning_rate"]
 
 
+def test_an_update_uses_the_learners_own_rule_while_their_code_is_in_use(dataset, trained_network):
+    s = Session(small_test_set(dataset, 100), trained_network)
+    reference = inspector.update(s, index=0)
+    s.functions = {"sgd_step": lambda W, dW, learning_rate: W + learning_rate * dW}  # a sign slip
+    slipped = inspector.update(s, index=0)
+    y = reference["label"]
+    assert slipped["after"][y] < slipped["before"][y] == reference["before"][y] < reference["after"][y]
+
+
 def test_the_spot_check_of_the_reference_network_is_within_1e_6(session):
     result = inspector.spot_check(session)
     assert result["max_rel_error"] <= 1e-6

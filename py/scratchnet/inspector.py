@@ -4,8 +4,9 @@ picks), its trace, one update on it, a spot check of the gradients, and the test
 digits of one confusion-matrix cell. The bridge passes them on; pytest calls them as
 they are.
 
-The loss is the run's own (a learner's version when one is in use), the learning rate
-the run's current one (the model's setting when there is no run). Nothing here changes
+The loss and the update rule are the learner's own while their code is in use (the run's
+loss function, the session's `functions`), the learning rate the run's current one (the
+model's setting when there is no run). Nothing here changes
 the session: traces and updates run on a float64 twin of the network (trace.py).
 """
 
@@ -13,6 +14,7 @@ import numpy as np
 
 from . import probes, spotcheck, trace
 from .losses import softmax_cross_entropy
+from .optim import sgd_step
 from .preprocess import preprocess_drawing
 
 SPOT_CHECK_BATCH = 32  # examples in the spot check's mini-batch (fewer if the run's batches are smaller)
@@ -31,8 +33,16 @@ def example(session, index=None, drawing=None, label=None):
     return session.dataset.x_test[index], int(session.dataset.y_test[index]), {"kind": "test", "index": index}
 
 
+def learners(session, name, reference):
+    """The learner's own version of exercise `name` while their code is in use (a session's
+    `functions`, {exercise name: function}), else the reference."""
+    return getattr(session, "functions", {}).get(name, reference)
+
+
 def loss_function(session):
-    return session.run.trainer.loss_fn if session.run else softmax_cross_entropy
+    if session.run:
+        return session.run.trainer.loss_fn
+    return learners(session, "softmax_cross_entropy", softmax_cross_entropy)
 
 
 def learning_rate(session):
@@ -53,8 +63,9 @@ def inspect(session, **which):
 def update(session, **which):
     """trace.apply_update() on the chosen example at the current learning rate."""
     image, label, source = example(session, **which)
-    return {**trace.apply_update(session.network, image, label, learning_rate(session), loss_function(session)),
-            "source": source, **_about(session)}
+    step_fn = learners(session, "sgd_step", sgd_step)
+    return {**trace.apply_update(session.network, image, label, learning_rate(session), loss_function(session),
+                                 step_fn), "source": source, **_about(session)}
 
 
 def spot_check(session, per_param=4, seed=0):
