@@ -170,9 +170,13 @@ function onModel(summary) {
   updateButtons();
 }
 
-// The model's weights changed (a new model, a step, an epoch): the inspector re-reads them.
+// The model's weights changed (a new model, a step, an epoch): the inspector re-reads them, once
+// the clicks queued up have been carried out (a burst of them costs one trace, not one each).
+let inspectorBehind = false;
 function refreshInspector() {
-  if (inspector) inspector.refresh();
+  if (!inspector) return;
+  inspectorBehind = controller.busy() && controller.state() !== "training";
+  if (!inspectorBehind) inspector.refresh();
 }
 
 const STATUS_TEXT = { idle: "Ready", training: "Training…", stopping: "Stopping…", finished: "Ready", diverged: "Ready" };
@@ -184,6 +188,7 @@ function onState(state) {
   // Whether anything the learner asked for is still under way (for tests and assistive tech).
   document.querySelector("[data-testid=status]").dataset.busy = String(controller ? controller.busy() : false);
   if (state === "training") app.chunkStarted = performance.now();
+  if (inspectorBehind && !controller.busy()) refreshInspector();
   updateButtons();
 }
 
@@ -263,8 +268,9 @@ async function step() {
   try {
     const reply = await controller.step(settingsPanel.current().config);
     if (reply && reply.ok === false) settingsPanel.showErrors(reply.errors);
-    else {
-      // One step changed the weights: the charts have its point; the weights and the inspector follow.
+    else if (!controller.busy()) {
+      // One step changed the weights: the charts have its point; the weights and the inspector
+      // follow (after the last of several queued clicks).
       modelView.refreshWeights();
       refreshInspector();
     }
