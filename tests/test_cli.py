@@ -147,7 +147,7 @@ def test_missing_mnist_folder_gives_exit_code_2(model_file, tmp_path, capsys):
 def test_recipes_lists_every_recipe(capsys):
     assert main(["recipes"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["seed", "default", "wide"]
+    assert [line.split(":")[0] for line in lines] == ["seed", "default", "wide", "cnn"]
 
 
 def test_build_data_writes_a_bundle_the_browser_can_load(tmp_path, capsys):

@@ -11,11 +11,10 @@ done by a `Session` (the current model and run) and by `probes` (read-only views
 """
 
 import json
-import math
 
 import numpy as np
 
-from . import exercises, probes
+from . import exercises, inspector, probes
 from .benchmark import step_throughput
 from .checker import LearnerCodeError, compile_code
 from .config import SCHEMA, ConfigError, recipes_for
@@ -124,11 +123,8 @@ def classify(width, height, data):
     """A drawing: `data` is row-major uint8 grayscale (255 = ink) of height x width.
     {"empty": true, "message"} or {"empty": false, "digit", "probabilities", "image", "hidden"}."""
     s = _current()
-    pixels = np.frombuffer(data, dtype=np.uint8)
-    if pixels.size != int(width) * int(height):
-        raise ValueError(f"drawing has {pixels.size} pixels, expected {width}x{height}")
     try:
-        result = probes.classify_drawing(s.network, pixels.reshape(int(height), int(width)) / 255)
+        result = probes.classify_drawing(s.network, _drawing(width, height, data))
     except EmptyDrawingError as error:
         return {"empty": True, "message": str(error), "model_id": s.model_id}
     return {"empty": False, "model_id": s.model_id, **result,
@@ -223,6 +219,44 @@ CALLS = {fn.__name__: fn for fn in (
     init, validate, new_training, reset, use_pretrained, train, step, evaluate, mistakes, classify,
     first_layer_weights, export_model, import_model, checkpoint, restore, benchmark,
     exercise, check_code, use_code, use_reference, code_view)}
+
+
+# --- inspecting one step ----------------------------------------------------------------------
+
+def _drawing(width, height, data):
+    """A drawing's row-major uint8 grayscale (255 = ink) as a 2-D array in [0, 1]."""
+    pixels = np.frombuffer(data, dtype=np.uint8)
+    if pixels.size != int(width) * int(height):
+        raise ValueError(f"drawing has {pixels.size} pixels, expected {width}x{height}")
+    return pixels.reshape(int(height), int(width)) / 255
+
+
+def _which(index, label, width, height, data):
+    return {"index": index} if data is None else {"drawing": _drawing(width, height, data), "label": label}
+
+
+def inspect(index=None, label=None, width=0, height=0, data=None):
+    """Every quantity of the forward and backward pass on one example: official test digit
+    `index`, or a drawing (`data` as in classify) that the learner says is `label`."""
+    return inspector.inspect(_current(), **_which(index, label, width, height, data))
+
+
+def inspect_update(index=None, label=None, width=0, height=0, data=None):
+    """One SGD step on that example alone (on a copy): p of every class before and after."""
+    return inspector.update(_current(), **_which(index, label, width, height, data))
+
+
+def spot_check(per_param=4, seed=0):
+    """Analytic beside numerical gradients of sampled weights in every layer, on a mini-batch."""
+    return inspector.spot_check(_current(), per_param, seed)
+
+
+def cell_examples(label, predicted, count):
+    """The test digits of one confusion-matrix cell (the current model must be evaluated)."""
+    return inspector.cell_examples(_current(), int(label), int(predicted), count)
+
+
+CALLS.update({fn.__name__: fn for fn in (inspect, inspect_update, spot_check, cell_examples)})
 
 
 # --- the way in ------------------------------------------------------------------------------

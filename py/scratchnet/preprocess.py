@@ -10,6 +10,7 @@ sits at the centre. A drawing goes through the same steps:
     3. paste into a 28x28 frame so the centre of mass lands on the frame's centre.
 
 Too little ink raises EmptyDrawingError rather than letting the network guess.
+`preprocess_stages` keeps every step (the box, the scaled digit, the shift) to be shown.
 """
 
 import numpy as np
@@ -51,6 +52,19 @@ def preprocess_drawing(ink, box=20, size=28):
 
     Raises EmptyDrawingError when there is no ink or almost none.
     """
+    return preprocess_stages(ink, box, size)["image"]
+
+
+def preprocess_stages(ink, box=20, size=28):
+    """The steps of preprocess_drawing, each kept so that it can be shown:
+
+        {"bbox": [top, left, height, width] of the ink in the drawing,
+         "scaled": the crop resampled so its longer side is `box` px,
+         "center_of_mass": [row, col] of the scaled digit, within it,
+         "placed_at": [top, left] where it lands in the frame (centre of mass on the centre),
+         "box_centered_at": [top, left] where centring its box would have put it,
+         "shift": placed_at - box_centered_at, "image": the (size, size) result}
+    """
     ink = np.asarray(ink, dtype=np.float64)
     if ink.ndim != 2:
         raise ValueError(f"a drawing must be a 2-D array, got shape {ink.shape}")
@@ -77,4 +91,7 @@ def preprocess_drawing(ink, box=20, size=28):
     left = int(np.clip(round((size - 1) / 2 - cx), 0, size - new_w))
     frame = np.zeros((size, size), dtype=np.float32)
     frame[top:top + new_h, left:left + new_w] = digit
-    return np.clip(frame, 0, 1)
+    by_box = [(size - new_h) // 2, (size - new_w) // 2]
+    return {"bbox": [int(rows[0]), int(cols[0]), int(h), int(w)], "scaled": digit.astype(np.float32),
+            "center_of_mass": [cy, cx], "placed_at": [top, left], "box_centered_at": by_box,
+            "shift": [top - by_box[0], left - by_box[1]], "image": np.clip(frame, 0, 1)}

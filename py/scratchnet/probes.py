@@ -13,7 +13,7 @@ from .activations import Activation
 from .layers import Dense, Dropout
 from .losses import softmax
 from .metrics import most_confident_mistakes
-from .preprocess import preprocess_drawing
+from .preprocess import preprocess_stages
 
 
 def hidden_activations(network, x):
@@ -53,10 +53,13 @@ def classify_image(network, image):
 
 def classify_drawing(network, ink):
     """A drawing (2-D ink in [0, 1], any size) read the way MNIST was made:
-    {"image" (28x28 what the network sees), "digit", "probabilities", "hidden"}.
+    {"image" (28x28 what the network sees), "digit", "probabilities", "hidden", "stages"
+    (preprocess_stages' steps, and "standardized": the image as the network receives it)}.
     Raises preprocess.EmptyDrawingError for an empty or almost empty pad."""
-    image = preprocess_drawing(ink)
-    return {"image": image, **classify_image(network, image)}
+    stages = preprocess_stages(ink)
+    image = stages.pop("image")
+    stages["standardized"] = network.normalize(image[None])[0].reshape(image.shape)
+    return {"image": image, **classify_image(network, image), "stages": stages}
 
 
 def first_layer_images(network, max_units):
@@ -79,6 +82,10 @@ def first_layer_images(network, max_units):
 def mistakes(probabilities, x_raw, labels, count):
     """The `count` most confidently misclassified examples:
     [{"index", "label", "predicted", "confidence", "pixels"}]."""
+    return examples(probabilities, x_raw, labels, most_confident_mistakes(probabilities, labels, int(count)))
+
+
+def examples(probabilities, x_raw, labels, indices):
+    """The examples at `indices`, each as {"index", "label", "predicted", "confidence", "pixels"}."""
     return [{"index": int(i), "label": int(labels[i]), "predicted": int(probabilities[i].argmax()),
-             "confidence": float(probabilities[i].max()), "pixels": x_raw[i]}
-            for i in most_confident_mistakes(probabilities, labels, int(count))]
+             "confidence": float(probabilities[i].max()), "pixels": x_raw[i]} for i in indices]

@@ -4,17 +4,20 @@
 
 import { createDrawpad } from "./drawpad.js";
 import * as panels from "./panels.js";
+import { createStagesView } from "./preprocess-view.js";
 
 const $ = (id) => document.getElementById(id);
 
-/** client: the worker client; report(err) for a failed call; outbox: messages and announcements. */
-export function createDrawPanel(client, { report, outbox, plain }) {
+/** client: the worker client; report(err) for a failed call; outbox: messages and announcements;
+ * onInk(): the learner drew (a new drawing, not a re-read). */
+export function createDrawPanel(client, { report, outbox, plain, onInk = () => {} }) {
   let ink = null; // the last drawing, re-read when the model changes
   let seq = 0;
   let ready = false;
   const show = panels.createPredictionView({
     output: $("prediction"), note: $("prediction-note"), seen: $("seen"), probs: $("probs"), hidden: $("hidden-layers"),
   });
+  const showStages = createStagesView($("preprocess-stages"));
 
   async function read() {
     if (!ink || !ready) return; // read once loading ends
@@ -27,6 +30,7 @@ export function createDrawPanel(client, { report, outbox, plain }) {
       const result = await client.classify({ width: drawing.width, height: drawing.height }, drawing.pixels);
       if (mine !== seq) return;
       show(result);
+      showStages(result, ink);
       $("prediction").dataset.modelId = String(result.model_id);
       outbox.prediction(result, drawing.drawn);
     } catch (err) {
@@ -41,11 +45,13 @@ export function createDrawPanel(client, { report, outbox, plain }) {
     onStroke: (drawing) => {
       ink = { ...drawing, drawn: true }; // a new drawing, not a re-read for a changed model
       read();
+      onInk();
     },
   });
   $("clear").addEventListener("click", () => {
     pad.clear();
     show(null);
+    showStages(null);
     // The empty pad still goes to Python, which says in its own words that there is nothing to read.
     ink = pad.readInk();
     read();
@@ -60,5 +66,7 @@ export function createDrawPanel(client, { report, outbox, plain }) {
     },
     /** Read the drawing again (the model changed or learned). */
     reread: read,
+    /** The drawing on the pad, or null when it is empty. */
+    ink: () => (pad.isEmpty() ? null : ink),
   };
 }

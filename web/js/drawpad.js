@@ -2,8 +2,13 @@
 // or networks: when a stroke ends it hands over the ink as a grayscale Uint8Array (255 = ink,
 // row-major) with its width and height. From the keyboard, the arrow keys move a pen (Shift for
 // small steps) and Space or Enter puts it down or lifts it; lifting it ends the stroke.
+// The pen's width follows the drawing's size (a share of its longer side, up to `lineWidth`),
+// so a small digit, once scaled up to MNIST's 20 px box, has strokes as thin as a large one's
+// instead of becoming a blob; the strokes are kept as points and redrawn when the width changes.
 
 const INK = "#111827";
+const PEN_SHARE = 0.13; // pen width / the drawing's longer side: MNIST's strokes, about 2.5 of 20 px
+const THINNEST = 3; // px: the pen never gets thinner than this
 
 /** Attach a drawing pad to a canvas; onStroke({pixels, width, height}) runs after each stroke. */
 export function createDrawpad(canvas, { onStroke, lineWidth = 22 } = {}) {
@@ -11,6 +16,8 @@ export function createDrawpad(canvas, { onStroke, lineWidth = 22 } = {}) {
   let activePointer = null;
   let last = null;
   let hasInk = false;
+  let strokes = []; // each a list of points {x, y} in canvas pixels
+  let width = lineWidth; // the pen's width for the drawing so far
 
   // Pointer coordinates are in CSS pixels; the canvas keeps a fixed internal resolution.
   function toCanvas(event) {
@@ -21,15 +28,29 @@ export function createDrawpad(canvas, { onStroke, lineWidth = 22 } = {}) {
     };
   }
 
+  // The pen width for the strokes' extent: a share of their longer side.
+  function penWidth() {
+    let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const stroke of strokes) {
+      for (const p of stroke) {
+        x0 = Math.min(x0, p.x);
+        y0 = Math.min(y0, p.y);
+        x1 = Math.max(x1, p.x);
+        y1 = Math.max(y1, p.y);
+      }
+    }
+    return Math.min(lineWidth, Math.max(THINNEST, PEN_SHARE * Math.max(x1 - x0, y1 - y0, 0)));
+  }
+
   function segment(from, to) {
     ctx.strokeStyle = INK;
     ctx.fillStyle = INK;
-    ctx.lineWidth = lineWidth;
+    ctx.lineWidth = width;
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
     if (from.x === to.x && from.y === to.y) {
       ctx.beginPath();
-      ctx.arc(to.x, to.y, lineWidth / 2, 0, 2 * Math.PI);
+      ctx.arc(to.x, to.y, width / 2, 0, 2 * Math.PI);
       ctx.fill();
     } else {
       ctx.beginPath();
@@ -40,13 +61,36 @@ export function createDrawpad(canvas, { onStroke, lineWidth = 22 } = {}) {
     hasInk = true;
   }
 
+  // Every stroke again, at the current pen width.
+  function redraw() {
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    for (const stroke of strokes) {
+      segment(stroke[0], stroke[0]);
+      for (let i = 1; i < stroke.length; i++) segment(stroke[i - 1], stroke[i]);
+    }
+  }
+
+  // Adds a point to the current stroke (a new stroke when `start`), drawing it.
+  function addPoint(point, start) {
+    if (start) strokes.push([point]);
+    else strokes[strokes.length - 1].push(point);
+    const wanted = penWidth();
+    if (Math.abs(wanted - width) >= 0.5) {
+      width = wanted;
+      redraw();
+    } else {
+      const stroke = strokes[strokes.length - 1];
+      segment(stroke.length > 1 ? stroke[stroke.length - 2] : point, point);
+    }
+  }
+
   function down(event) {
     if (activePointer !== null || (event.pointerType === "mouse" && event.button !== 0)) return;
     event.preventDefault();
     activePointer = event.pointerId;
     canvas.setPointerCapture(event.pointerId);
     last = toCanvas(event);
-    segment(last, last);
+    addPoint(last, true);
   }
 
   function move(event) {
@@ -56,7 +100,7 @@ export function createDrawpad(canvas, { onStroke, lineWidth = 22 } = {}) {
     const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
     for (const e of events.length ? events : [event]) {
       const point = toCanvas(e);
-      segment(last, point);
+      addPoint(point, false);
       last = point;
     }
   }
@@ -107,14 +151,14 @@ export function createDrawpad(canvas, { onStroke, lineWidth = 22 } = {}) {
         x: Math.min(canvas.width, Math.max(0, pen.x + dx * step)),
         y: Math.min(canvas.height, Math.max(0, pen.y + dy * step)),
       };
-      if (pen.down) segment(pen, to);
       pen.x = to.x;
       pen.y = to.y;
+      if (pen.down) addPoint({ x: to.x, y: to.y }, false);
     } else if (event.key === " " || event.key === "Enter") {
       if (pen.down) lift();
       else {
         pen.down = true;
-        segment(pen, pen);
+        addPoint({ x: pen.x, y: pen.y }, true);
       }
     } else if (event.key === "Escape" && pen.down) {
       lift();
@@ -143,6 +187,8 @@ export function createDrawpad(canvas, { onStroke, lineWidth = 22 } = {}) {
     clear() {
       ctx.clearRect(0, 0, canvas.width, canvas.height);
       hasInk = false;
+      strokes = [];
+      width = lineWidth;
     },
     /** True when nothing has been drawn since the last clear. */
     isEmpty: () => !hasInk,

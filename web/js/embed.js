@@ -2,7 +2,9 @@
 // messages posted to the page around the app. Messages go out only when the app runs in a frame;
 // the one message accepted from that page ("hello": please re-send the height) is checked first.
 
-const PANEL_SECTIONS = { draw: "draw", train: "train-section", code: "code-section", eval: "eval-section", weights: "weights-section" };
+const PANEL_SECTIONS = {
+  draw: "draw", train: "train-section", code: "code-section", eval: "eval-section", inspect: "inspect-section", weights: "weights-section",
+};
 const PART_SELECTORS = {
   recipe: ".recipe-row",
   settings: "#controls-fieldset",
@@ -11,8 +13,14 @@ const PART_SELECTORS = {
   activations: ".hidden-acts",
   share: "#share",
 };
-const TITLES = { draw: "draw a digit", train: "train a network", code: "the code that runs", eval: "how good is it", weights: "first-layer weights" };
-const SKIP_TEXT = { draw: "Skip to the drawing pad", train: "Skip to training", code: "Skip to the code", eval: "Skip to the evaluation", weights: "Skip to the weights" };
+const TITLES = {
+  draw: "draw a digit", train: "train a network", code: "the code that runs", eval: "how good is it", inspect: "inside one step",
+  weights: "first-layer weights",
+};
+const SKIP_TEXT = {
+  draw: "Skip to the drawing pad", train: "Skip to training", code: "Skip to the code", eval: "Skip to the evaluation",
+  inspect: "Skip to inside one step", weights: "Skip to the weights",
+};
 
 /** A short name for what a view shows, for page and iframe titles ("ScratchNet: draw a digit"). */
 export function viewTitle(panels) {

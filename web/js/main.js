@@ -16,6 +16,7 @@ import { applyView, connectToHost } from "./embed.js";
 import { createOutbox } from "./outbox.js";
 import * as panels from "./panels.js";
 import { wireModelFiles } from "./model-files.js";
+import { createInspectPanel } from "./inspect-panel.js";
 
 const STEPS = [
   { id: "runtime", label: "Python runtime (Pyodide)" },
@@ -48,6 +49,7 @@ let codePanel;
 let drawPanel;
 let progress;
 let outbox;
+let inspector;
 
 /** Start the app: build the static parts, boot the worker, then wire everything up. */
 export async function start() {
@@ -67,7 +69,9 @@ export async function start() {
       setStatus("loading", step.state === "active" ? `Loading: ${label}…` : "Loading…");
     }
   });
-  drawPanel = createDrawPanel(client, { report: (err) => report(err), outbox, plain });
+  drawPanel = createDrawPanel(client, {
+    report: (err) => report(err), outbox, plain, onInk: () => inspector && inspector.inkChanged(),
+  });
   if (app.view.embed && window.parent !== window) await untilSeen();
   let booted;
   try {
@@ -96,6 +100,10 @@ export async function start() {
     onChange: updateButtons,
     notify: (text) => notify([...app.viewProblems, text].join(" ")), // the URL's problems, all in one notice
     extraParams: () => ({ code: codeDrafts.param(codePanel.drafts()) }),
+  });
+  inspector = createInspectPanel(client, {
+    view: app.view, info, ink: drawPanel.ink, modelId: () => modelView.current().id,
+    notify: (text) => notify($("notice").hidden ? text : `${$("notice-text").textContent} ${text}`), report,
   });
   wireButtons();
   app.loaded = true;
@@ -178,9 +186,24 @@ function restartWorker(err) {
 // ---------- the model and the run ----------
 
 function onModel(summary) {
-  if (modelView.set(summary)) drawPanel.reread();
+  if (modelView.set(summary)) weightsChanged();
   codePanel.setModel(summary);
   updateButtons();
+}
+
+// The model's weights changed (a new model, a step, an epoch): the drawing is read again, and the
+// inspector re-reads them once the clicks queued up have been carried out (a burst of them costs
+// one trace, not one each).
+function weightsChanged() {
+  drawPanel.reread();
+  refreshInspector();
+}
+
+let inspectorBehind = false;
+function refreshInspector() {
+  if (!inspector) return;
+  inspectorBehind = controller.busy() && controller.state() !== "training";
+  if (!inspectorBehind) inspector.refresh();
 }
 
 const STATUS_TEXT = { idle: "Ready", training: "Training…", stopping: "Stopping…", finished: "Ready", diverged: "Ready" };
@@ -192,6 +215,7 @@ function onState(state) {
   // Whether anything the learner asked for is still under way (for tests and assistive tech).
   document.querySelector("[data-testid=status]").dataset.busy = String(controller ? controller.busy() : false);
   if (state === "training") app.chunkStarted = performance.now();
+  if (inspectorBehind && !controller.busy()) refreshInspector();
   updateButtons();
 }
 
@@ -234,11 +258,11 @@ function onEvents(events) {
         app.epochSeconds = 0;
         outbox.epoch(event);
       }
-      drawPanel.reread();
+      weightsChanged();
     } else if (event.type === "diverged") {
       notify(event.message);
       modelView.refreshWeights();
-      drawPanel.reread();
+      weightsChanged();
       outbox.trainingDone("diverged", modelView.current());
     } else if (event.type === "code-error") {
       notify(`Training paused: your code stopped with ${event.message}${event.line ? ` (line ${event.line})` : ""}. ` +
@@ -252,6 +276,7 @@ function onEvents(events) {
     app.lastLiveRefresh = now;
     modelView.refreshWeights();
     drawPanel.reread();
+    if (inspector) inspector.refreshIfSeen();
   }
 }
 
@@ -273,6 +298,12 @@ async function step() {
   try {
     const reply = await controller.step(settingsPanel.current().config);
     if (reply && reply.ok === false) settingsPanel.showErrors(reply.errors);
+    else if (!controller.busy()) {
+      // One step changed the weights: the charts have its point; the weights and the inspector
+      // follow (after the last of several queued clicks).
+      modelView.refreshWeights();
+      refreshInspector();
+    }
   } catch (err) {
     report(err);
   }

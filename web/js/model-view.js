@@ -83,6 +83,9 @@ export function createModelView(client, report) {
       info.dataset.modelId = String(summary.id);
       info.dataset.epochs = String(summary.epochs_trained);
       setEpoch(summary.epochs_trained);
+      const step = summary.run ? summary.run.step : null; // training steps of the run, if there is one
+      $("step-count").dataset.value = step === null ? "" : String(step);
+      $("step-count").textContent = step === null ? "–" : String(step);
       setTestAccuracy(summary.test_accuracy);
       if (changed) {
         clearEvaluation();

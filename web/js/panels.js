@@ -9,7 +9,8 @@ const NEGATIVE = [37, 99, 235];
 
 const mix = (from, to, t) => from.map((f, i) => Math.round(f + (to[i] - f) * t));
 
-function paint(canvas, width, height, colourAt) {
+/** Paint a canvas of width x height pixels, colourAt(x, y) -> [r, g, b, a?]. */
+export function paint(canvas, width, height, colourAt) {
   canvas.width = width;
   canvas.height = height;
   const ctx = canvas.getContext("2d");
@@ -27,8 +28,8 @@ function paint(canvas, width, height, colourAt) {
   ctx.putImageData(image, 0, 0);
 }
 
-// Diverging colour for a value in [-1, 1]: blue below zero, orange above, white at zero.
-const diverging = (v) => (v >= 0 ? mix(PAPER, POSITIVE, Math.min(v, 1)) : mix(PAPER, NEGATIVE, Math.min(-v, 1)));
+/** Diverging colour for v in [-1, 1]: blue below zero, orange above, white at zero. */
+export const diverging = (v) => (v >= 0 ? mix(PAPER, POSITIVE, Math.min(v, 1)) : mix(PAPER, NEGATIVE, Math.min(-v, 1)));
 
 /** Draw a grayscale image (values in [0, 1] or [0, 255], 1 or 255 = ink) onto a canvas. */
 export function drawGray(canvas, values, size = 28, scale = 1) {
@@ -140,6 +141,7 @@ export function drawConfusion(container, confusion) {
   const thead = document.createElement("thead");
   thead.append(head);
   const tbody = document.createElement("tbody");
+  let roving = false; // a cell button is already the table's tab stop
   confusion.forEach((row, i) => {
     const total = row.reduce((a, b) => a + b, 0) || 1;
     const tr = document.createElement("tr");
@@ -150,8 +152,21 @@ export function drawConfusion(container, confusion) {
     row.forEach((count, j) => {
       const td = document.createElement("td");
       const share = count / total;
-      td.textContent = String(count);
       td.title = `true ${i}, predicted ${j}: ${count} (${(100 * share).toFixed(1)}% of the ${i}s)`;
+      if (count > 0) {
+        // A cell with digits in it is a button that shows them (one tab stop: arrows move within).
+        const button = td.appendChild(document.createElement("button"));
+        button.type = "button";
+        button.className = "cell-button";
+        button.dataset.label = String(i);
+        button.dataset.predicted = String(j);
+        button.tabIndex = roving ? -1 : 0;
+        roving = true;
+        button.textContent = String(count);
+        button.setAttribute("aria-label", `${td.title}. Show these digits.`);
+      } else {
+        td.textContent = "0";
+      }
       if (i === j) {
         td.className = "diag";
         td.style.background = `rgba(22, 163, 74, ${(0.15 + 0.6 * share).toFixed(3)})`;
@@ -175,6 +190,8 @@ export function drawConfusion(container, confusion) {
 /** Show misclassified digits, each with its true label, the prediction and its confidence. */
 export function drawMistakes(container, mistakes) {
   container.replaceChildren();
+  delete container.dataset.filter; // a fresh gallery shows every mistake
+  const opens = container.dataset.opens === "true"; // each digit opens in the inspector
   if (!mistakes.length) {
     container.innerHTML = `<p class="muted small">No mistakes on the test set.</p>`;
     return;
@@ -189,7 +206,18 @@ export function drawMistakes(container, mistakes) {
     canvas.setAttribute("aria-label", `A ${m.label} that the network read as ${m.predicted} (${confidence} sure)`);
     const caption = document.createElement("figcaption");
     caption.innerHTML = `<span class="true">${m.label}</span> → <strong>${m.predicted}</strong> <span class="muted">${confidence}</span>`;
-    figure.append(canvas, caption);
+    figure.dataset.index = String(m.index);
+    if (opens) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "mistake-open";
+      button.dataset.index = String(m.index);
+      button.setAttribute("aria-label", `${canvas.getAttribute("aria-label")}: test digit ${m.index}. Open it in the inspector.`);
+      button.append(canvas);
+      figure.append(button, caption);
+    } else {
+      figure.append(canvas, caption);
+    }
     container.append(figure);
   }
 }

@@ -6,15 +6,16 @@
 import { EXERCISES } from "./code-drafts.js";
 
 const INT = /^[+-]?\d+$/;
+const INDEX = /^\d{1,9}$/;
 const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const LAYER = /^[a-z]+(:[0-9.]+){0,2}$/i;
 
 /** The panels a page can show, in page order. */
-export const PANELS = ["draw", "train", "code", "eval", "weights"];
+export const PANELS = ["draw", "train", "code", "eval", "inspect", "weights"];
 /** Parts of the page that `hide=` can remove, besides single settings (by their names). */
 export const PARTS = ["recipe", "settings", "model", "charts", "activations", "share"];
 // Hash keys that describe the view rather than the training settings.
-const VIEW_KEYS = ["embed", "panels", "hide", "lock", "host", "id", "exercise", "code"];
+const VIEW_KEYS = ["embed", "panels", "hide", "lock", "host", "id", "exercise", "code", "inspect"];
 const NAME = /^[a-z][a-z0-9_]{0,39}$/;
 const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 const SHOWN_MAX = 40; // longest piece of a refused value quoted back in a notice
@@ -28,7 +29,7 @@ export function createSettings(defaultConfig, recipe = "") {
 
 /** The view of a plain, standalone page: every panel, nothing hidden or locked. */
 export function defaultView() {
-  return { embed: false, panels: [...PANELS], hide: [], lock: [], host: "", id: "", exercises: [] };
+  return { embed: false, panels: [...PANELS], hide: [], lock: [], host: "", id: "", exercises: [], inspect: null };
 }
 
 /** Write a value the way a person would type it into its control ("256,128", "0.001"). */
@@ -181,6 +182,12 @@ export function readView(hash) {
     if (list && list.length && list.every((name) => EXERCISES.includes(name))) view.exercises = list;
     else refuse("exercise", `choose from ${EXERCISES.join(", ")}, separated by commas.`, "No exercise is opened.");
   }
+  if (params.has("inspect")) {
+    const value = params.get("inspect");
+    // The upper limit (the number of test digits) is checked once the data is loaded.
+    if (INDEX.test(value) && Number.isSafeInteger(Number(value))) view.inspect = Number(value);
+    else refuse("inspect", "give the number of a test digit, a whole number like inspect=42.", "Test digit 0 is shown.");
+  }
   return { view, problems: capped(problems) };
 }
 
@@ -246,6 +253,7 @@ export function viewToParams(view, params = new URLSearchParams()) {
   if (view.host) params.set("host", view.host);
   if (view.id) params.set("id", view.id);
   if (view.exercises && view.exercises.length) params.set("exercise", view.exercises.join(","));
+  if (view.inspect !== null && view.inspect !== undefined) params.set("inspect", String(view.inspect));
   return params;
 }
 
