@@ -93,14 +93,14 @@ def test_spiral_with_two_layers_of_eight_tanh_units_learns():
 def test_the_frame_matches_predict_proba_at_each_cell_and_each_unit():
     pg = Playground({"dataset": "xor", "hidden": [4, 3], "features": ["x1", "x2", "sin_x1"]})
     pg.train(30)
-    f = pg.frame(resolution=16, unit_resolution=8)
+    f = pg.frame(resolution=16, unit_stride=2)
     network, names = pg.run.network, pg.settings["features"]
     for row, col in [(0, 0), (0, 15), (15, 0), (7, 9)]:
         # Row 0 is the top (x2 = +6), column 0 the left (x1 = -6); cells are 12/16 wide.
         point = np.array([[-6 + (col + 0.5) * 0.75, 6 - (row + 0.5) * 0.75]])
         expected = network.predict_proba(toy.features(point, names))[0, 1]
         assert f["boundary"][row, col] == pytest.approx(expected, abs=1e-6)
-    point = np.array([[-6 + 2.5 * 1.5, 6 - 5.5 * 1.5]])  # unit grid cell (row 5, column 2)
+    point = np.array([[-6 + 4.5 * 0.75, 6 - 10.5 * 0.75]])  # the units' cell (5, 2) is the grid's (10, 4)
     acts = np.concatenate(hidden_activations(network, network.normalize(toy.features(point, names))), axis=1)[0]
     np.testing.assert_allclose(f["units"][:, 5, 2], acts, atol=1e-6)
     assert f["layers"] == [4, 3] and f["units"].shape == (7, 8, 8)

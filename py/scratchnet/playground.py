@@ -12,12 +12,13 @@ full-batch gradient descent, and training runs until paused (`epochs`).
 Placing points changes the training set under a running network: the weights and
 the optimiser's state are kept, and a new epoch starts over the enlarged set.
 
-Each frame is computed from the current weights: the probability of class 1 at
-every cell of a grid over the square, every hidden unit's output over a coarser
-grid, and the loss and accuracy on the training and test points. It is separate
+Each frame is computed from the current weights, with one forward pass over a
+grid of the square: the probability of class 1 at every cell, every hidden unit's
+output at every other cell, and the loss and accuracy on the training and test points. It is separate
 from the MNIST session (session.py) and knows no browser; bridge.py serves it.
 """
 
+import functools
 import math
 import time
 
@@ -25,8 +26,9 @@ import numpy as np
 
 from . import toy
 from .config import FIELDS, RECIPES, ConfigError, check_field, validate_config
+from .losses import softmax
 from .metrics import evaluate
-from .probes import hidden_activations
+from .probes import forward_with_hidden
 from .run import Run, prepare_run
 from .trainer import Trainer
 
@@ -51,6 +53,8 @@ SCHEMA = [
      "help": "How many points to draw, training and test together."},
     _like("seed", default=0, help="Same seed, same settings: the same points and the same run."),
     {"name": "features", "label": "Inputs", "type": "multi", "choices": list(toy.FEATURES), "default": ["x1", "x2"],
+     "choice_labels": {"x1": "x₁", "x2": "x₂", "x1x1": "x₁²", "x2x2": "x₂²", "x1x2": "x₁x₂",
+                       "sin_x1": "sin x₁", "sin_x2": "sin x₂"},
      "help": "What the network is given about each point."},
     _like("hidden_sizes", name="hidden", max=32, default=[8, 8],
           help="Units in each hidden layer, comma-separated, e.g. 8,8 (up to 4 layers of 32)."),
@@ -99,19 +103,26 @@ def network_config(settings, train_count):
     return config
 
 
-def frame(network, trainer, names, resolution=64, unit_resolution=24):
+@functools.lru_cache(maxsize=8)
+def _grid_features(resolution, names):
+    """The features of toy.grid(resolution), computed once per resolution and features."""
+    return toy.features(toy.grid(resolution), names)
+
+
+def frame(network, trainer, names, resolution=64, unit_stride=2):
     """What the page draws for the current weights of a network whose inputs are the
-    features `names`: {"boundary" (R, R) float32, P(class 1) on toy.grid(R); "units"
-    (U, r, r) float32, each hidden unit's output on toy.grid(r); "layers" [units per
-    hidden layer]; train/test "loss" and "accuracy"}."""
-    boundary = network.predict_proba(toy.features(toy.grid(resolution), names))[:, 1]
-    hidden = hidden_activations(network, network.normalize(toy.features(toy.grid(unit_resolution), names)))
-    units = np.concatenate([h.T for h in hidden]) if hidden else np.zeros((0, unit_resolution ** 2))
+    features `names`, from one forward pass over toy.grid(resolution):
+    {"boundary" (R, R) float32, P(class 1) at each cell; "units" (U, R/s, R/s) float32,
+    each hidden unit's output at every s-th cell (rows and columns 0, s, 2s, ...), layer
+    by layer; "layers" [units per hidden layer]; train and test "loss" and "accuracy"}."""
+    R, s = resolution, unit_stride
+    logits, hidden = forward_with_hidden(network, network.normalize(_grid_features(R, tuple(names))))
+    maps = [h.T.reshape(-1, R, R)[:, ::s, ::s] for h in hidden]
     train = evaluate(network, trainer.x_train, trainer.y_train)
     test = evaluate(network, trainer.x_test, trainer.y_test)
     return {
-        "boundary": boundary.reshape(resolution, resolution).astype(np.float32),
-        "units": units.reshape(-1, unit_resolution, unit_resolution).astype(np.float32),
+        "boundary": softmax(logits)[:, 1].reshape(R, R).astype(np.float32),
+        "units": np.concatenate(maps).astype(np.float32) if maps else np.zeros((0, R // s, R // s), np.float32),
         "layers": [h.shape[1] for h in hidden],
         "train_loss": train["loss"], "train_accuracy": train["accuracy"],
         "test_loss": test["loss"], "test_accuracy": test["accuracy"],
@@ -195,10 +206,13 @@ class Playground:
                 return 1
         return 0
 
-    def frame(self, resolution=64, unit_resolution=24):
-        """This run's frame (see `frame`), with its run id and any divergence."""
-        return {**frame(self.run.network, self.run.trainer, self.settings["features"], resolution, unit_resolution),
-                "run": self.run_id, "diverged": self.diverged}
+    def frame(self, resolution=64, unit_stride=2):
+        """This run's frame (see `frame`), with its run id, any divergence, and the
+        milliseconds it took to compute."""
+        started = time.perf_counter()
+        drawn = frame(self.run.network, self.run.trainer, self.settings["features"], resolution, unit_stride)
+        return {**drawn, "run": self.run_id, "diverged": self.diverged,
+                "frame_ms": (time.perf_counter() - started) * 1000}
 
     def point_arrays(self):
         """The points to draw: training (placed ones last) and test, coordinates and classes."""

@@ -67,8 +67,8 @@ SHAPES = {"circle": _circle, "xor": _xor, "gauss": _gauss, "spiral": _spiral}
 FEATURES = {
     "x1": lambda x1, x2: x1 / DOMAIN,
     "x2": lambda x1, x2: x2 / DOMAIN,
-    "x1^2": lambda x1, x2: (x1 / DOMAIN) ** 2,
-    "x2^2": lambda x1, x2: (x2 / DOMAIN) ** 2,
+    "x1x1": lambda x1, x2: (x1 / DOMAIN) ** 2,
+    "x2x2": lambda x1, x2: (x2 / DOMAIN) ** 2,
     "x1x2": lambda x1, x2: x1 * x2 / DOMAIN ** 2,
     "sin_x1": lambda x1, x2: np.sin(x1),
     "sin_x2": lambda x1, x2: np.sin(x2),

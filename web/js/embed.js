@@ -2,7 +2,7 @@
 // messages posted to the page around the app. Messages go out only when the app runs in a frame;
 // the one message accepted from that page ("hello": please re-send the height) is checked first.
 
-const PANEL_SECTIONS = { draw: "draw", train: "train-section", eval: "eval-section", weights: "weights-section" };
+const PANEL_SECTIONS = { draw: "draw", train: "train-section", eval: "eval-section", weights: "weights-section", playground: "playground-section" };
 const PART_SELECTORS = {
   recipe: ".recipe-row",
   settings: "#controls-fieldset",
@@ -11,8 +11,8 @@ const PART_SELECTORS = {
   activations: ".hidden-acts",
   share: "#share",
 };
-const TITLES = { draw: "draw a digit", train: "train a network", eval: "how good is it", weights: "first-layer weights" };
-const SKIP_TEXT = { draw: "Skip to the drawing pad", train: "Skip to training", eval: "Skip to the evaluation", weights: "Skip to the weights" };
+const TITLES = { draw: "draw a digit", train: "train a network", eval: "how good is it", weights: "first-layer weights", playground: "2-D playground" };
+const SKIP_TEXT = { draw: "Skip to the drawing pad", train: "Skip to training", eval: "Skip to the evaluation", weights: "Skip to the weights", playground: "Skip to the playground" };
 
 /** A short name for what a view shows, for page and iframe titles ("ScratchNet: draw a digit"). */
 export function viewTitle(panels) {

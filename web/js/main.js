@@ -13,6 +13,7 @@ import { readView } from "./state.js";
 import { applyView, connectToHost } from "./embed.js";
 import { createOutbox } from "./outbox.js";
 import * as panels from "./panels.js";
+import { startPlayground } from "./playground/playground.js";
 
 const STEPS = [
   { id: "runtime", label: "Python runtime (Pyodide)" },
@@ -90,9 +91,10 @@ export async function start() {
   settingsPanel = createSettingsPanel(info, app.view, {
     validate: (config) => client.validate({ config }),
     onChange: updateButtons,
-    notify: (text) => notify([...app.viewProblems, text].join(" ")), // the URL's problems, all in one notice
+    notify: notifyLink,
   });
   wireButtons();
+  startPlayground(client, { notifyLink, notify, report }).catch(report);
   app.loaded = true;
   onModel(info.model);
   onState("idle");
@@ -110,6 +112,12 @@ function setStatus(state, text) {
 function notify(text) {
   $("notice-text").textContent = text;
   $("notice").hidden = false;
+}
+
+// What the URL asked for and was refused, from every panel's settings: all in one notice.
+function notifyLink(text) {
+  app.viewProblems.push(text);
+  notify(app.viewProblems.join(" "));
 }
 
 function clearNotice() {

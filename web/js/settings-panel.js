@@ -23,7 +23,9 @@ export function createSettingsPanel(info, view, { validate, onChange, notify }) 
   if (problems.length) notify(problems.join(" "));
 
   const settings = createSettings(info.default_config);
-  const updateShare = createSharePanel(view, (v) => settingsToHash(settings, info.default_config, v));
+  // The hash also holds other panels' settings (the playground's pg_ keys): kept as they are.
+  const hashFor = (v) => settingsToHash(settings, info.default_config, v, { keep: location.hash });
+  const updateShare = createSharePanel(view, hashFor);
   let timer = 0;
   let seq = 0;
 
@@ -31,7 +33,7 @@ export function createSettingsPanel(info, view, { validate, onChange, notify }) 
     settings.recipe = recipe;
     Object.assign(settings.config, config);
     if (!Object.keys(errors).length) {
-      history.replaceState(null, "", settingsToHash(settings, info.default_config, view) || location.pathname + location.search);
+      history.replaceState(null, "", hashFor(view) || location.pathname + location.search);
       updateShare();
       // The Python side has the last word (it may know rules the schema cannot express).
       clearTimeout(timer);
