@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from e2e_helpers import audit, open_app, touch_stroke
+from e2e_helpers import BOOT_TIMEOUT_MS, audit, open_app, touch_stroke, wait_state
 
 PLAYGROUND = "[data-testid=playground]"
 BOUNDARY = "[data-testid=boundary]"
@@ -14,6 +14,7 @@ DOMAIN = 6.0
 
 
 def ready(page):
+    wait_state(page, "ready", BOOT_TIMEOUT_MS)
     page.wait_for_selector(f"{PLAYGROUND}[data-ready=true]", timeout=30_000)
     page.locator(PLAYGROUND).scroll_into_view_if_needed()
 

@@ -102,6 +102,20 @@ export function parseField(field, text) {
   return { error: `Unknown setting type "${field.type}".` };
 }
 
+/** Check what was typed into `field`: its valid value goes into `config`, or the reason it was
+ * refused into `errors` (each keyed by the field's name). Returns the reason, or "". */
+export function checkInto(field, text, config, errors) {
+  const result = parseField(field, text);
+  if ("error" in result) {
+    errors[field.name] = result.error;
+    delete config[field.name];
+    return result.error;
+  }
+  delete errors[field.name];
+  config[field.name] = result.value;
+  return "";
+}
+
 // A piece of the URL quoted back to the reader: shortened, never interpreted.
 function quote(text) {
   const s = String(text);

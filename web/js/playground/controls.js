@@ -3,7 +3,8 @@
 // named at its control and never leaves the page. A choice is a <select>, a set of names
 // ("multi") a group of checkboxes, anything else a text field. Test ids: playground-<name>.
 
-import { formatValue, parseField } from "../state.js";
+import { checkInto, formatValue } from "../state.js";
+import { fieldInput, fieldNotes } from "../controls.js";
 
 const TYPING_MS = 350; // a text field's value is used once typing pauses (or on Enter / leaving it)
 
@@ -25,14 +26,7 @@ export function buildPlaygroundControls(container, schema, { onChange, onCheck =
     const id = `pg-${field.name}`;
     const wrap = document.createElement(field.type === "multi" ? "fieldset" : "div");
     wrap.className = `field pg-field-${field.name}`;
-    const help = document.createElement("small");
-    help.className = "help";
-    help.id = `${id}-help`;
-    help.textContent = field.help || "";
-    const error = document.createElement("small");
-    error.className = "field-error";
-    error.id = `${id}-error`;
-    error.dataset.testid = `playground-${field.name}-error`;
+    const [help, error] = fieldNotes(field, id, `playground-${field.name}`);
     const describedBy = `${id}-help ${id}-error`;
     if (field.type === "multi") {
       const legend = document.createElement("legend");
@@ -58,17 +52,8 @@ export function buildPlaygroundControls(container, schema, { onChange, onCheck =
       const label = document.createElement("label");
       label.htmlFor = id;
       label.textContent = field.label;
-      let input;
-      if (field.type === "choice") {
-        input = document.createElement("select");
-        for (const choice of field.choices) input.append(new Option(choice, choice));
-        input.addEventListener("change", () => edited(field));
-      } else {
-        input = document.createElement("input");
-        input.type = "text";
-        input.inputMode = field.type === "float" ? "decimal" : field.type === "int" ? "numeric" : "text";
-        input.autocomplete = "off";
-        input.spellcheck = false;
+      const input = fieldInput(field);
+      if (field.type !== "choice") {
         input.addEventListener("input", () => {
           // Checked at once (a refusal shows as it is typed); used once typing pauses.
           const pending = Boolean(timers[field.name]);
@@ -83,8 +68,8 @@ export function buildPlaygroundControls(container, schema, { onChange, onCheck =
             }, TYPING_MS);
           }
         });
-        input.addEventListener("change", () => edited(field));
       }
+      input.addEventListener("change", () => edited(field));
       input.id = id;
       input.name = field.name;
       input.dataset.testid = `playground-${field.name}`;
@@ -105,15 +90,7 @@ export function buildPlaygroundControls(container, schema, { onChange, onCheck =
   }
 
   function check(field) {
-    const result = parseField(field, read[field.name]());
-    if ("error" in result) {
-      errors[field.name] = result.error;
-      delete config[field.name];
-    } else {
-      delete errors[field.name];
-      config[field.name] = result.value;
-    }
-    show(field.name, errors[field.name] || "");
+    show(field.name, checkInto(field, read[field.name](), config, errors));
     onCheck();
   }
 
