@@ -155,3 +155,6 @@ def test_bridge_calls_give_arrays_and_refuse_bad_input(monkeypatch):
     assert reply["summary"]["placed"] == 0
     reply, _ = call("playground_reset")
     assert reply["frame"]["step"] == 0
+    with pytest.raises(ValueError, match="from 2 to 256 cells"):
+        call("playground_train", budget_ms=0, resolution=100_000)
+    assert call("playground_train", budget_ms=0)[0]["frame"]["step"] == 1  # the refused call took no step

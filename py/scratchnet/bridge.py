@@ -22,7 +22,7 @@ from .config import SCHEMA, ConfigError, recipes_for
 from .datasets import mnist_dataset
 from .data import load_bundle
 from .modelfile import ModelFileError, load_model, model_bytes
-from .playground import DEFAULTS as PLAYGROUND_DEFAULTS, SCHEMA as PLAYGROUND_SCHEMA, Playground
+from .playground import DEFAULTS as PLAYGROUND_DEFAULTS, SCHEMA as PLAYGROUND_SCHEMA, Playground, check_resolution
 from .preprocess import EmptyDrawingError
 from .registry import lookup
 from .session import Session
@@ -200,6 +200,7 @@ def playground_schema():
 def playground_new(settings, resolution=64):
     """New settings (new points if the data changed) and a fresh run, or {"ok": false, "errors"}."""
     global _playground
+    check_resolution(resolution)  # before anything changes
     try:
         if _playground is None:
             _playground = Playground(settings)
@@ -212,6 +213,7 @@ def playground_new(settings, resolution=64):
 
 def playground_reset(resolution=64):
     """Fresh untrained weights, same settings and points."""
+    check_resolution(resolution)
     _pg().reset()
     return _drawn(resolution, ok=True)
 
@@ -219,6 +221,7 @@ def playground_reset(resolution=64):
 def playground_place(points, resolution=64, clear=False):
     """Adds training points [[x1, x2, class], ...], all or none; with `clear`, removes the
     placed ones instead: {"ok", "error"?, "points", ...}."""
+    check_resolution(resolution)
     try:
         _pg().clear_placed() if clear else _pg().place(points)
     except ValueError as error:
@@ -228,6 +231,7 @@ def playground_place(points, resolution=64, clear=False):
 
 def playground_train(budget_ms, resolution=64):
     """Trains for about `budget_ms` ms (0: exactly one step), then a frame: {"steps", "frame", ...}."""
+    check_resolution(resolution)
     steps = _pg().train(float(budget_ms)) if budget_ms else _pg().step()
     return _drawn(resolution, steps=steps)
 

@@ -14,8 +14,9 @@ the optimiser's state are kept, and a new epoch starts over the enlarged set.
 
 Each frame is computed from the current weights, with one forward pass over a
 grid of the square: the probability of class 1 at every cell, every hidden unit's
-output at every other cell, and the loss and accuracy on the training and test points. It is separate
-from the MNIST session (session.py) and knows no browser; bridge.py serves it.
+output at every other cell; and the loss and accuracy on the training and test
+points. The playground is separate from the MNIST session (session.py) and knows
+no browser; bridge.py serves it.
 """
 
 import functools
@@ -35,6 +36,7 @@ from .trainer import Trainer
 BATCHES = ["all", "1", "5", "10", "25", "50", "100"]
 FOREVER = 10 ** 9  # epochs: a playground run trains until it is paused
 EVALUATE_EVERY = 50  # batches between the trainer's own evaluations (its fallback if a run diverges)
+MAX_RESOLUTION = 256  # cells a side of a frame's grid
 
 
 def _like(setting, **changes):
@@ -58,9 +60,10 @@ SCHEMA = [
      "help": "What the network is given about each point."},
     _like("hidden_sizes", name="hidden", max=32, default=[8, 8],
           help="Units in each hidden layer, comma-separated, e.g. 8,8 (up to 4 layers of 32)."),
-    _like("activation", default="tanh"),
+    _like("activation", default="tanh",
+          help="Non-linearity after each hidden layer (weights start He-scaled for relu, Xavier-scaled otherwise)."),
     _like("optimizer", default="adam"),
-    _like("learning_rate", default=0.01),
+    _like("learning_rate", default=0.01, help="Step size. Too high and the loss jumps about or explodes."),
     {"name": "batch", "label": "Batch size", "type": "choice", "choices": BATCHES, "default": "all",
      "help": "Training points per step; all: full-batch gradient descent."},
     _like("weight_decay", default=0.0),
@@ -103,6 +106,13 @@ def network_config(settings, train_count):
     return config
 
 
+def check_resolution(resolution):
+    """`resolution` as an int, or ValueError if a frame's grid cannot have that many cells a side."""
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or not 2 <= resolution <= MAX_RESOLUTION:
+        raise ValueError(f"a frame's grid has from 2 to {MAX_RESOLUTION} cells a side, not {resolution!r}")
+    return resolution
+
+
 @functools.lru_cache(maxsize=8)
 def _grid_features(resolution, names):
     """The features of toy.grid(resolution), computed once per resolution and features."""
@@ -115,7 +125,7 @@ def frame(network, trainer, names, resolution=64, unit_stride=2):
     {"boundary" (R, R) float32, P(class 1) at each cell; "units" (U, R/s, R/s) float32,
     each hidden unit's output at every s-th cell (rows and columns 0, s, 2s, ...), layer
     by layer; "layers" [units per hidden layer]; train and test "loss" and "accuracy"}."""
-    R, s = resolution, unit_stride
+    R, s = check_resolution(resolution), max(1, int(unit_stride))
     logits, hidden = forward_with_hidden(network, network.normalize(_grid_features(R, tuple(names))))
     maps = [h.T.reshape(-1, R, R)[:, ::s, ::s] for h in hidden]
     train = evaluate(network, trainer.x_train, trainer.y_train)
