@@ -104,8 +104,10 @@ export async function startPlayground(client, { notifyLink, notify, report }) {
   function showState(playing) {
     meter.reset();
     labelTrain();
-    section.dataset.playing = String(playing);
-    if (!playing) $("pg-announcer").textContent = `Paused at step ${lastStep}: test accuracy ${$("pg-test-accuracy").textContent}.`;
+    section.dataset.playing = String(playing || runner.running()); // until the last chunk is answered
+    if (!playing && !runner.running()) {
+      $("pg-announcer").textContent = `Paused at step ${lastStep}: test accuracy ${$("pg-test-accuracy").textContent}.`;
+    }
     updateButtons();
   }
 
