@@ -137,12 +137,26 @@ def _check_range(value, field):
 
 def validate_field(name, value):
     """Returns the normalised value of setting `name`, or raises ValueError saying why not."""
-    field = FIELDS[name]
+    return check_field(FIELDS[name], value)
+
+
+def check_field(field, value):
+    """The normalised value for a schema `field` (this SCHEMA's or another's, such as the
+    playground's), or ValueError saying why not. Types: choice, multi (some of `choices`,
+    as a list or text with commas, kept in the choices' order), layers, int_list, int, float."""
     kind = field["type"]
     if kind == "choice":
         if value not in field["choices"]:
             raise ValueError(f"must be one of {', '.join(field['choices'])}, not {value!r}")
         return value
+    if kind == "multi":
+        items = [item.strip() for item in value.split(",")] if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)) or not items or not all(isinstance(i, str) for i in items):
+            raise ValueError(f"must name at least one of {', '.join(field['choices'])}")
+        unknown = [item for item in items if item not in field["choices"]]
+        if unknown:
+            raise ValueError(f"must be chosen from {', '.join(field['choices'])}, not {unknown[0]!r}")
+        return [choice for choice in field["choices"] if choice in items]
     if kind == "layers":
         if not isinstance(value, str):
             raise ValueError("must be text such as conv:8:5,relu,maxpool:2 (or empty)")

@@ -19,12 +19,18 @@ from .preprocess import preprocess_stages
 def hidden_activations(network, x):
     """The output of every hidden activation layer for normalised inputs x (N, ...):
     a list of (N, units) arrays, or (N, channels, height, width) feature maps, input first."""
+    return forward_with_hidden(network, x)[1]
+
+
+def forward_with_hidden(network, x):
+    """One forward pass that keeps what the hidden activation layers output on the way:
+    (logits (N, C), [their outputs as in hidden_activations, input first])."""
     outs = []
-    for layer in network.layers[:-1]:
+    for layer in network.layers:
         x = layer.forward(x, training=False)
         if isinstance(layer, Activation):
             outs.append(x)
-    return outs
+    return x, outs
 
 
 def forward_in_training_mode(network, x, rng):

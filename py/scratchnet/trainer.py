@@ -165,7 +165,7 @@ class Trainer:
             self.network.load_state(weights)
             self.last_eval = evaluation
             self.restored_epoch = epoch
-            kept = (f"The weights had grown so large that the network read every digit the same way, "
+            kept = (f"The weights had grown so large that the network read every example the same way, "
                     f"so they were put back to {'the end of epoch %d' % epoch if epoch else 'their untrained start'}.")
         self.diverged = (
             f"{what} This usually means the learning rate ({learning_rate:.3g}) is too high: each update "

@@ -49,7 +49,7 @@ def test_embed_code_works_under_strict_policies_on_both_sides(browser, origins):
         # The full page under the app's policy, where an instructor makes the snippet.
         page.goto(app + "#epochs=2")
         wait_state(page, "ready", BOOT_TIMEOUT_MS)
-        for panel in ("train", "code", "eval", "inspect", "weights"):
+        for panel in ("train", "code", "eval", "inspect", "weights", "playground"):
             page.uncheck(f"#embed-options input[value={panel}]")
         page.click("[data-testid=copy-embed]")
         snippet = page.input_value("[data-testid=share-output]")

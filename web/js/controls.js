@@ -3,7 +3,37 @@
 // refused at its control with the reason shown beside it, and never reaches the trainer.
 // A course page can lock settings (shown, not editable) or hide them; recipes leave both alone.
 
-import { formatValue, parseField } from "./state.js";
+import { checkInto, formatValue } from "./state.js";
+
+/** The control for one schema field: a <select> for a choice, else a text field that brings up
+ * the right keyboard on a phone. */
+export function fieldInput(field) {
+  if (field.type === "choice") {
+    const select = document.createElement("select");
+    for (const choice of field.choices) select.append(new Option(choice, choice));
+    return select;
+  }
+  const input = document.createElement("input");
+  input.type = "text";
+  input.inputMode = field.type === "float" ? "decimal" : field.type === "int" ? "numeric" : "text";
+  input.autocomplete = "off";
+  input.spellcheck = false;
+  return input;
+}
+
+/** The help line and the (empty) error line of a field's control: ids `${id}-help` and
+ * `${id}-error`, the error's test id `${testid}-error`. */
+export function fieldNotes(field, id, testid) {
+  const help = document.createElement("small");
+  help.className = "help";
+  help.id = `${id}-help`;
+  help.textContent = field.help || "";
+  const error = document.createElement("small");
+  error.className = "field-error";
+  error.id = `${id}-error`;
+  error.dataset.testid = `${testid}-error`;
+  return [help, error];
+}
 
 /**
  * Build one control per schema field inside `container`, plus the recipe picker `recipeSelect`.
@@ -27,28 +57,11 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
     const label = document.createElement("label");
     label.htmlFor = id;
     label.textContent = field.label || field.name;
-    let input;
-    if (field.type === "choice") {
-      input = document.createElement("select");
-      for (const choice of field.choices) input.append(new Option(choice, choice));
-    } else {
-      input = document.createElement("input");
-      input.type = "text";
-      input.inputMode = field.type === "float" ? "decimal" : field.type === "int" ? "numeric" : "text";
-      input.autocomplete = "off";
-      input.spellcheck = false;
-    }
+    const input = fieldInput(field);
     input.id = id;
     input.name = field.name;
     input.dataset.testid = id;
-    const help = document.createElement("small");
-    help.className = "help";
-    help.id = `${id}-help`;
-    help.textContent = field.help || "";
-    const error = document.createElement("small");
-    error.className = "field-error";
-    error.id = `${id}-error`;
-    error.dataset.testid = `${id}-error`;
+    const [help, error] = fieldNotes(field, id, id);
     input.setAttribute("aria-describedby", `${id}-help ${id}-error`);
     wrap.append(label, input, help, error);
     if (isLocked(field.name)) {
@@ -94,15 +107,7 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
   });
 
   function check(field) {
-    const result = parseField(field, inputs[field.name].value);
-    if ("error" in result) {
-      errors[field.name] = result.error;
-      delete config[field.name];
-    } else {
-      delete errors[field.name];
-      config[field.name] = result.value;
-    }
-    show(field.name, errors[field.name] || "");
+    show(field.name, checkInto(field, inputs[field.name].value, config, errors));
   }
 
   function show(name, message) {

@@ -4,6 +4,7 @@
 
 const PANEL_SECTIONS = {
   draw: "draw", train: "train-section", code: "code-section", eval: "eval-section", inspect: "inspect-section", weights: "weights-section",
+  playground: "playground-section",
 };
 const PART_SELECTORS = {
   recipe: ".recipe-row",
@@ -15,11 +16,11 @@ const PART_SELECTORS = {
 };
 const TITLES = {
   draw: "draw a digit", train: "train a network", code: "the code that runs", eval: "how good is it", inspect: "inside one step",
-  weights: "first-layer weights",
+  weights: "first-layer weights", playground: "2-D playground",
 };
 const SKIP_TEXT = {
   draw: "Skip to the drawing pad", train: "Skip to training", code: "Skip to the code", eval: "Skip to the evaluation",
-  inspect: "Skip to inside one step", weights: "Skip to the weights",
+  inspect: "Skip to inside one step", weights: "Skip to the weights", playground: "Skip to the playground",
 };
 
 /** A short name for what a view shows, for page and iframe titles ("ScratchNet: draw a digit"). */

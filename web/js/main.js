@@ -17,6 +17,7 @@ import { createOutbox } from "./outbox.js";
 import * as panels from "./panels.js";
 import { wireModelFiles } from "./model-files.js";
 import { createInspectPanel } from "./inspect-panel.js";
+import { startPlayground } from "./playground/playground.js";
 
 const STEPS = [
   { id: "runtime", label: "Python runtime (Pyodide)" },
@@ -98,7 +99,7 @@ export async function start() {
   settingsPanel = createSettingsPanel(info, app.view, {
     validate: (config) => client.validate({ config }),
     onChange: updateButtons,
-    notify: (text) => notify([...app.viewProblems, text].join(" ")), // the URL's problems, all in one notice
+    notify: notifyLink,
     extraParams: () => ({ code: codeDrafts.param(codePanel.drafts()) }),
   });
   inspector = createInspectPanel(client, {
@@ -106,6 +107,7 @@ export async function start() {
     notify: (text) => notify($("notice").hidden ? text : `${$("notice-text").textContent} ${text}`), report,
   });
   wireButtons();
+  startPlayground(client, { notifyLink, notify, report }).catch(report);
   app.loaded = true;
   drawPanel.start();
   onModel(info.model);
@@ -142,6 +144,12 @@ function setStatus(state, text) {
 function notify(text) {
   $("notice-text").textContent = text;
   $("notice").hidden = false;
+}
+
+// What the URL asked for and was refused, from every panel's settings: all in one notice.
+function notifyLink(text) {
+  app.viewProblems.push(text);
+  notify(app.viewProblems.join(" "));
 }
 
 function clearNotice() {

@@ -90,8 +90,11 @@ export function createModelView(client, report) {
       if (changed) {
         clearEvaluation();
         refreshWeights(summary.id);
-        // A fresh, untrained model has nothing worth evaluating; the others are evaluated at once.
-        if (summary.name !== "untrained") evaluate(summary.id);
+        // A fresh, untrained model has nothing worth evaluating; the others are evaluated at once,
+        // unless no panel shows the result (an embed of the drawing pad or the playground alone:
+        // the evaluation would only hold up the worker).
+        const shown = !$("train-section").hidden || !$("eval-section").hidden;
+        if (summary.name !== "untrained" && shown) evaluate(summary.id);
       }
       return changed;
     },

@@ -23,7 +23,8 @@ export function createSettingsPanel(info, view, { validate, onChange, notify, ex
   if (problems.length) notify(problems.join(" "));
 
   const settings = createSettings(info.default_config);
-  const hashFor = (v) => settingsToHash(settings, info.default_config, v, extraParams());
+  // The hash also holds other panels' settings (the playground's pg_ keys): kept as they are.
+  const hashFor = (v) => settingsToHash(settings, info.default_config, v, { keep: location.hash, extra: extraParams() });
   const updateShare = createSharePanel(view, hashFor);
   let timer = 0;
   let seq = 0;

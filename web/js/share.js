@@ -8,7 +8,7 @@ import { PANELS } from "./state.js";
 import { contentHeight, viewTitle } from "./embed.js";
 
 // Rough heights of the compact panels, for the iframe's starting height before it is fitted.
-const PANEL_HEIGHT = { draw: 760, train: 1000, code: 800, eval: 700, inspect: 2400, weights: 420 };
+const PANEL_HEIGHT = { draw: 760, train: 1000, code: 800, eval: 700, inspect: 2400, weights: 420, playground: 1100 };
 const EMBED_ONLY = { embed: false, host: "", id: "" };
 
 const $ = (id) => document.getElementById(id);

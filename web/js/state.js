@@ -11,7 +11,10 @@ const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const LAYER = /^[a-z]+(:[0-9.]+){0,2}$/i;
 
 /** The panels a page can show, in page order. */
-export const PANELS = ["draw", "train", "code", "eval", "inspect", "weights"];
+export const PANELS = ["draw", "train", "code", "eval", "inspect", "weights", "playground"];
+/** Prefixes of hash keys that belong to a panel's own settings (the 2-D playground's pg_noise, ...):
+ * read and written with a prefix, and left alone by the main settings. */
+export const KEY_PREFIXES = ["pg_"];
 /** Parts of the page that `hide=` can remove, besides single settings (by their names). */
 export const PARTS = ["recipe", "settings", "model", "charts", "activations", "share"];
 // Hash keys that describe the view rather than the training settings.
@@ -21,6 +24,9 @@ const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 const SHOWN_MAX = 40; // longest piece of a refused value quoted back in a notice
 const SHOWN_PROBLEMS = 5; // problems a notice lists before "and N more": a hostile link stays one line
 const MAX_LIST_NAMES = 64; // names hide= or lock= may give: more than the page has parts and settings
+
+// Does hash key `key` belong to the settings read with `prefix` ("" for the main settings and the view)?
+const owns = (prefix, key) => (prefix ? key.startsWith(prefix) : !KEY_PREFIXES.some((p) => key.startsWith(p)));
 
 /** Create the settings object from the bridge's default config. */
 export function createSettings(defaultConfig, recipe = "") {
@@ -60,6 +66,12 @@ export function parseField(field, text) {
   if (field.type === "choice") {
     return field.choices.includes(raw) ? { value: raw } : { error: `Choose one of: ${field.choices.join(", ")}.` };
   }
+  if (field.type === "multi") {
+    // Some of the choices, as "x1,x2,sin_x1"; kept in the choices' order.
+    const parts = raw.split(",").map((p) => p.trim()).filter((p) => p !== "");
+    if (!parts.length || !parts.every((p) => field.choices.includes(p))) return { error: `Choose one or more of: ${field.choices.join(", ")}.` };
+    return { value: field.choices.filter((c) => parts.includes(c)) };
+  }
   if (field.type === "layers") {
     // Checked in full by Python; here only the shape of each piece ("dense:128", "relu", "conv:8:5").
     const parts = raw.split(",").map((p) => p.trim()).filter((p) => p !== "");
@@ -91,6 +103,20 @@ export function parseField(field, text) {
     return { value };
   }
   return { error: `Unknown setting type "${field.type}".` };
+}
+
+/** Check what was typed into `field`: its valid value goes into `config`, or the reason it was
+ * refused into `errors` (each keyed by the field's name). Returns the reason, or "". */
+export function checkInto(field, text, config, errors) {
+  const result = parseField(field, text);
+  if ("error" in result) {
+    errors[field.name] = result.error;
+    delete config[field.name];
+    return result.error;
+  }
+  delete errors[field.name];
+  config[field.name] = result.value;
+  return "";
 }
 
 // A piece of the URL quoted back to the reader: shortened, never interpreted.
@@ -216,25 +242,28 @@ export function checkViewNames(view, fieldNames) {
 /**
  * Read the training settings from a URL hash: {recipe, values, problems}. values holds only the
  * settings that parsed; each refused one is named in problems, and its control keeps the default.
+ * With a `prefix` (one of KEY_PREFIXES), only the keys that start with it are read, as the
+ * names after it; without, those keys are left alone. `recipes` may be null (there are none).
  */
-export function readSettings(hash, schema, recipes) {
+export function readSettings(hash, schema, recipes, prefix = "") {
   const problems = [];
   const params = readParams(hash, []); // repeated keys were already reported by readView
   const fields = Object.fromEntries(schema.map((f) => [f.name, f]));
   const values = {};
   let recipe = "";
   for (const [key, text] of params) {
-    if (VIEW_KEYS.includes(key)) continue;
-    if (key === "recipe") {
+    if ((!prefix && VIEW_KEYS.includes(key)) || !owns(prefix, key)) continue;
+    const name = key.slice(prefix.length);
+    if (name === "recipe" && recipes) {
       if (Object.hasOwn(recipes, text)) recipe = text;
       else problems.push(`The link asks for the recipe ${quote(text)}, which does not exist (choose one of ${Object.keys(recipes).join(", ")}); the default settings are used.`);
-    } else if (Object.hasOwn(fields, key)) {
-      const result = parseField(fields[key], text);
+    } else if (Object.hasOwn(fields, name)) {
+      const result = parseField(fields[name], text);
       if ("error" in result) {
-        const field = fields[key];
-        problems.push(`The link sets ${field.label || key} to ${quote(text)}, which was refused: ${result.error} The default is kept.`);
+        const label = prefix ? `${fields[name].label || name} (${key})` : fields[name].label || key;
+        problems.push(`The link sets ${label} to ${quote(text)}, which was refused: ${result.error} The default is kept.`);
       } else {
-        values[key] = result.value;
+        values[name] = result.value;
       }
     } else {
       problems.push(`The link has ${quote(key)}, which is not a setting; it was ignored.`);
@@ -257,15 +286,22 @@ export function viewToParams(view, params = new URLSearchParams()) {
   return params;
 }
 
-/** Encode settings and view (and `extra` parameters, e.g. the learner's code) as a URL hash,
- * listing only what differs from the defaults. */
-export function settingsToHash(settings, defaultConfig, view = defaultView(), extra = {}) {
+/**
+ * Encode settings and view as a URL hash, listing only what differs from the defaults. With a
+ * `prefix`, the settings' keys carry it and the view is left out; `keep` (a hash) gives the keys
+ * that belong to other settings, which are kept as they are; `extra` adds parameters of the main
+ * page's own (e.g. the learner's code).
+ */
+export function settingsToHash(settings, defaultConfig, view = defaultView(), { prefix = "", keep = "", extra = {} } = {}) {
   const params = new URLSearchParams();
-  if (settings.recipe) params.set("recipe", settings.recipe);
+  if (settings.recipe) params.set(prefix + "recipe", settings.recipe);
   for (const [name, value] of Object.entries(settings.config)) {
-    if (formatValue(value) !== formatValue(defaultConfig[name])) params.set(name, formatValue(value));
+    if (formatValue(value) !== formatValue(defaultConfig[name])) params.set(prefix + name, formatValue(value));
   }
-  viewToParams(view, params);
+  if (!prefix) viewToParams(view, params);
+  for (const [key, value] of new URLSearchParams(String(keep).replace(/^#/, ""))) {
+    if (!owns(prefix, key) && !params.has(key)) params.append(key, value);
+  }
   for (const [key, value] of Object.entries(extra)) if (value) params.set(key, value);
   const text = params.toString().replaceAll("%2C", ",");
   return text ? "#" + text : "";
