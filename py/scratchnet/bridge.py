@@ -192,6 +192,7 @@ def summarise(events, train_seconds=None):
     return [{**last, "loss": mean([b["loss"] for b in batches]),
              "accuracy": mean([b["accuracy"] for b in batches]),
              "grad_norms": {name: mean([b["grad_norms"][name] for b in batches]) for name in last["grad_norms"]},
+             "activations": next((b["activations"] for b in reversed(batches) if "activations" in b), None),
              "batches_in_chunk": len(batches), "samples": sum(b["samples"] for b in batches),
              "samples_per_sec": sum(b["samples"] for b in batches) / train_seconds if train_seconds else None},
             *others]

@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 from .config import ConfigError, recipes_for, validate_config
+from .health import Coach
 from .metrics import evaluation_chunks
 from .modelfile import load_model, model_bytes
 from .run import choose_products, prepare_run
@@ -46,6 +47,7 @@ class Session:
         self.events = None  # the run's event generator, made when training starts
         self.evaluation = None  # a test-set evaluation under way: a generator of chunks
         self.last_eval = run.trainer.last_eval if run else None
+        self.coach = Coach(network.num_classes)  # the health of this model's run, from its events
         self.model_id += 1
 
     def summary(self):
@@ -61,6 +63,7 @@ class Session:
             "test_accuracy": accuracy, "config": self.network.config,
             "run": None if trainer is None else {"finished": trainer.finished, "step": trainer.step,
                                                  "diverged": trainer.diverged is not None},
+            "health": self.coach.findings(),  # the coach's findings about this model's run (health.py)
         }
 
     def validate(self, raw):
@@ -148,6 +151,7 @@ class Session:
         return events
 
     def _note(self, event):
+        self.coach.add(event)
         if event["type"] == "epoch" and event["evaluated"]:
             self.kind, self.last_eval = "trained", self.run.trainer.last_eval
         elif event["type"] == "diverged":
