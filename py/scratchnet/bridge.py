@@ -19,11 +19,12 @@ from . import probes
 from .benchmark import step_throughput
 from .config import SCHEMA, ConfigError, recipes_for
 from .datasets import mnist_dataset
+from .experiment import experiment_zip
 from .data import load_bundle
 from .modelfile import ModelFileError, load_model, model_bytes
 from .preprocess import EmptyDrawingError
 from .registry import lookup
-from .session import Session
+from .session import NoRunError, Session
 
 _session = None
 
@@ -139,10 +140,17 @@ def first_layer_weights(max_units):
 
 
 def export_model():
-    """The current model as .npz file bytes."""
-    summary = _current().summary()
-    return model_bytes(_current().network, {"epochs_trained": summary["epochs_trained"],
-                                            "test_accuracy": summary["test_accuracy"]})
+    """The current model as .npz file bytes, with its learning curves."""
+    return model_bytes(_current().network, _current().history())
+
+
+def export_experiment():
+    """The current run as an experiment to take home (see experiment.py): .zip bytes."""
+    s = _current()
+    if s.run is None:
+        raise NoRunError("Only a run trained in this page can be exported as an experiment: press Train first.")
+    history = s.history()
+    return experiment_zip(s.run.config, model_bytes(s.network, history), s.dataset, history)
 
 
 def import_model(data):
@@ -175,7 +183,7 @@ def benchmark(batch_size, seconds):
 
 CALLS = {fn.__name__: fn for fn in (
     init, validate, new_training, reset, use_pretrained, train, step, evaluate, mistakes, classify,
-    first_layer_weights, export_model, import_model, checkpoint, restore, benchmark)}
+    first_layer_weights, export_model, export_experiment, import_model, checkpoint, restore, benchmark)}
 
 
 # --- conversion -------------------------------------------------------------------------------

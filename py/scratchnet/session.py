@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 from .config import ConfigError, recipes_for, validate_config
+from .curves import curves_from_epochs
 from .health import Coach
 from .metrics import evaluation_chunks
 from .modelfile import load_model, model_bytes
@@ -64,7 +65,17 @@ class Session:
             "run": None if trainer is None else {"finished": trainer.finished, "step": trainer.step,
                                                  "diverged": trainer.diverged is not None},
             "health": self.coach.findings(),  # the coach's findings about this model's run (health.py)
+            # A model without a run in this page shows the curves its file came with.
+            "curves": self.network.history.get("curves") if trainer is None else None,
         }
+
+    def history(self):
+        """What a model file records of the current model: epochs, test accuracy, learning curves
+        (this run's, or the ones its own file came with)."""
+        summary = self.summary()
+        curves = curves_from_epochs(self.coach.epochs) if self.run else self.network.history.get("curves")
+        return {"epochs_trained": summary["epochs_trained"], "test_accuracy": summary["test_accuracy"],
+                **({"curves": curves} if curves else {})}
 
     def validate(self, raw):
         """A complete config from the page's settings, or ConfigError."""
