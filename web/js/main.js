@@ -12,6 +12,8 @@ import { createSettingsPanel } from "./settings-panel.js";
 import { readView } from "./state.js";
 import { applyView, connectToHost } from "./embed.js";
 import { createOutbox } from "./outbox.js";
+import { createCourseHooks } from "./course-hooks.js";
+import { saveFile } from "./save-file.js";
 import * as panels from "./panels.js";
 
 const STEPS = [
@@ -46,6 +48,8 @@ let drawpad;
 let progress;
 let showPrediction;
 let outbox;
+let host;
+let course; // the coach, run history, lessons, export and course-page commands (course-hooks.js)
 
 /** Start the app: build the static parts, boot the worker, then wire everything up. */
 export async function start() {
@@ -54,10 +58,12 @@ export async function start() {
   app.viewProblems = problems;
   applyView(view);
   if (problems.length) notify(problems.join(" "));
-  outbox = createOutbox(connectToHost(view), $("announcer"));
+  host = connectToHost(view);
+  outbox = createOutbox(host, $("announcer"));
   const updateStep = panels.createStepList($("loading-steps"), STEPS);
   showPrediction = panels.createPredictionView({
     output: $("prediction"), note: $("prediction-note"), seen: $("seen"), probs: $("probs"), hidden: $("hidden-layers"),
+    softmax: $("softmax-note"),
   });
   drawpad = createDrawpad(document.querySelector("[data-testid=draw-canvas]"), { onStroke: onInk });
   $("clear").addEventListener("click", onClear);
@@ -93,6 +99,10 @@ export async function start() {
     notify: (text) => notify([...app.viewProblems, text].join(" ")), // the URL's problems, all in one notice
   });
   wireButtons();
+  course = createCourseHooks({
+    info, view: app.view, client, controller, settingsPanel, progress, outbox, host, notify, report, train,
+    reset: () => replaceModel(() => controller.reset(), { fresh: true }),
+  });
   app.loaded = true;
   onModel(info.model);
   onState("idle");
@@ -155,6 +165,7 @@ function restartWorker(err) {
 
 function onModel(summary) {
   if (modelView.set(summary)) reclassify();
+  if (course) course.onModel(summary);
   updateButtons();
 }
 
@@ -167,13 +178,15 @@ function onState(state) {
   // Whether anything the learner asked for is still under way (for tests and assistive tech).
   document.querySelector("[data-testid=status]").dataset.busy = String(controller ? controller.busy() : false);
   if (state === "training") app.chunkStarted = performance.now();
+  if (course) course.onState(state);
   updateButtons();
 }
 
 function updateButtons() {
   if (!controller || !settingsPanel) return;
   const state = controller.state();
-  const busy = state === "training" || state === "stopping" || controller.starting();
+  // Anything under way (a run, a step, its set-up) reads "Training…", never "Resume".
+  const busy = state === "training" || state === "stopping" || controller.starting() || controller.busy();
   const { config, errors } = settingsPanel.current();
   const invalid = Object.keys(errors).length > 0;
   const resumable = controller.canResume(config);
@@ -210,7 +223,7 @@ function onEvents(events) {
       }
       reclassify();
     } else if (event.type === "diverged") {
-      notify(event.message);
+      // The explanation is the coach's, beside the charts (course-hooks.js).
       modelView.refreshWeights();
       reclassify();
       outbox.trainingDone("diverged", modelView.current());
@@ -219,6 +232,7 @@ function onEvents(events) {
       outbox.trainingDone("finished", modelView.current());
     }
   }
+  course.onEvents(events);
   if (now - app.lastLiveRefresh > LIVE_REFRESH_MS) {
     app.lastLiveRefresh = now;
     modelView.refreshWeights();
@@ -261,14 +275,7 @@ async function download() {
   try {
     const bytes = await client.exportModel();
     const model = modelView.current();
-    const url = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
-    const link = document.createElement("a");
-    link.href = url;
-    link.download = `scratchnet-${model.name}-${model.layers.join("-")}.npz`;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    saveFile(bytes, `scratchnet-${model.name}-${model.layers.join("-")}.npz`);
   } catch (err) {
     report(err);
   }

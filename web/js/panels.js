@@ -171,10 +171,11 @@ export function drawMistakes(container, mistakes) {
 
 /** The prediction panel: digit, note, the 28x28 input, probability bars and hidden activations.
  * Returns show(result): result is classify()'s answer, or null for "nothing drawn yet". */
-export function createPredictionView({ output, note, seen, probs, hidden }) {
+export function createPredictionView({ output, note, seen, probs, hidden, softmax = null }) {
   const showProbabilities = createProbabilityBars(probs);
   const idle = "Draw a digit to see what the network thinks.";
   return (result) => {
+    if (softmax) softmax.hidden = !result || result.empty; // a word on "100% sure" beside every answer
     if (!result || result.empty) {
       output.dataset.digit = "";
       output.textContent = "–";

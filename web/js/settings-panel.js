@@ -23,16 +23,20 @@ export function createSettingsPanel(info, view, { validate, onChange, notify }) 
   if (problems.length) notify(problems.join(" "));
 
   const settings = createSettings(info.default_config);
-  const updateShare = createSharePanel(view, (v) => settingsToHash(settings, info.default_config, v));
+  const updateShare = createSharePanel(view, (v) => settingsToHash(settings, info.default_config, v), info.schema);
   let timer = 0;
   let seq = 0;
+
+  const writeHash = () => {
+    history.replaceState(null, "", settingsToHash(settings, info.default_config, view) || location.pathname + location.search);
+    updateShare();
+  };
 
   function changed({ config, errors, recipe }) {
     settings.recipe = recipe;
     Object.assign(settings.config, config);
     if (!Object.keys(errors).length) {
-      history.replaceState(null, "", settingsToHash(settings, info.default_config, view) || location.pathname + location.search);
-      updateShare();
+      writeHash();
       // The Python side has the last word (it may know rules the schema cannot express).
       clearTimeout(timer);
       const mine = ++seq;
@@ -57,5 +61,17 @@ export function createSettingsPanel(info, view, { validate, onChange, notify }) 
   if (fromUrl.recipe) controls.useRecipe(fromUrl.recipe);
   else controls.set(info.default_config);
   if (Object.keys(fromUrl.values).length) controls.set(fromUrl.values);
-  return { current: () => controls.current(), showErrors };
+  return {
+    current: () => controls.current(),
+    showErrors,
+    /** Set settings (all of them, locked ones too: a lesson's or the host page's choice). */
+    set: (values) => controls.set(values),
+    /** A lesson step's settings and what it locks and hides, on top of the link's own locks. */
+    applyStep({ values, lock = [], hide = [] }) {
+      controls.setAccess({ locked: [...view.lock, ...lock], hidden: [...view.hide, ...hide] });
+      controls.set(values);
+    },
+    /** Write the settings and the view (after the view changed) into the URL hash. */
+    writeHash,
+  };
 }
