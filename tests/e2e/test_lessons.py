@@ -6,7 +6,7 @@ text is never markup. Plus the learner's findings about the drawing pad on a pho
 import json
 import os
 
-from e2e_helpers import ROOT, attr, draw, open_app, wait_state
+from e2e_helpers import BOOT_TIMEOUT_MS, ROOT, attr, open_app, touch_stroke, wait_state
 
 LESSONS = os.path.join(ROOT, "web", "lessons")
 
@@ -117,15 +117,18 @@ def test_lesson_text_is_shown_as_text(browser, base_url):
 
 
 def test_on_a_phone_the_prediction_sits_above_the_pad_and_no_keyboard_hint_shows(browser, base_url):
-    page = open_app(browser, base_url, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True,
-                    device_scale_factor=3)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True,
+                                  device_scale_factor=3)
+    page = context.new_page()
+    page.goto(base_url)
+    wait_state(page, "ready", BOOT_TIMEOUT_MS)
     try:
         pad = page.locator("[data-testid=draw-canvas]")
         pad.scroll_into_view_if_needed()
         prediction = page.locator("[data-testid=prediction]")
         assert prediction.bounding_box()["y"] + prediction.bounding_box()["height"] <= pad.bounding_box()["y"]
         assert page.locator("#pad-keys").is_hidden()
-        draw(page, [[(0.5, 0.15), (0.5, 0.85)]])
+        touch_stroke(page, pad.bounding_box())
         page.wait_for_selector("[data-testid=prediction][data-pending=false]:not([data-digit=''])")
         box = prediction.bounding_box()
         assert 0 <= box["y"] and box["y"] + box["height"] <= 844  # on screen while the pad is
