@@ -367,7 +367,7 @@ def main():
         return code
     elif args.command == "bench":
         return run_built([["tests/bench_native.py"], ["tests/e2e/bench_browser.py"],
-                          ["tests/e2e/bench_throughput.py"]])
+                          ["tests/e2e/bench_throughput.py"], ["tests/e2e/bench_journey.py"]])
     return 0
 
 

@@ -38,8 +38,10 @@ export function createLineChart(container, { series, xLabel = "", logY = false, 
     if (plot) plot.destroy();
     const width = Math.max(container.clientWidth, 200);
     const yScale = logY ? { distr: 3, log: 10 } : {};
+    // The current run sets the axis; an earlier run's faint line may run off it (a diverged one would flatten all).
+    if (background.length && !logY) yScale.range = (u, min, max) => uPlot.rangeNum(...ownExtent(min, max), 0.1, true);
+    if (zoomY) yScale.range = (u, min, max) => zoomed(...ownExtent(min, max), zoomY);
     if (yRange) yScale.range = () => yRange;
-    if (zoomY) yScale.range = (u, min, max) => zoomed(min, max, zoomY);
     const axisY = { size: 64 };
     // Huge values (a diverging run) would not fit the axis written out in full.
     const tick = formatY || ((v) => (Math.abs(v) >= 1e5 ? v.toExponential(0) : String(+v.toPrecision(6))));
@@ -75,6 +77,12 @@ export function createLineChart(container, { series, xLabel = "", logY = false, 
       data(),
       container,
     );
+  }
+
+  // The smallest and largest value of the series themselves (not the background); else [min, max].
+  function ownExtent(min, max) {
+    const values = ys.flat().filter((v) => v != null);
+    return values.length ? [Math.min(...values), Math.max(...values)] : [min, max];
   }
 
   // The series and the background lines over the union of their x values (uPlot wants one x array).

@@ -1,16 +1,14 @@
 // The Share panel's per-setting picker: for each setting, whether the embedded widget locks it
 // (shown, not editable) or hides it. It only builds and reads checkboxes; share.js makes the code.
 
+import { captionedTable } from "./panels.js";
+
 /**
  * Build the picker in `container` for the settings' `fields` ([{name, label}]), ticking what
  * `view` already locks and hides. onChange() runs after every tick. Returns {locked(), hidden()}.
  */
 export function createSettingPicker(container, fields, view, onChange) {
-  const table = document.createElement("table");
-  table.className = "setting-picker";
-  const caption = document.createElement("caption");
-  caption.className = "visually-hidden";
-  caption.textContent = "For each setting: lock it or hide it in the embedded widget";
+  const table = captionedTable("setting-picker", "For each setting: lock it or hide it in the embedded widget");
   const head = document.createElement("tr");
   for (const text of ["Setting", "Lock", "Hide"]) {
     const th = document.createElement("th");
@@ -42,7 +40,7 @@ export function createSettingPicker(container, fields, view, onChange) {
     }
     body.append(row);
   }
-  table.append(caption, thead, body);
+  table.append(thead, body);
   container.append(table);
   const ticked = (kind) => Object.keys(boxes[kind]).filter((name) => boxes[kind][name].checked);
   return { locked: () => ticked("lock"), hidden: () => ticked("hide") };
