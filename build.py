@@ -215,7 +215,7 @@ def build_pretrained():
     """The pretrained model: the default recipe trained natively on all 60k, cached."""
     describe = ("import json; from scratchnet.config import recipe; from scratchnet.modelfile import "
                 f"FORMAT_VERSION; print(json.dumps(recipe({PRETRAINED['recipe']!r}, seed={PRETRAINED['seed']}), "
-                "sort_keys=True), FORMAT_VERSION)")
+                "sort_keys=True), FORMAT_VERSION, 'with curves')")  # a history with learning curves
     key = sha256_text(subprocess.run([venv_python(), "-c", describe], check=True, capture_output=True,
                                      text=True).stdout)[:12]
     out = os.path.join(CACHE, "build", f"pretrained-{key}.npz")
@@ -409,7 +409,7 @@ def main():
     elif args.command == "bench":
         return run_built([["tests/bench_native.py"], ["tests/e2e/bench_browser.py"],
                           ["tests/e2e/bench_throughput.py"], ["tests/e2e/bench_inspector.py"],
-                          ["tests/e2e/bench_playground.py"]])
+                          ["tests/e2e/bench_playground.py"], ["tests/e2e/bench_journey.py"]])
     return 0
 
 

@@ -20,12 +20,13 @@ from .benchmark import step_throughput
 from .checker import LearnerCodeError, compile_code
 from .config import SCHEMA, ConfigError, recipes_for
 from .datasets import mnist_dataset
+from .experiment import experiment_zip
 from .data import load_bundle
 from .modelfile import ModelFileError, load_model, model_bytes
 from .playground import DEFAULTS as PLAYGROUND_DEFAULTS, SCHEMA as PLAYGROUND_SCHEMA, Playground, check_resolution
 from .preprocess import EmptyDrawingError
 from .registry import lookup
-from .session import Session, summarise
+from .session import NoRunError, Session, summarise
 from .wire import encode
 
 _session = None
@@ -139,10 +140,17 @@ def first_layer_weights(max_units):
 
 
 def export_model():
-    """The current model as .npz file bytes."""
-    summary = _current().summary()
-    return model_bytes(_current().network, {"epochs_trained": summary["epochs_trained"],
-                                            "test_accuracy": summary["test_accuracy"]})
+    """The current model as .npz file bytes, with its learning curves."""
+    return model_bytes(_current().network, _current().history())
+
+
+def export_experiment():
+    """The current run as an experiment to take home (see experiment.py): .zip bytes."""
+    s = _current()
+    if s.run is None:
+        raise NoRunError("Only a run trained in this page can be exported as an experiment: press Train first.")
+    history = s.history()
+    return experiment_zip(s.run.config, model_bytes(s.network, history), s.dataset, history)
 
 
 def import_model(data):
@@ -280,7 +288,7 @@ def playground_train(budget_ms, resolution=64):
 
 CALLS = {fn.__name__: fn for fn in (
     init, validate, new_training, reset, use_pretrained, train, step, evaluate, mistakes, classify,
-    first_layer_weights, export_model, import_model, checkpoint, restore, benchmark,
+    first_layer_weights, export_model, export_experiment, import_model, checkpoint, restore, benchmark,
     exercise, check_code, use_code, use_reference, code_view,
     playground_schema, playground_new, playground_reset, playground_place, playground_train)}
 

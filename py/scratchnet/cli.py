@@ -26,6 +26,7 @@ import numpy as np
 
 from . import products
 from .config import FIELDS, RECIPES, SCHEMA, ConfigError, recipes_for, validate_config
+from .curves import curves_from_epochs
 from .data import DataFileError, balanced_subset, load_mnist, save_bundle
 from .datasets import load_dataset
 from .images import read_image
@@ -123,8 +124,11 @@ def cmd_train(args):
     print(f"{len(run.indices)} training examples, {len(dataset.y_test)} test examples; products: {chosen}")
     trainer, bar = run.trainer, ProgressBar()
     started = time.perf_counter()
+    epochs = []
     for event in trainer.events():
         bar(event)
+        if event["type"] == "epoch":
+            epochs.append(event)
     seconds = time.perf_counter() - started
     accuracy = trainer.last_eval["accuracy"] if trainer.last_eval else None
     if args.out:
@@ -132,7 +136,7 @@ def cmd_train(args):
         if folder:
             os.makedirs(folder, exist_ok=True)
         save_model(run.network, args.out, {"epochs_trained": trainer.epoch, "test_accuracy": accuracy,
-                                           "train_seconds": round(seconds, 2)})
+                                           "train_seconds": round(seconds, 2), "curves": curves_from_epochs(epochs)})
         print(f"saved {args.out}")
     print(f"trained {trainer.epoch} epochs in {seconds:.1f} s")
     if trainer.diverged:

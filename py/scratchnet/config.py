@@ -35,7 +35,8 @@ SCHEMA = [
     {"name": "learning_rate", "label": "Learning rate", "type": "float", "min": 1e-6, "max": 10.0,
      "help": "Step size. Too high and the loss explodes: watch the gradient norms."},
     {"name": "momentum", "label": "Momentum", "type": "float", "min": 0.0, "max": 0.999,
-     "help": "Used by the momentum optimiser (fraction of the last update kept)."},
+     "help": "Used by the momentum optimiser (fraction of the last update kept).",
+     "used_when": {"optimizer": ["momentum"]}},  # the page greys it out for the others
     {"name": "lr_decay", "label": "Decay per epoch", "type": "float", "min": 0.01, "max": 1.0,
      "help": "Learning rate multiplied by this every epoch (1 = constant)."},
     {"name": "batch_size", "label": "Batch size", "type": "int", "min": 1, "max": MAX_TRAIN_SIZE,

@@ -5,7 +5,8 @@ A model file holds plain arrays only (never unpickled):
     format_version  1
     config          the settings as JSON text (architecture and hyperparameters)
     mean, std       the input normalisation
-    history         optional JSON text (epochs trained, last test accuracy, training time)
+    history         optional JSON text (epochs trained, last test accuracy, training time,
+                    the learning curves of curves.py)
     param/<name>    every parameter, e.g. param/dense1.W (784, 128)
 
 Loading validates before it allocates (see safe_npz.py): the archive's entry names, declared
@@ -31,6 +32,7 @@ import numpy as np
 
 from .architecture import MAX_PARAMS, MAX_SPECS
 from .config import FIELDS, ConfigError, validate_config
+from .curves import MAX_POINTS, valid_curves
 from .losses import softmax
 from .model import Network
 from .safe_npz import ArraySpec, NpzError, NpzReader, listing, quote, shorten
@@ -78,6 +80,8 @@ def _longest_config_json():
 
 
 MAX_TEXT_CHARS = 2 * _longest_config_json()  # twice the longest valid settings: under 1,000
+# The history holds up to MAX_POINTS epochs of five curves, each number at most ~12 characters.
+MAX_HISTORY_CHARS = 1000 + 5 * 14 * MAX_POINTS
 
 
 def _network(config, mean, std, sample_shape, num_classes):
@@ -105,7 +109,8 @@ def entry_specs():
     history, the shape of its examples); its weights are checked against the architecture that
     the settings describe, before any of them is decompressed (see load_model)."""
     text, number = ArraySpec("U", (), 4 * MAX_TEXT_CHARS), ArraySpec("fiu", (), 8)
-    return {**{key: text for key in TEXT_ENTRIES}, **{key: number for key in NUMBER_ENTRIES},
+    return {**{key: text for key in TEXT_ENTRIES}, "history": ArraySpec("U", (), 4 * MAX_HISTORY_CHARS),
+            **{key: number for key in NUMBER_ENTRIES},
             "sample_shape": ArraySpec("iu", (3,), 8)}
 
 
@@ -143,15 +148,15 @@ def save_model(network, path, history=None):
         f.write(model_bytes(network, history))
 
 
-def _text(arrays, key):
+def _text(arrays, key, limit=MAX_TEXT_CHARS):
     if key not in arrays:
         raise ModelFileError(f"the file has no '{key}' entry")
     value = arrays[key]
     if not isinstance(value, np.ndarray) or value.shape != () or value.dtype.kind != "U":
         raise ModelFileError(f"'{key}' must be a single piece of text")
-    if value.dtype.itemsize > 4 * MAX_TEXT_CHARS:
+    if value.dtype.itemsize > 4 * limit:
         raise ModelFileError(f"'{key}' is {value.dtype.itemsize // 4} characters long; "
-                             f"at most {MAX_TEXT_CHARS} are allowed")
+                             f"at most {limit} are allowed")
     codes = np.frombuffer(value.astype(value.dtype.newbyteorder("<")).tobytes(), "<u4")
     if np.any((codes > 0x10FFFF) | ((codes >= 0xD800) & (codes <= 0xDFFF))):  # NumPy does not check
         raise ModelFileError(f"'{key}' holds codes that are not characters (it is not valid text)")
@@ -268,7 +273,7 @@ def _probe(network):
 
 def _history(arrays):
     """The valid fields of the file's training history; invalid and unknown ones are dropped."""
-    raw = _json(_check_depth(_text(arrays, "history"), "history")) if "history" in arrays else {}
+    raw = _json(_check_depth(_text(arrays, "history", MAX_HISTORY_CHARS), "history")) if "history" in arrays else {}
     if not isinstance(raw, dict):  # NOT_JSON included
         return {}
     number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
@@ -284,6 +289,9 @@ def _history(arrays):
     seconds = raw.get("train_seconds")
     if number(seconds) and seconds >= 0:
         history["train_seconds"] = float(seconds)
+    curves = valid_curves(raw.get("curves"))
+    if curves is not None:
+        history["curves"] = curves
     return history
 
 

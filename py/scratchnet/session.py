@@ -19,6 +19,8 @@ from . import learner
 from .checker import LearnerCodeError, check_source, compile_code
 from .config import ConfigError, recipes_for, validate_config
 from .exercises import NAMES
+from .curves import curves_from_epochs
+from .health import Coach
 from .metrics import evaluation_chunks
 from .modelfile import load_model, model_bytes
 from .run import choose_products, prepare_run
@@ -52,6 +54,7 @@ class Session:
         self.events = None  # the run's event generator, made when training starts
         self.evaluation = None  # a test-set evaluation under way: a generator of chunks
         self.last_eval = run.trainer.last_eval if run else None
+        self.coach = Coach(network.num_classes)  # the health of this model's run, from its events
         self.model_id += 1
 
     def summary(self):
@@ -67,7 +70,18 @@ class Session:
             "test_accuracy": accuracy, "config": self.network.config, "code": sorted(self.code),
             "run": None if trainer is None else {"finished": trainer.finished, "step": trainer.step,
                                                  "diverged": trainer.diverged is not None},
+            "health": self.coach.findings(),  # the coach's findings about this model's run (health.py)
+            # A model without a run in this page shows the curves its file came with.
+            "curves": self.network.history.get("curves") if trainer is None else None,
         }
+
+    def history(self):
+        """What a model file records of the current model: epochs, test accuracy, learning curves
+        (this run's, or the ones its own file came with)."""
+        summary = self.summary()
+        curves = curves_from_epochs(self.coach.epochs) if self.run else self.network.history.get("curves")
+        return {"epochs_trained": summary["epochs_trained"], "test_accuracy": summary["test_accuracy"],
+                **({"curves": curves} if curves else {})}
 
     def validate(self, raw):
         """A complete config from the page's settings, or ConfigError."""
@@ -201,6 +215,7 @@ class Session:
             yield event
 
     def _note(self, event):
+        self.coach.add(event)
         if event["type"] == "epoch" and event["evaluated"]:
             self.kind, self.last_eval = "trained", self.run.trainer.last_eval
         elif event["type"] == "diverged":
@@ -276,6 +291,7 @@ def summarise(events, train_seconds=None):
     return [{**last, "loss": mean([b["loss"] for b in batches]),
              "accuracy": mean([b["accuracy"] for b in batches]),
              "grad_norms": {name: mean([b["grad_norms"][name] for b in batches]) for name in last["grad_norms"]},
+             "activations": next((b["activations"] for b in reversed(batches) if "activations" in b), None),
              "batches_in_chunk": len(batches), "samples": sum(b["samples"] for b in batches),
              "samples_per_sec": sum(b["samples"] for b in batches) / train_seconds if train_seconds else None},
             *others]

@@ -9,7 +9,8 @@ forward, loss, backward, then regularises and updates:
     g_W <- g_W + weight_decay * W         (L2 on weights, not biases)
     optimizer.step(params, lr(step))
 
-It never prints or draws: `events()` yields dicts ("progress" after each batch,
+It never prints or draws: `events()` yields dicts ("progress" after each batch, every
+STATS_EVERY steps with the activation layers' statistics, see health.py;
 "epoch" after each epoch, "diverged", "finished", and "work" between pieces of
 a long computation) and whoever consumes them (the CLI, the browser's session)
 decides what to show. Long work comes in pieces of roughly WORK multiply-adds
@@ -25,12 +26,16 @@ import math
 
 import numpy as np
 
+from .health import STATS_EVERY, activation_statistics
 from .losses import softmax_cross_entropy
 from .metrics import evaluation_chunks, per_class_accuracy
 from .optim import make_optimizer
 from .schedules import exponential
 
 WORK = 1e8  # multiply-adds per piece of work (about 40 ms inside Pyodide, 2 ms natively)
+# At most this many rows per micro-batch: the rows the products are chosen at (session.py, run.py),
+# and inside Pyodide, without BLAS, longer products run several times slower per row.
+MAX_MICRO_ROWS = 256
 
 
 class Trainer:
@@ -49,7 +54,7 @@ class Trainer:
         self.batches_per_epoch = math.ceil(len(x_train) / self.batch_size)
         self.optimizer = make_optimizer(config)
         flops = network.flops_per_example()
-        self.micro_batch = max(1, int(WORK / (3 * flops)))  # forward + two backward products
+        self.micro_batch = max(1, min(MAX_MICRO_ROWS, int(WORK / (3 * flops))))  # forward + two backward products
         self.eval_rows = max(1, min(1000, int(WORK / flops)))
         self.epoch = 0        # finished epochs
         self.batch = 0        # finished batches within the current epoch
@@ -124,6 +129,8 @@ class Trainer:
                       for layer in network.param_layers()}
         total_norm = math.sqrt(sum(n * n for n in grad_norms.values()))
         learning_rate = self.learning_rate()
+        # Every few steps, the activation layers' health, from what they kept of the last micro-batch.
+        stats = activation_statistics(network.layers) if self.step % STATS_EVERY == 0 else None
         if not (math.isfinite(loss) and math.isfinite(total_norm)):
             what = "the loss" if not math.isfinite(loss) else "the gradients"
             return self._diverge(f"Training stopped at epoch {self.epoch + 1}, batch {self.batch + 1}: "
@@ -148,12 +155,15 @@ class Trainer:
         totals[0] += loss
         totals[1] += batch_accuracy
         totals[2] += 1
-        return {
+        event = {
             "type": "progress", "epoch": self.epoch, "epochs": config["epochs"],
             "batch": self.batch, "batches": self.batches_per_epoch, "step": self.step,
             "samples": N, "loss": loss, "accuracy": batch_accuracy,
             "learning_rate": learning_rate, "grad_norms": grad_norms, "clipped": scale < 1.0,
         }
+        if stats is not None:
+            event["activations"] = stats
+        return event
 
     def _diverge(self, what, learning_rate):
         """Stops the run, keeping weights that still predict: the last good step's if

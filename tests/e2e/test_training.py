@@ -1,5 +1,5 @@
-"""Training in the browser: reset, a short run that must learn, stop and resume, divergence,
-and saving and loading model files. These tests share one page and run in order."""
+"""Training in the browser: reset, a short run that must learn, stop and resume, divergence
+(explained by the coach beside the charts), and saving and loading model files. These tests share one page and run in order."""
 
 import pytest
 
@@ -107,9 +107,14 @@ def test_divergence_stops_with_an_explanation_and_keeps_a_usable_model(page):
     set_fields(page, hidden_sizes="128,128,128,128", optimizer="sgd", learning_rate=10, clip_norm=0,
                lr_decay=1, train_size=1000, batch_size=32, epochs=1, seed=0)
     page.click("[data-testid=train]")
-    page.wait_for_selector("#notice:not([hidden])", timeout=30_000)
+    # The explanation is the coach's, beside the charts; the time left stops counting.
+    finding = page.wait_for_selector("[data-testid=health] [data-condition=diverged]", timeout=30_000)
     wait_state(page, "ready")
-    assert "learning rate" in page.text_content("#notice").lower()
+    assert "learning rate" in finding.text_content().lower()
+    assert page.locator("#notice").is_hidden()
+    assert page.text_content("#eta") == "stopped"
+    page.wait_for_timeout(1200)
+    assert page.text_content("#eta") == "stopped"
     assert attr(page, "epoch") == "0"
     assert page.text_content("[data-testid=train]").strip() == "Train"  # nothing to resume
     # The weights from the last good step still give finite probabilities.

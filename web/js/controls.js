@@ -1,7 +1,8 @@
 // The training controls, built from the schema the Python bridge returns, so the page and the
 // trainer agree on names, types and limits. A value is checked as it is typed: an invalid one is
 // refused at its control with the reason shown beside it, and never reaches the trainer.
-// A course page can lock settings (shown, not editable) or hide them; recipes leave both alone.
+// A course page or a lesson step can lock settings (shown, not editable) or hide them; recipes
+// leave both alone. A setting the others make irrelevant (momentum for plain SGD) is greyed out.
 
 import { checkInto, formatValue } from "./state.js";
 
@@ -43,12 +44,14 @@ export function fieldNotes(field, id, testid) {
 export function buildControls(container, recipeSelect, schema, recipes, { onChange, locked = [], hidden = [] }) {
   const inputs = {};
   const errorEls = {};
+  const notes = {};
   const errors = {};
   const config = {};
   const CUSTOM = "";
-  const isLocked = (name) => locked.includes("all") || locked.includes(name);
+  const access = { locked, hidden };
+  const isLocked = (name) => access.locked.includes("all") || access.locked.includes(name);
   // Settings a recipe must not touch: the learner could neither see nor undo the change.
-  const fixed = new Set(schema.map((f) => f.name).filter((name) => isLocked(name) || hidden.includes(name)));
+  let fixed = new Set();
 
   for (const field of schema) {
     const id = `field-${field.name}`;
@@ -62,25 +65,14 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
     input.name = field.name;
     input.dataset.testid = id;
     const [help, error] = fieldNotes(field, id, id);
-    input.setAttribute("aria-describedby", `${id}-help ${id}-error`);
-    wrap.append(label, input, help, error);
-    if (isLocked(field.name)) {
-      // Read-only text stays focusable, so its value can still be read by keyboard and screen reader.
-      if (field.type === "choice") input.disabled = true;
-      else input.readOnly = true;
-      wrap.dataset.locked = "true";
-      const note = document.createElement("small");
-      note.className = "locked-note";
-      note.id = `${id}-locked`;
-      note.textContent = "Locked: set by this lesson.";
-      if (isLocked("all")) note.classList.add("visually-hidden"); // one note above says it for all
-      wrap.insertBefore(note, help);
-      input.setAttribute("aria-describedby", `${id}-locked ${id}-help ${id}-error`);
-    }
-    wrap.hidden = hidden.includes(field.name);
+    const note = document.createElement("small");
+    note.className = "locked-note";
+    note.id = `${id}-locked`;
+    wrap.append(label, input, note, help, error);
     container.append(wrap);
     inputs[field.name] = input;
     errorEls[field.name] = error;
+    notes[field.name] = note;
     input.addEventListener(field.type === "choice" ? "change" : "input", () => {
       check(field);
       recipeSelect.value = matchingRecipe();
@@ -88,16 +80,43 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
     });
   }
 
-  if (isLocked("all")) {
-    const note = document.createElement("p");
-    note.className = "locked-note";
-    note.textContent = "These settings are locked: this lesson chose them for you.";
-    container.before(note);
+  const allNote = document.createElement("p");
+  allNote.className = "locked-note";
+  allNote.textContent = "These settings are locked: this lesson chose them for you.";
+  container.before(allNote);
+
+  const labelOf = (name) => (schema.find((f) => f.name === name) || {}).label || name;
+  // A setting the chosen settings make irrelevant (momentum without the momentum optimiser).
+  const unusedBy = (field) => Object.entries(field.used_when || {})
+    .find(([other, values]) => other in config && !values.includes(config[other]));
+
+  // Locked, hidden and unused settings, as the lesson and the other settings make them now.
+  function applyAccess() {
+    fixed = new Set(schema.map((f) => f.name).filter((name) => isLocked(name) || access.hidden.includes(name)));
+    for (const field of schema) {
+      const input = inputs[field.name];
+      const note = notes[field.name];
+      const lockedHere = isLocked(field.name);
+      const unused = !lockedHere && unusedBy(field);
+      // Read-only text stays focusable, so its value can still be read by keyboard and screen reader.
+      if (field.type === "choice") input.disabled = lockedHere;
+      else input.readOnly = lockedHere || Boolean(unused);
+      const wrap = input.closest(".field");
+      wrap.toggleAttribute("data-locked", lockedHere);
+      wrap.toggleAttribute("data-unused", Boolean(unused));
+      wrap.hidden = access.hidden.includes(field.name);
+      note.textContent = lockedHere ? "Locked: set by this lesson." : unused ? `Not used: ${labelOf(unused[0])} is ${config[unused[0]]}; only ${unused[1].join(" or ")} uses it.` : "";
+      note.hidden = !note.textContent;
+      note.classList.toggle("visually-hidden", lockedHere && isLocked("all")); // one note above says it for all
+      input.setAttribute("aria-describedby", `${note.textContent ? note.id + " " : ""}${input.id}-help ${input.id}-error`);
+    }
+    allNote.hidden = !isLocked("all");
+    recipeSelect.disabled = isLocked("recipe");
   }
 
   recipeSelect.append(new Option("Custom settings", CUSTOM));
   for (const name of Object.keys(recipes)) recipeSelect.append(new Option(name, name));
-  recipeSelect.disabled = isLocked("recipe");
+  applyAccess();
   recipeSelect.addEventListener("change", () => {
     if (recipeSelect.value !== CUSTOM) {
       fill(recipes[recipeSelect.value], { keepFixed: true });
@@ -131,6 +150,7 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
   }
 
   function changed() {
+    applyAccess();
     onChange({ config: { ...config }, errors: { ...errors }, recipe: recipeSelect.value });
   }
 
@@ -165,5 +185,11 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
     },
     /** The current valid config and the errors blocking it. */
     current: () => ({ config: { ...config }, errors: { ...errors }, recipe: recipeSelect.value }),
+    /** Lock and hide other settings (a lesson step's): names as for the constructor. */
+    setAccess({ locked: newLocked = [], hidden: newHidden = [] }) {
+      access.locked = newLocked;
+      access.hidden = newHidden;
+      applyAccess();
+    },
   };
 }

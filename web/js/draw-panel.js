@@ -16,6 +16,7 @@ export function createDrawPanel(client, { report, outbox, plain, onInk = () => {
   let ready = false;
   const show = panels.createPredictionView({
     output: $("prediction"), note: $("prediction-note"), seen: $("seen"), probs: $("probs"), hidden: $("hidden-layers"),
+    softmax: $("softmax-note"),
   });
   const showStages = createStagesView($("preprocess-stages"));
 

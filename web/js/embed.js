@@ -1,6 +1,9 @@
 // Embedding in a course page: the panels and parts the URL asks for, the compact layout, and the
 // messages posted to the page around the app. Messages go out only when the app runs in a frame;
-// the one message accepted from that page ("hello": please re-send the height) is checked first.
+// messages from that page ("hello": please re-send the height, and the commands of
+// host-commands.js) are taken only from the parent window, and only from host= when it is given.
+
+import { readCommand } from "./host-commands.js";
 
 const PANEL_SECTIONS = {
   draw: "draw", train: "train-section", code: "code-section", eval: "eval-section", inspect: "inspect-section", weights: "weights-section",
@@ -31,6 +34,7 @@ export function viewTitle(panels) {
 /** Show only the panels and parts the view asks for; embed mode gets the compact layout. */
 export function applyView(view) {
   document.documentElement.classList.toggle("embed", view.embed);
+  document.documentElement.classList.toggle("layout-compact", view.layout === "compact");
   for (const [panel, id] of Object.entries(PANEL_SECTIONS)) {
     document.getElementById(id).hidden = !view.panels.includes(panel);
   }
@@ -66,9 +70,11 @@ export function contentHeight() {
 }
 
 /**
- * Connect to the embedding page, if there is one. Returns {framed, post(type, fields)}; each
- * message is {source: "scratchnet", type, id?, ...fields}, sent to view.host (or any origin).
- * A "resize" with the new height goes out whenever the content's height changes.
+ * Connect to the embedding page, if there is one. Returns {framed, post(type, fields),
+ * onCommand(handler)}; each message is {source: "scratchnet", type, id?, ...fields}, sent to
+ * view.host (or any origin). A "resize" with the new height goes out whenever the content's
+ * height changes. A malformed command, or one sent before a handler is set, is answered with
+ * "commandRefused" and its reason.
  */
 export function connectToHost(view) {
   const framed = window.parent !== window;
@@ -78,7 +84,11 @@ export function connectToHost(view) {
     const message = { source: "scratchnet", type, ...(view.id ? { id: view.id } : {}), ...fields };
     window.parent.postMessage(message, target);
   };
-  if (!framed) return { framed, post };
+  let handler = null;
+  const onCommand = (fn) => {
+    handler = fn;
+  };
+  if (!framed) return { framed, post, onCommand };
 
   let lastHeight = -1;
   const postHeight = (always) => {
@@ -89,7 +99,13 @@ export function connectToHost(view) {
   new ResizeObserver(() => postHeight(false)).observe(document.body);
   window.addEventListener("message", (event) => {
     if (event.source !== window.parent || (view.host && event.origin !== view.host)) return;
-    if (isHello(event.data)) postHeight(true);
+    if (isHello(event.data)) return postHeight(true);
+    const read = readCommand(event.data);
+    if (!read) return;
+    const type = read.command ? read.command.type : String(event.data.type).slice(0, 40);
+    if (read.error) post("commandRefused", { command: type, reason: read.error });
+    else if (!handler) post("commandRefused", { command: type, reason: "the app is still loading: send commands after its \"ready\" message" });
+    else handler(read.command);
   });
-  return { framed, post };
+  return { framed, post, onCommand };
 }

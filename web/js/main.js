@@ -14,6 +14,7 @@ import { drafts as codeDrafts } from "./code-drafts.js";
 import { readView } from "./state.js";
 import { applyView, connectToHost } from "./embed.js";
 import { createOutbox } from "./outbox.js";
+import { createCourseHooks } from "./course-hooks.js";
 import * as panels from "./panels.js";
 import { wireModelFiles } from "./model-files.js";
 import { createInspectPanel } from "./inspect-panel.js";
@@ -51,6 +52,8 @@ let drawPanel;
 let progress;
 let outbox;
 let inspector;
+let host;
+let course; // the coach, run history, lessons, export and course-page commands (course-hooks.js)
 
 /** Start the app: build the static parts, boot the worker, then wire everything up. */
 export async function start() {
@@ -59,7 +62,8 @@ export async function start() {
   app.viewProblems = problems;
   applyView(view);
   if (problems.length) notify(problems.join(" "));
-  outbox = createOutbox(connectToHost(view), $("announcer"));
+  host = connectToHost(view);
+  outbox = createOutbox(host, $("announcer"));
   const updateStep = panels.createStepList($("loading-steps"), STEPS);
   progress = createProgressView();
 
@@ -108,6 +112,10 @@ export async function start() {
   });
   wireButtons();
   startPlayground(client, { notifyLink, notify, report }).catch(report);
+  course = createCourseHooks({
+    info, view: app.view, client, controller, settingsPanel, progress, outbox, host, notify, report, train,
+    reset: () => replaceModel(() => controller.reset(), { fresh: true }),
+  });
   app.loaded = true;
   drawPanel.start();
   onModel(info.model);
@@ -196,6 +204,7 @@ function restartWorker(err) {
 function onModel(summary) {
   if (modelView.set(summary)) weightsChanged();
   codePanel.setModel(summary);
+  if (course) course.onModel(summary);
   updateButtons();
 }
 
@@ -224,13 +233,15 @@ function onState(state) {
   document.querySelector("[data-testid=status]").dataset.busy = String(controller ? controller.busy() : false);
   if (state === "training") app.chunkStarted = performance.now();
   if (inspectorBehind && !controller.busy()) refreshInspector();
+  if (course) course.onState(state);
   updateButtons();
 }
 
 function updateButtons() {
   if (!controller || !settingsPanel) return;
   const state = controller.state();
-  const busy = state === "training" || state === "stopping" || controller.starting();
+  // Anything under way (a run, a step, its set-up) reads "Training…", never "Resume".
+  const busy = state === "training" || state === "stopping" || controller.starting() || controller.busy();
   const { config, errors } = settingsPanel.current();
   const invalid = Object.keys(errors).length > 0;
   const resumable = controller.canResume(config);
@@ -268,7 +279,7 @@ function onEvents(events) {
       }
       weightsChanged();
     } else if (event.type === "diverged") {
-      notify(event.message);
+      // The explanation is the coach's, beside the charts (course-hooks.js).
       modelView.refreshWeights();
       weightsChanged();
       outbox.trainingDone("diverged", modelView.current());
@@ -280,6 +291,7 @@ function onEvents(events) {
       outbox.trainingDone("finished", modelView.current());
     }
   }
+  course.onEvents(events);
   if (now - app.lastLiveRefresh > LIVE_REFRESH_MS) {
     app.lastLiveRefresh = now;
     modelView.refreshWeights();

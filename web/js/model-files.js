@@ -2,20 +2,15 @@
 // one from a file, through the run controller (a running loop stops first). A file that cannot be
 // used is refused with Python's reason, and the current model is kept.
 
+import { saveFile } from "./save-file.js";
+
 const $ = (id) => document.getElementById(id);
 
 async function download({ client, current, report }) {
   try {
     const bytes = await client.exportModel();
     const model = current();
-    const url = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
-    const link = document.createElement("a");
-    link.href = url;
-    link.download = `scratchnet-${model.name}-${model.layers.join("-")}.npz`;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    saveFile(bytes, `scratchnet-${model.name}-${model.layers.join("-")}.npz`);
   } catch (err) {
     report(err);
   }

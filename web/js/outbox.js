@@ -21,6 +21,7 @@ function createAnnouncer(element) {
 export function createOutbox(host, liveRegion) {
   const say = createAnnouncer(liveRegion);
   let said = ""; // the last prediction spoken, so re-reads during training speak only when it changes
+  let run = {}; // the settings of the run the messages are about: {settings, seed}
 
   return {
     /** Any other message for the embedding page (e.g. "exerciseChecked"). */
@@ -47,7 +48,7 @@ export function createOutbox(host, liveRegion) {
     epoch(event) {
       host.post("epoch", {
         epoch: event.epoch, epochs: event.epochs, loss: event.train_loss, testLoss: event.test_loss,
-        testAccuracy: event.test_accuracy,
+        testAccuracy: event.test_accuracy, ...run,
       });
       const loss = event.train_loss == null ? "not a number" : event.train_loss.toPrecision(3);
       const accuracy = event.test_accuracy == null ? "unknown" : pct(event.test_accuracy);
@@ -56,10 +57,28 @@ export function createOutbox(host, liveRegion) {
     /** A run ended ("finished" or "diverged"); model is the page's model summary. A pause is no end. */
     trainingDone(reason, model) {
       const accuracy = model.test_accuracy ?? null;
-      host.post("trainingDone", { reason, epoch: model.epochs_trained, testAccuracy: accuracy });
+      host.post("trainingDone", { reason, epoch: model.epochs_trained, testAccuracy: accuracy, ...run });
       say(reason === "finished"
         ? `Training finished after ${model.epochs_trained} epochs${accuracy == null ? "" : `: test accuracy ${pct(accuracy)}`}.`
-        : "Training stopped: the numbers overflowed. The notice above the panels says why.");
+        : "Training stopped: the numbers overflowed. The coach beside the charts says why.");
+    },
+    /** The run the next epoch and trainingDone messages are about: its settings (seed included). */
+    run(config) {
+      run = { settings: structuredClone(config), seed: config.seed };
+    },
+    /** A lesson step is shown (0-based step of steps). */
+    lessonStep(fields) {
+      host.post("lessonStep", fields);
+      say(`Lesson step ${fields.step + 1} of ${fields.steps}: ${fields.title}.`);
+    },
+    /** A lesson step's goal was reached. */
+    goalReached(fields) {
+      host.post("goalReached", fields);
+      say(`Goal reached: ${fields.goal}`);
+    },
+    /** A host command that was not carried out, and why. */
+    refused(command, reason) {
+      host.post("commandRefused", { command, reason });
     },
   };
 }

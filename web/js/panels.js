@@ -128,13 +128,20 @@ export function drawWeightMosaic(canvas, images, columns = 16) {
   canvas.style.width = `${(cols * cell - gap) * Math.max(1, Math.round(56 / size))}px`;
 }
 
-/** Render a 10x10 confusion matrix as a shaded table (rows: true digit, columns: predicted). */
-export function drawConfusion(container, confusion) {
+/** A table of class `className` whose caption, for screen readers only, says what it shows. */
+export function captionedTable(className, captionText) {
   const table = document.createElement("table");
-  table.className = "confusion";
+  table.className = className;
   const caption = document.createElement("caption");
   caption.className = "visually-hidden";
-  caption.textContent = "Confusion matrix: rows are true digits, columns are predicted digits; the outlined diagonal is right, italic counts are mistakes";
+  caption.textContent = captionText;
+  table.append(caption);
+  return table;
+}
+
+/** Render a 10x10 confusion matrix as a shaded table (rows: true digit, columns: predicted). */
+export function drawConfusion(container, confusion) {
+  const table = captionedTable("confusion", "Confusion matrix: rows are true digits, columns are predicted digits; the outlined diagonal is right, italic counts are mistakes");
   const head = document.createElement("tr");
   head.innerHTML = `<th scope="col"><abbr title="true digit \\ predicted digit">true\\pred</abbr></th>` +
     confusion.map((_, j) => `<th scope="col">${j}</th>`).join("") + `<th scope="col">right</th>`;
@@ -183,7 +190,7 @@ export function drawConfusion(container, confusion) {
     tr.append(right);
     tbody.append(tr);
   });
-  table.append(caption, thead, tbody);
+  table.append(thead, tbody);
   container.replaceChildren(table);
 }
 
@@ -224,10 +231,11 @@ export function drawMistakes(container, mistakes) {
 
 /** The prediction panel: digit, note, the 28x28 input, probability bars and hidden activations.
  * Returns show(result): result is classify()'s answer, or null for "nothing drawn yet". */
-export function createPredictionView({ output, note, seen, probs, hidden }) {
+export function createPredictionView({ output, note, seen, probs, hidden, softmax = null }) {
   const showProbabilities = createProbabilityBars(probs);
   const idle = "Draw a digit to see what the network thinks.";
   return (result) => {
+    if (softmax) softmax.hidden = !result || result.empty; // a word on "100% sure" beside every answer
     if (!result || result.empty) {
       output.dataset.digit = "";
       output.textContent = "–";

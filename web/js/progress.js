@@ -1,11 +1,30 @@
 // The live view of a training run: turns the trainer's plain-data events into progress bars,
-// figures (samples/s, time left, learning rate) and one summary point per chart per chunk.
-// It never talks to the worker; the wiring module hands it the events.
+// figures (samples/s and time left, both smoothed over a few seconds, learning rate) and one
+// summary point per chart per chunk; a model's recorded curves, and earlier runs as faint lines
+// behind. It never talks to the worker; the wiring module hands it the events.
 
 import { createLineChart, PALETTE } from "./charts.js";
 
 const $ = (id) => document.getElementById(id);
 const percent = (v) => `${(100 * v).toFixed(1)}%`;
+const SMOOTHING_S = 3; // samples/s and time left follow the last few seconds, not each chunk
+const SHOW_EVERY_MS = 500; // and are rewritten at most twice a second
+const PAUSE_S = 5; // a longer gap between chunks is a pause (Stop, then Resume)
+
+// An average that forgets with time: after `seconds`, a value weighs e^-1 of what it did.
+function createSmoother(seconds) {
+  let value = null;
+  return {
+    add(x, dt) {
+      value = value == null ? x : value + (1 - Math.exp(-dt / seconds)) * (x - value);
+      return value;
+    },
+    get: () => value,
+    reset() {
+      value = null;
+    },
+  };
+}
 
 /** Seconds as short text: "42 s", "3 min 5 s". */
 export function duration(seconds) {
@@ -25,7 +44,7 @@ export function createProgressView() {
     }),
     accuracy: createLineChart($("chart-accuracy"), {
       xLabel: "epoch",
-      yRange: [0, 1],
+      zoomY: [0, 1], // fitted to the data: 95% to 98% is not a flat line
       formatY: percent,
       series: [{ label: "train (recent batches)" }, { label: "test", sparse: true }],
       emptyText,
@@ -33,13 +52,48 @@ export function createProgressView() {
     grads: createLineChart($("chart-grads"), { xLabel: "epoch", logY: true, series: [{ label: "layer" }], emptyText }),
     lr: createLineChart($("chart-lr"), { xLabel: "epoch", series: [{ label: "learning rate", color: PALETTE[2] }], emptyText }),
   };
-  let speed = 0; // smoothed samples per second, for the time-left estimate
+  const speed = createSmoother(SMOOTHING_S); // training samples per second (the figure shown)
+  const pace = createSmoother(SMOOTHING_S); // samples per second of wall time, evaluations included
+  let lastChunk = 0;
+  let lastShown = 0;
+  let ended = false; // finished or diverged: the time left is no longer counted
 
   function resetPanel() {
     $("epoch-progress").value = 0;
     $("batch-progress").value = 0;
     for (const id of ["epoch-text", "batch-text", "eta", "lr"]) $(id).textContent = "–";
-    speed = 0;
+    speed.reset();
+    pace.reset();
+    lastChunk = 0;
+    ended = false;
+  }
+
+  // Samples/s and the time left, smoothed; shown at most every SHOW_EVERY_MS.
+  function showPace(last, batchSize) {
+    const now = performance.now();
+    let dt = lastChunk ? (now - lastChunk) / 1000 : 0;
+    lastChunk = now;
+    if (dt > PAUSE_S) dt = 0; // the run was paused in between: that time is not the run's pace
+    if (last.samples_per_sec > 0) speed.add(last.samples_per_sec, dt || SMOOTHING_S);
+    if (dt > 0) pace.add(last.samples / dt, dt);
+    if (now - lastShown < SHOW_EVERY_MS && last.batch !== last.batches) return;
+    lastShown = now;
+    if (speed.get()) {
+      const throughput = $("throughput");
+      throughput.dataset.value = String(speed.get());
+      throughput.textContent = Math.round(speed.get()).toLocaleString("en-US");
+    }
+    const batchesLeft = (last.epochs - last.epoch - 1) * last.batches + (last.batches - last.batch);
+    const rate = pace.get() || speed.get();
+    if (!ended) $("eta").textContent = batchSize && rate ? duration((batchesLeft * batchSize) / rate) : "–";
+  }
+
+  function drawCurves(curves) {
+    for (const chart of [charts.loss, charts.accuracy]) chart.clear();
+    curves.epoch.forEach((epoch, i) => {
+      charts.loss.append(epoch, [curves.train_loss[i], curves.test_loss[i]]);
+      charts.accuracy.append(epoch, [curves.train_accuracy[i], curves.test_accuracy[i]]);
+    });
   }
 
   return {
@@ -60,15 +114,7 @@ export function createProgressView() {
       $("batch-progress").value = last.batch / last.batches;
       $("batch-text").textContent = `${last.batch} of ${last.batches}`;
       $("lr").textContent = last.learning_rate.toPrecision(3);
-      const measured = last.samples_per_sec;
-      if (measured > 0) {
-        const throughput = $("throughput");
-        throughput.dataset.value = String(measured);
-        throughput.textContent = Math.round(measured).toLocaleString("en-US");
-        speed = speed ? 0.8 * speed + 0.2 * measured : measured;
-      }
-      const batchesLeft = (last.epochs - last.epoch - 1) * last.batches + (last.batches - last.batch);
-      $("eta").textContent = batchSize && speed ? duration((batchesLeft * batchSize) / speed) : "–";
+      showPace(last, batchSize);
     },
     /** Add an "epoch" event's held-out test figures to the charts. */
     epoch(event) {
@@ -77,7 +123,24 @@ export function createProgressView() {
     },
     /** The run has ended. */
     finished() {
+      ended = true;
       $("eta").textContent = "done";
+    },
+    /** The run diverged: nothing is left to count down. */
+    stopped() {
+      ended = true;
+      $("eta").textContent = "stopped";
+    },
+    /** A model's recorded curves (curves.py's shape): one point per epoch, from epoch 0 on the axis. */
+    showCurves(curves) {
+      resetPanel();
+      for (const chart of Object.values(charts)) chart.clear();
+      if (curves && curves.epoch && curves.epoch.length) drawCurves(curves);
+    },
+    /** Earlier runs as faint lines: [{loss, accuracy, test_loss, test_accuracy}], each [[x, y], ...]. */
+    setBackground(runs) {
+      charts.loss.setBackground(runs.flatMap((r) => [{ points: r.loss }, { points: r.test_loss, sparse: true }]));
+      charts.accuracy.setBackground(runs.flatMap((r) => [{ points: r.accuracy }, { points: r.test_accuracy, sparse: true }]));
     },
     /** Back to an empty panel; with clearCharts, the curves go too. */
     reset({ clearCharts = false } = {}) {

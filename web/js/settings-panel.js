@@ -25,7 +25,7 @@ export function createSettingsPanel(info, view, { validate, onChange, notify, ex
   const settings = createSettings(info.default_config);
   // The hash also holds other panels' settings (the playground's pg_ keys): kept as they are.
   const hashFor = (v) => settingsToHash(settings, info.default_config, v, { keep: location.hash, extra: extraParams() });
-  const updateShare = createSharePanel(view, hashFor);
+  const updateShare = createSharePanel(view, hashFor, info.schema);
   let timer = 0;
   let seq = 0;
 
@@ -70,5 +70,14 @@ export function createSettingsPanel(info, view, { validate, onChange, notify, ex
     refresh: () => {
       if (!Object.keys(controls.current().errors).length) writeHash();
     },
+    /** Set settings (all of them, locked ones too: a lesson's or the host page's choice). */
+    set: (values) => controls.set(values),
+    /** A lesson step's settings and what it locks and hides, on top of the link's own locks. */
+    applyStep({ values, lock = [], hide = [] }) {
+      controls.setAccess({ locked: [...view.lock, ...lock], hidden: [...view.hide, ...hide] });
+      controls.set(values);
+    },
+    /** Write the settings and the view (after the view changed) into the URL hash. */
+    writeHash,
   };
 }

@@ -6,6 +6,7 @@
 
 import { PANELS } from "./state.js";
 import { contentHeight, viewTitle } from "./embed.js";
+import { createSettingPicker } from "./share-picker.js";
 
 // Rough heights of the compact panels, for the iframe's starting height before it is fitted.
 const PANEL_HEIGHT = { draw: 760, train: 1000, code: 800, eval: 700, inspect: 2400, weights: 420, playground: 1100 };
@@ -32,19 +33,26 @@ export function embedCode(src, { title, height, script }) {
 
 /**
  * Wire the share controls. view: the page's view; hashFor(view) encodes the current settings
- * with a view. Returns update(): call it after the settings change.
+ * with a view; fields: the settings ([{name, label}]) for the lock and hide picker. Returns
+ * update(): call it after the settings change.
  */
-export function createSharePanel(view, hashFor) {
+export function createSharePanel(view, hashFor, fields = []) {
   const output = $("share-output");
   const status = $("share-status");
   const options = $("embed-options");
   options.hidden = view.embed; // an embed reproduces itself; choosing is for the full page
+  const refresh = () => {
+    if (!output.hidden && output.value.startsWith("<iframe")) output.value = code();
+  };
+  const picker = createSettingPicker($("embed-settings"), fields, view, () => {}); // its boxes are inputs of the options below
 
   function embedView() {
     if (view.embed) return view;
     const panels = PANELS.filter((p) => options.querySelector(`input[value="${p}"]`).checked);
-    const lock = $("embed-lock").checked ? ["all"] : view.lock;
-    return { ...view, embed: true, panels: panels.length ? panels : ["draw"], lock };
+    const lock = $("embed-lock").checked ? ["all"] : [...new Set([...view.lock, ...picker.locked()])];
+    const hide = [...new Set([...view.hide, ...picker.hidden()])];
+    const layout = $("embed-compact").checked ? "compact" : view.layout;
+    return { ...view, embed: true, panels: panels.length ? panels : ["draw"], lock, hide, layout };
   }
 
   const link = () => appAddress() + hashFor({ ...view, ...EMBED_ONLY });
@@ -74,11 +82,7 @@ export function createSharePanel(view, hashFor) {
   $("copy-embed").disabled = false;
   $("copy-link").addEventListener("click", () => copy(link(), "Link"));
   $("copy-embed").addEventListener("click", () => copy(code(), "Embed code"));
-  for (const input of options.querySelectorAll("input")) {
-    input.addEventListener("change", () => {
-      if (!output.hidden && output.value.startsWith("<iframe")) output.value = code();
-    });
-  }
+  for (const input of options.querySelectorAll("input")) input.addEventListener("change", refresh);
   for (const input of options.querySelectorAll("input[name=embed-panel]")) input.checked = view.panels.includes(input.value);
 
   const openFull = $("open-full");

@@ -18,7 +18,10 @@ export const KEY_PREFIXES = ["pg_"];
 /** Parts of the page that `hide=` can remove, besides single settings (by their names). */
 export const PARTS = ["recipe", "settings", "model", "charts", "activations", "share"];
 // Hash keys that describe the view rather than the training settings.
-const VIEW_KEYS = ["embed", "panels", "hide", "lock", "host", "id", "exercise", "code", "inspect"];
+const VIEW_KEYS = ["embed", "panels", "hide", "lock", "host", "id", "exercise", "code", "inspect", "lesson", "lesson_step", "layout"];
+/** The layouts of the training panel: "compact" for a small frame (see style.css). */
+export const LAYOUTS = ["full", "compact"];
+const LESSON = /^[a-z0-9][a-z0-9-]{0,39}$/; // a lesson's name: its file in lessons/, no path
 const NAME = /^[a-z][a-z0-9_]{0,39}$/;
 const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 const SHOWN_MAX = 40; // longest piece of a refused value quoted back in a notice
@@ -35,7 +38,10 @@ export function createSettings(defaultConfig, recipe = "") {
 
 /** The view of a plain, standalone page: every panel, nothing hidden or locked. */
 export function defaultView() {
-  return { embed: false, panels: [...PANELS], hide: [], lock: [], host: "", id: "", exercises: [], inspect: null };
+  return {
+    embed: false, panels: [...PANELS], hide: [], lock: [], host: "", id: "", exercises: [], inspect: null,
+    lesson: "", lessonStep: 0, layout: "full",
+  };
 }
 
 /** Write a value the way a person would type it into its control ("256,128", "0.001"). */
@@ -214,6 +220,21 @@ export function readView(hash) {
     if (INDEX.test(value) && Number.isSafeInteger(Number(value))) view.inspect = Number(value);
     else refuse("inspect", "give the number of a test digit, a whole number like inspect=42.", "Test digit 0 is shown.");
   }
+  if (params.has("lesson")) {
+    const value = params.get("lesson");
+    if (LESSON.test(value)) view.lesson = value;
+    else refuse("lesson", "a lesson's name has up to 40 lowercase letters, digits and dashes.", "No lesson is opened.");
+  }
+  if (params.has("lesson_step")) {
+    const value = params.get("lesson_step");
+    if (/^\d{1,2}$/.test(value)) view.lessonStep = Number(value);
+    else refuse("lesson_step", "it must be a step number, counted from 0.", "The lesson opens at its first step.");
+  }
+  if (params.has("layout")) {
+    const value = params.get("layout");
+    if (LAYOUTS.includes(value)) view.layout = value;
+    else refuse("layout", `choose ${LAYOUTS.join(" or ")}.`, "The full layout is used.");
+  }
   return { view, problems: capped(problems) };
 }
 
@@ -283,6 +304,9 @@ export function viewToParams(view, params = new URLSearchParams()) {
   if (view.id) params.set("id", view.id);
   if (view.exercises && view.exercises.length) params.set("exercise", view.exercises.join(","));
   if (view.inspect !== null && view.inspect !== undefined) params.set("inspect", String(view.inspect));
+  if (view.lesson) params.set("lesson", view.lesson);
+  if (view.lesson && view.lessonStep) params.set("lesson_step", String(view.lessonStep));
+  if (view.layout && view.layout !== plain.layout) params.set("layout", view.layout);
   return params;
 }
 

@@ -1,0 +1,112 @@
+"""The training-health coach: each finding provoked by real settings on real MNIST, a healthy
+run without findings, the activation statistics against a direct computation, and the Coach's
+bounded memory giving the same findings as the whole event list."""
+
+import math
+
+import numpy as np
+import pytest
+
+from scratchnet import recipe
+from scratchnet.health import CONDITIONS, SEVERITY, STATS_EVERY, Coach, activation_statistics, diagnose
+
+
+def run_events(make_trainer, **settings):
+    _, trainer = make_trainer(recipe("default", **settings))
+    return [e for e in trainer.events() if e["type"] != "work"]
+
+
+def conditions(events):
+    return [f["condition"] for f in diagnose(events)]
+
+
+DEEP = [128, 128, 128, 128]
+PLAIN_SGD = {"optimizer": "sgd", "clip_norm": 0, "lr_decay": 1}
+CASES = {
+    # name: (settings, conditions that must be found, conditions that must not)
+    "diverged": ({"hidden_sizes": DEEP, **PLAIN_SGD, "learning_rate": 10, "train_size": 1000, "epochs": 1},
+                 {"diverged", "exploding"}, set()),
+    "chance": ({"hidden_sizes": DEEP, "activation": "sigmoid", "train_size": 2000, "epochs": 2},
+               {"chance", "vanishing"}, {"lr-too-low"}),
+    "exploding": ({"hidden_sizes": DEEP, **PLAIN_SGD, "learning_rate": 10, "clip_norm": 5, "train_size": 2000,
+                   "epochs": 2}, {"exploding", "dead-relu"}, {"diverged"}),
+    "dead-relu": ({**PLAIN_SGD, "learning_rate": 1.0, "train_size": 2000, "epochs": 2}, {"dead-relu"},
+                  {"lr-too-low"}),
+    "saturated": ({**PLAIN_SGD, "activation": "sigmoid", "learning_rate": 10, "train_size": 2000, "epochs": 2},
+                  {"saturated"}, {"dead-relu"}),
+    "lr-too-low": ({"learning_rate": 1e-6, "train_size": 2000, "epochs": 2}, {"lr-too-low"}, {"chance"}),
+    "overfitting": ({"train_size": 500, "epochs": 40, "eval_every": 2, "weight_decay": 0, "lr_decay": 1},
+                    {"overfitting"}, set()),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_each_finding_is_provoked_by_real_settings(make_trainer, name):
+    settings, found, absent = CASES[name]
+    events = run_events(make_trainer, **settings)
+    got = conditions(events)
+    assert found <= set(got), (name, got)
+    assert not absent & set(got), (name, got)
+    for finding in diagnose(events):
+        assert finding["condition"] in CONDITIONS
+        assert finding["message"] and finding["fix"] and finding["title"]
+    assert got == sorted(got, key=SEVERITY.index)  # causes before symptoms
+
+
+def test_every_condition_has_a_case():
+    assert set(CONDITIONS) == {c for _, found, _ in CASES.values() for c in found} | set(CASES)
+
+
+def test_a_healthy_run_has_no_findings(make_trainer):
+    events = run_events(make_trainer, train_size=2000, epochs=3)
+    assert events[-1]["type"] == "finished"
+    assert diagnose(events) == []
+
+
+def test_the_divergence_finding_carries_the_trainers_explanation(make_trainer):
+    events = run_events(make_trainer, **CASES["diverged"][0])
+    diverged = next(e for e in events if e["type"] == "diverged")
+    finding = diagnose(events)[0]
+    assert finding["condition"] == "diverged" and finding["message"] == diverged["message"]
+    assert "learning rate" in finding["message"]
+
+
+def test_findings_follow_the_run_live(make_trainer):
+    """The coach sees a run as it goes: nothing is judged in the first steps of a stalled run."""
+    events = run_events(make_trainer, **CASES["lr-too-low"][0])
+    early = [e for e in events if e["type"] == "progress"][:20]
+    assert diagnose(early) == []
+    assert "lr-too-low" in conditions(events)
+
+
+def test_activation_statistics_are_those_of_the_last_batch(make_trainer):
+    network, trainer = make_trainer(recipe("default", hidden_sizes=[64, 32], train_size=1000, epochs=1))
+    x = trainer.x_train[:32]
+    network.forward(x, training=True)
+    stats = activation_statistics(network.layers)
+    assert list(stats) == ["relu1", "relu2"]
+    z1 = network.layers[0].forward(x)  # the first dense layer's pre-activations, directly
+    assert stats["relu1"]["dead"] == pytest.approx(float(np.mean(np.all(z1 <= 0, axis=0))))
+    sigmoid, _ = make_trainer(recipe("default", activation="sigmoid", train_size=1000, epochs=1))
+    sigmoid.forward(x)
+    z = sigmoid.layers[0].forward(x)
+    assert activation_statistics(sigmoid.layers)["sigmoid1"]["saturated"] == pytest.approx(
+        float(np.mean(np.abs(z) > math.log(99))))
+
+
+def test_progress_events_carry_statistics_every_few_steps(make_trainer):
+    events = run_events(make_trainer, train_size=1000, epochs=1)
+    progress = [e for e in events if e["type"] == "progress"]
+    with_stats = [e["step"] for e in progress if "activations" in e]
+    assert with_stats == [s for s in range(1, len(progress) + 1) if (s - 1) % STATS_EVERY == 0]
+
+
+def test_the_coach_keeps_little_and_finds_the_same(make_trainer):
+    events = run_events(make_trainer, **CASES["exploding"][0])
+    coach = Coach(recent=30)
+    for event in events:
+        coach.add(event)
+    assert len(coach.recent) == 30 and len(coach.first) == 10
+    # The exploding step (about step 9) has long left the window; the coach kept it.
+    assert coach.findings() == diagnose(events)
+    assert "exploding" in conditions(events)

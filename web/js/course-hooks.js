@@ -1,0 +1,144 @@
+// The parts of the page for learning and teaching, wired to the app: the health coach beside the
+// charts, the run history, lessons, "Export experiment", and the commands a course page sends.
+// main.js hands it the same callbacks it gets itself (models, events, states); everything here
+// acts through the page's own settings panel, run controller and buttons.
+
+import { createHealthView } from "./health-view.js";
+import { openHistoryStore } from "./history-store.js";
+import { createRunHistory } from "./run-history.js";
+import { createLessonView } from "./lesson-view.js";
+import { parseField, formatValue } from "./state.js";
+import { saveFile } from "./save-file.js";
+
+const $ = (id) => document.getElementById(id);
+
+/**
+ * app: {info, view, client, controller, settingsPanel, progress, outbox, host, notify, report,
+ * train(), reset()}. Returns {onModel(summary), onEvents(events), onState(state)}.
+ */
+export function createCourseHooks({ info, view, client, controller, settingsPanel, progress, outbox, host, notify, report, train, reset }) {
+  const health = createHealthView($("health"));
+  const fields = Object.fromEntries(info.schema.map((f) => [f.name, f]));
+  let model = null; // the latest summary
+  let history = null;
+  const pending = []; // what happened before the history store opened
+
+  openHistoryStore().then((store) => {
+    history = createRunHistory({
+      store, list: $("run-list"), note: $("run-history-note"), schema: info.schema,
+      onBackground: (runs) => progress.setBackground(runs),
+    });
+    if (!store.persistent) $("run-history-note").dataset.memory = "true";
+    for (const [method, args] of pending.splice(0)) history[method](...args);
+  });
+  const record = (method, ...args) => (history ? history[method](...args) : pending.push([method, args]));
+  $("clear-history").addEventListener("click", () => history && history.clear());
+
+  const lesson = createLessonView({
+    info, view, settingsPanel, notify, onRun: train,
+    validate: (config) => client.validate({ config }),
+    post: (type, fields) => (type === "lessonStep" ? outbox.lessonStep(fields) : outbox.goalReached(fields)),
+  });
+  if (view.lesson) lesson.open(view.lesson, view.lessonStep);
+  listLessons();
+
+  // The site's lessons, offered on the full page while none is open.
+  async function listLessons() {
+    if (view.embed) return;
+    try {
+      const response = await fetch(new URL("lessons/index.json", location.href));
+      const lessons = response.ok ? await response.json() : [];
+      const list = $("lesson-list");
+      list.replaceChildren(...lessons.map(({ name, title }) => {
+        const item = document.createElement("li");
+        const link = document.createElement("a");
+        link.href = `#lesson=${encodeURIComponent(name)}`;
+        link.textContent = title;
+        link.addEventListener("click", (event) => {
+          event.preventDefault();
+          lesson.open(name);
+        });
+        item.append(link);
+        return item;
+      }));
+      $("lessons-nav").hidden = !lessons.length;
+    } catch {
+      $("lessons-nav").hidden = true; // the lessons are an extra: without their list the page works
+    }
+  }
+
+  $("export-experiment").addEventListener("click", async () => {
+    try {
+      const bytes = await client.exportExperiment();
+      saveFile(bytes, `scratchnet-experiment-${model.layers.join("-")}-seed${model.config.seed}.zip`, "application/zip");
+    } catch (err) {
+      report(err);
+    }
+  });
+
+  // A course page's command, carried out as the learner's own click or typing would be.
+  host.onCommand(async (command) => {
+    const refuse = (reason) => outbox.refused(command.type, reason);
+    if (command.type === "set") {
+      const values = {};
+      for (const [name, value] of Object.entries(command.settings)) {
+        if (!fields[name]) return refuse(`"${name}" is not a setting`);
+        const parsed = parseField(fields[name], formatValue(value));
+        if ("error" in parsed) return refuse(`${name}: ${parsed.error}`);
+        values[name] = parsed.value;
+      }
+      if (controller.busy()) return refuse("a run is going: send stop first");
+      settingsPanel.set(values);
+    } else if (command.type === "train") {
+      train();
+    } else if (command.type === "stop") {
+      controller.stop();
+    } else if (command.type === "reset") {
+      reset();
+    } else if (command.type === "lesson") {
+      if (controller.busy()) return refuse("a run is going: send stop first");
+      const opened = command.lesson ? await lesson.openDocument(command.lesson, command.name, command.step)
+        : await lesson.open(command.name, command.step);
+      if (!opened) refuse("the lesson cannot be used (the page says why)");
+    }
+    return undefined;
+  });
+
+  return {
+    /** Every model summary from the worker. */
+    onModel(summary) {
+      const changed = !model || summary.id !== model.id;
+      model = summary;
+      health.show(summary.health, { hasRun: summary.run !== null });
+      lesson.findings(summary.health || []);
+      $("export-experiment").disabled = summary.run === null;
+      if (changed) {
+        record("detach");
+        if (summary.run === null) progress.showCurves(summary.curves); // the model's own curves, from its file
+      }
+    },
+    /** Each chunk's training events. */
+    onEvents(events) {
+      for (const event of events) {
+        if (event.type === "started") {
+          outbox.run(model.config);
+          record("started", model.config, model.architecture);
+          lesson.runStarted(model.config);
+        } else if (event.type === "diverged") {
+          progress.stopped();
+        }
+      }
+      record("events", events);
+      lesson.events(events);
+      for (const event of events) {
+        if (event.type === "diverged" || event.type === "finished") record("ended", event.type);
+      }
+    },
+    /** The run controller's state. */
+    onState(state) {
+      lesson.setBusy(controller.busy() || controller.starting() || state === "training" || state === "stopping");
+      if (state === "training") record("resumed");
+      else if (state === "idle" && model && model.run && !model.run.finished) record("ended", "paused");
+    },
+  };
+}
