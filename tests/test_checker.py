@@ -1,7 +1,6 @@
 """Checking a learner's code: the references pass every check, and each usual mistake fails
 with a hint in plain words; errors name the learner's own line."""
 
-import numpy as np
 import pytest
 
 from scratchnet import exercises

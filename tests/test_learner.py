@@ -4,12 +4,10 @@ reference comes back, and the code panel shows what runs."""
 
 import inspect
 
-import numpy as np
 import pytest
 
-from scratchnet import exercises, recipe
+from scratchnet import exercises
 from scratchnet.datasets import Dataset
-from scratchnet.modelfile import load_model
 from scratchnet.session import Session
 
 SETTINGS = {"hidden_sizes": [32], "train_size": 600, "epochs": 1, "optimizer": "momentum", "seed": 2}

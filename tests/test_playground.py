@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from scratchnet import ConfigError, bridge, toy
+from scratchnet import ConfigError, bridge, playground_calls, toy
 from scratchnet.playground import DEFAULTS, Playground, network_config, validate_settings
 from scratchnet.probes import hidden_activations
 
@@ -131,7 +131,7 @@ def test_placed_points_join_training_and_the_run_goes_on():
 
 
 def test_bridge_calls_give_arrays_and_refuse_bad_input(monkeypatch):
-    monkeypatch.setattr(bridge, "_playground", None)
+    monkeypatch.setattr(playground_calls, "_playground", None)
 
     def call(name, **kwargs):
         text, parts = bridge.dispatch(name, json.dumps(kwargs))

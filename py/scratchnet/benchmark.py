@@ -28,6 +28,16 @@ def _repeat_for(seconds, fn):
     return (time.perf_counter() - started) / calls
 
 
+def benchmark_run(dataset, batch_size, config=None, batches=64):
+    """The run step_throughput times: `config` (default: the default recipe) on the first
+    `batches` batches of `dataset`'s training examples (its trainer's x_train and y_train are
+    the normalised examples it trains on)."""
+    count = min(len(dataset), batches * batch_size)
+    subset = Dataset(dataset.name, dataset.x_train[:count], dataset.y_train[:count],
+                     dataset.x_test[:10], dataset.y_test[:10], dataset.num_classes)
+    return prepare_run(config or recipe("default", batch_size=batch_size, train_size=count), subset)
+
+
 def step_throughput(dataset, batch_size, seconds=2.0, config=None, batches=64, functions=None):
     """Times training steps of `config` (default: the default recipe) at `batch_size` on the
     first `batches` batches of `dataset`'s training examples, with the products chosen as a
@@ -37,11 +47,7 @@ def step_throughput(dataset, batch_size, seconds=2.0, config=None, batches=64, f
     `functions`: the learner's versions of exercises (see learner.py) to train with.
     Returns {"batch_size", "samples_per_sec", "step_ms", "matmul_ms", "overhead_ratio", "products"}.
     """
-    count = min(len(dataset), batches * batch_size)
-    subset = Dataset(dataset.name, dataset.x_train[:count], dataset.y_train[:count],
-                     dataset.x_test[:10], dataset.y_test[:10], dataset.num_classes)
-    config = config or recipe("default", batch_size=batch_size, train_size=count)
-    run = prepare_run(config, subset)
+    run = benchmark_run(dataset, batch_size, config, batches)
     choose_products(run)
     if functions:
         learner.use(run.network, run.trainer, functions, run.trainer.x_train[:batch_size])

@@ -8,14 +8,14 @@ binary argument (a drawing's pixels, a model file). The answer is a pair
 (JSON text, [binary parts]): NumPy arrays and bytes travel as binary parts, which
 the page receives as typed arrays, never as long JSON lists. The work itself is
 done by a `Session` (the current model and run), by `probes` (read-only views) and,
-for the 2-D playground's calls (playground_*), by a `Playground`.
+for the 2-D playground's calls (playground_*, in playground_calls.py), by a `Playground`.
 """
 
 import json
 
 import numpy as np
 
-from . import exercises, inspector, probes
+from . import exercises, inspector, playground_calls, probes
 from .benchmark import step_throughput
 from .checker import LearnerCodeError, compile_code
 from .config import SCHEMA, ConfigError, recipes_for
@@ -23,7 +23,6 @@ from .datasets import mnist_dataset
 from .experiment import experiment_zip
 from .data import load_bundle
 from .modelfile import ModelFileError, load_model, model_bytes
-from .playground import DEFAULTS as PLAYGROUND_DEFAULTS, SCHEMA as PLAYGROUND_SCHEMA, Playground, check_resolution
 from .preprocess import EmptyDrawingError
 from .registry import lookup
 from .session import NoRunError, Session, summarise
@@ -225,72 +224,11 @@ def benchmark(batch_size, seconds, code=False):
     return step_throughput(s.dataset, int(batch_size), float(seconds), functions=s.functions if code else None)
 
 
-# --- the 2-D playground (playground.py): its own points and run, apart from the MNIST session ---
-
-_playground = None
-
-
-def _pg():
-    if _playground is None:
-        raise RuntimeError("the playground has not been set up: call playground_new first")
-    return _playground
-
-
-def _drawn(resolution, points=False, **fields):
-    """A playground answer: its summary and a frame at `resolution` (and its points, if asked)."""
-    extra = {"points": _pg().point_arrays()} if points else {}
-    return {**fields, **extra, "summary": _pg().summary(), "frame": _pg().frame(int(resolution))}
-
-
-def playground_schema():
-    """The playground's settings: {"schema", "defaults"}."""
-    return {"schema": PLAYGROUND_SCHEMA, "defaults": PLAYGROUND_DEFAULTS}
-
-
-def playground_new(settings, resolution=64):
-    """New settings (new points if the data changed) and a fresh run, or {"ok": false, "errors"}."""
-    global _playground
-    check_resolution(resolution)  # before anything changes
-    try:
-        if _playground is None:
-            _playground = Playground(settings)
-        else:
-            _playground.new(settings)
-    except ConfigError as error:
-        return {"ok": False, "errors": error.errors}
-    return _drawn(resolution, points=True, ok=True)
-
-
-def playground_reset(resolution=64):
-    """Fresh untrained weights, same settings and points."""
-    check_resolution(resolution)
-    _pg().reset()
-    return _drawn(resolution, ok=True)
-
-
-def playground_place(points, resolution=64, clear=False):
-    """Adds training points [[x1, x2, class], ...], all or none; with `clear`, removes the
-    placed ones instead: {"ok", "error"?, "points", ...}."""
-    check_resolution(resolution)
-    try:
-        _pg().clear_placed() if clear else _pg().place(points)
-    except ValueError as error:
-        return _drawn(resolution, points=True, ok=False, error=str(error))
-    return _drawn(resolution, points=True, ok=True)
-
-
-def playground_train(budget_ms, resolution=64):
-    """Trains for about `budget_ms` ms (0: exactly one step), then a frame: {"steps", "frame", ...}."""
-    check_resolution(resolution)
-    steps = _pg().train(float(budget_ms)) if budget_ms else _pg().step()
-    return _drawn(resolution, steps=steps)
-
-
 CALLS = {fn.__name__: fn for fn in (
     init, validate, new_training, reset, use_pretrained, train, step, evaluate, mistakes, classify,
     first_layer_weights, export_model, export_experiment, import_model, checkpoint, restore, benchmark,
-    exercise, check_code, use_code, use_reference, code_view,
-    playground_schema, playground_new, playground_reset, playground_place, playground_train)}
+    exercise, check_code, use_code, use_reference, code_view)}
+CALLS.update(playground_calls.CALLS)
 
 
 # --- inspecting one step ----------------------------------------------------------------------

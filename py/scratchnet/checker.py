@@ -65,7 +65,7 @@ def _hint(output, got, want, mistakes, large):
         if got.ndim == 2 and got.shape == want.shape[::-1]:
             text += " It is transposed: swap which operand of the product is transposed."
         elif got.ndim == want.ndim + 1 and got.shape[1:] == want.shape:
-            text += f" It still has the batch axis: sum it over the batch (axis=0)."
+            text += " It still has the batch axis: sum it over the batch (axis=0)."
         return text
     if not np.all(np.isfinite(got)):
         if large:

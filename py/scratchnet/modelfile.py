@@ -26,16 +26,17 @@ import functools
 import io
 import json
 import os
-import math
 
 import numpy as np
 
 from .architecture import MAX_PARAMS, MAX_SPECS
-from .config import FIELDS, ConfigError, validate_config
-from .curves import MAX_POINTS, valid_curves
+from .config import ConfigError, validate_config
 from .losses import softmax
 from .model import Network
-from .safe_npz import ArraySpec, NpzError, NpzReader, listing, quote, shorten
+from .model_entries import (MAX_HISTORY_CHARS, MAX_TEXT_CHARS, NOT_JSON, ModelFileError, check_depth,
+                            number_entry, parse_json, read_history, text_entry)
+from .safe_npz import ArraySpec, NpzError, NpzReader
+from .wording import listing, quote, shorten
 
 FORMAT = "scratchnet-model"
 FORMAT_VERSION = 1
@@ -46,42 +47,6 @@ MAX_PARAM_ENTRIES = 2 * (MAX_SPECS + 2)  # a weight and a bias for each layer a 
 # Files from before the data could vary were all MNIST models.
 MNIST_SAMPLE_SHAPE, MNIST_CLASSES = (28, 28), 10
 MAX_SAMPLE_SIDE, MAX_CLASSES = 4096, 1000
-MAX_JSON_DEPTH = 4          # the settings need 2 levels (an object holding a list)
-MAX_MESSAGE_CHARS = 400
-MAX_EPOCHS_TRAINED = 100 * FIELDS["epochs"]["max"]  # a run can be resumed, but not for ever
-NOT_JSON = object()
-
-
-class ModelFileError(ValueError):
-    """A model file that cannot be used, with the reason in plain words (at most a few lines)."""
-
-    def __init__(self, message):
-        message = str(message)
-        if len(message) > MAX_MESSAGE_CHARS:
-            message = message[:MAX_MESSAGE_CHARS - 1] + "…"
-        super().__init__(message)
-
-
-def _longest_config_json():
-    """The length of the longest JSON text a valid config can be: every setting at its widest."""
-    widest = {}
-    for field in FIELDS.values():
-        if field["type"] == "choice":
-            widest[field["name"]] = max(field["choices"], key=len)
-        elif field["type"] == "int_list":
-            widest[field["name"]] = [field["max"]] * field["max_items"]
-        elif field["type"] == "int":
-            widest[field["name"]] = field["max"]
-        elif field["type"] == "layers":
-            widest[field["name"]] = ",".join(["dropout:0.123457"] * MAX_SPECS)
-        else:
-            widest[field["name"]] = -2.2250738585072014e-308  # as long as a float's repr gets
-    return len(json.dumps(widest))
-
-
-MAX_TEXT_CHARS = 2 * _longest_config_json()  # twice the longest valid settings: under 1,000
-# The history holds up to MAX_POINTS epochs of five curves, each number at most ~12 characters.
-MAX_HISTORY_CHARS = 1000 + 5 * 14 * MAX_POINTS
 
 
 def _network(config, mean, std, sample_shape, num_classes):
@@ -122,7 +87,7 @@ def _data_shape(arrays):
     if (shape.ndim != 1 or not 1 <= shape.size <= 3 or shape.dtype.kind not in "iu" or np.any(shape < 1)
             or np.any(shape > MAX_SAMPLE_SIDE) or np.prod(shape.astype(np.int64)) > MAX_PARAMS):
         raise ModelFileError("'sample_shape' must be the shape of one example (1 to 3 positive sizes)")
-    classes = _number(arrays, "num_classes")
+    classes = number_entry(arrays, "num_classes")
     if classes != int(classes) or not 2 <= classes <= MAX_CLASSES:
         raise ModelFileError(f"'num_classes' must be a whole number from 2 to {MAX_CLASSES}")
     return tuple(int(d) for d in shape), int(classes)
@@ -148,74 +113,23 @@ def save_model(network, path, history=None):
         f.write(model_bytes(network, history))
 
 
-def _text(arrays, key, limit=MAX_TEXT_CHARS):
-    if key not in arrays:
-        raise ModelFileError(f"the file has no '{key}' entry")
-    value = arrays[key]
-    if not isinstance(value, np.ndarray) or value.shape != () or value.dtype.kind != "U":
-        raise ModelFileError(f"'{key}' must be a single piece of text")
-    if value.dtype.itemsize > 4 * limit:
-        raise ModelFileError(f"'{key}' is {value.dtype.itemsize // 4} characters long; "
-                             f"at most {limit} are allowed")
-    codes = np.frombuffer(value.astype(value.dtype.newbyteorder("<")).tobytes(), "<u4")
-    if np.any((codes > 0x10FFFF) | ((codes >= 0xD800) & (codes <= 0xDFFF))):  # NumPy does not check
-        raise ModelFileError(f"'{key}' holds codes that are not characters (it is not valid text)")
-    return str(value)
-
-
-def _check_depth(text, key):
-    """A cheap scan before json.loads, which recurses once per level of nesting: thousands of
-    '[' would overflow Python's stack (or Pyodide's, which is smaller)."""
-    depth, deepest, in_string, escaped = 0, 0, False, False
-    for char in text:
-        if in_string:
-            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    if deepest > MAX_JSON_DEPTH:
-        raise ModelFileError(f"'{key}' is nested {deepest} levels deep; at most {MAX_JSON_DEPTH} are allowed")
-    return text
-
-
-def _json(text):
-    """json.loads of checked text; NOT_JSON when it does not parse (a ValueError: bad JSON, or
-    a number of thousands of digits)."""
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        return NOT_JSON
-
-
-def _number(arrays, key):
-    value = arrays.get(key)
-    if (not isinstance(value, np.ndarray) or value.shape != () or value.dtype.kind not in "fiu"
-            or not np.isfinite(value)):
-        raise ModelFileError(f"'{key}' must be a single finite number")
-    return float(value)
-
-
 def _build(arrays):
     """A fresh network for the file's format, settings and normalisation, and its parameters."""
-    if "format" not in arrays or _text(arrays, "format") != FORMAT:
+    if "format" not in arrays or text_entry(arrays, "format") != FORMAT:
         raise ModelFileError("this is not a ScratchNet model file (no 'scratchnet-model' marker)")
-    version = _number(arrays, "format_version")
+    version = number_entry(arrays, "format_version")
     if version != FORMAT_VERSION:
         raise ModelFileError(f"model format version {version:g} is not supported "
                              f"(this ScratchNet reads version {FORMAT_VERSION})")
     try:
-        config = _json(_check_depth(_text(arrays, "config"), "config"))
+        config = parse_json(check_depth(text_entry(arrays, "config"), "config"))
         if config is NOT_JSON:
             raise ModelFileError("the model's settings are not valid JSON")
         config = validate_config(config)
     except ConfigError as error:
         reasons = [f"{shorten(name)}: {shorten(reason, 100)}" for name, reason in error.errors.items()]
         raise ModelFileError(f"the model's settings are invalid: {listing(reasons, '; ')}") from None
-    mean, std = _number(arrays, "mean"), _number(arrays, "std")
+    mean, std = number_entry(arrays, "mean"), number_entry(arrays, "std")
     if std <= 0:
         raise ModelFileError("the input standard deviation must be positive")
     return _network(config, mean, std, *_data_shape(arrays))
@@ -248,7 +162,7 @@ def _finish(network, expected, params, arrays):
     for key, target in expected.items():
         target[...] = params[key]
     _probe(network)
-    network.history = _history(arrays)
+    network.history = read_history(arrays)
     return network
 
 
@@ -269,30 +183,6 @@ def _probe(network):
     if not (np.all(np.isfinite(logits)) and np.all(np.isfinite(probabilities))):
         raise ModelFileError("the weights are so large that the network's outputs overflow "
                              "(they are not finite numbers), so it cannot predict")
-
-
-def _history(arrays):
-    """The valid fields of the file's training history; invalid and unknown ones are dropped."""
-    raw = _json(_check_depth(_text(arrays, "history", MAX_HISTORY_CHARS), "history")) if "history" in arrays else {}
-    if not isinstance(raw, dict):  # NOT_JSON included
-        return {}
-    number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-    history = {}
-    epochs = raw.get("epochs_trained")
-    if number(epochs) and epochs == int(epochs) and 0 <= epochs <= MAX_EPOCHS_TRAINED:
-        history["epochs_trained"] = int(epochs)
-    accuracy = raw.get("test_accuracy")
-    if number(accuracy) and 0 <= accuracy <= 1:
-        history["test_accuracy"] = float(accuracy)
-    elif accuracy is None and "test_accuracy" in raw:  # saved before any evaluation
-        history["test_accuracy"] = None
-    seconds = raw.get("train_seconds")
-    if number(seconds) and seconds >= 0:
-        history["train_seconds"] = float(seconds)
-    curves = valid_curves(raw.get("curves"))
-    if curves is not None:
-        history["curves"] = curves
-    return history
 
 
 def parse_model(arrays):

@@ -32,10 +32,10 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib import format as npy
 
+from .wording import quote, shorten, size_text
+
 MAX_HEADER_BYTES = 4096          # np.save writes about 128 bytes of header for a plain array
 MAX_DIRECTORY_ENTRY_BYTES = 1024  # a directory record: 46 bytes, the name, zip64 extras
-SHOWN_ITEMS = 5                  # items a message lists before "and N more"
-SHOWN_CHARS = 40                 # longest piece of a file quoted back in a message
 KINDS = {"f": "floating-point numbers", "i": "integers", "u": "integers", "U": "text",
          "b": "true/false values", "c": "complex numbers", "S": "bytes", "V": "raw records",
          "M": "dates", "m": "time spans"}
@@ -59,34 +59,6 @@ class ArraySpec(NamedTuple):
     @property
     def max_bytes(self):
         return math.prod(self.max_shape) * self.max_itemsize
-
-
-def shorten(text, most=SHOWN_CHARS):
-    """A piece of the file as a message may show it: control and invisible characters escaped,
-    at most `most` characters."""
-    text = str(text)
-    text = text if text.isprintable() else repr(text)[1:-1]
-    return text if len(text) <= most else text[:most - 1] + "…"
-
-
-def quote(text):
-    """A piece of the file quoted back in a message: escaped, shortened, never interpreted."""
-    return f"'{shorten(text)}'"
-
-
-def listing(items, separator=", "):
-    """At most SHOWN_ITEMS of `items` joined, then "and N more": a message stays short."""
-    items = list(items)
-    shown = separator.join(items[:SHOWN_ITEMS])
-    return shown + (f" and {len(items) - SHOWN_ITEMS} more" if len(items) > SHOWN_ITEMS else "")
-
-
-def size_text(n):
-    """A byte count for people: 1.1 GB, 8.4 MB, 900 bytes."""
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} bytes"
 
 
 def _what(spec):

@@ -56,9 +56,10 @@ import numpy as np  # noqa: E402
 
 import build  # noqa: E402  (make_server and the static handler with the right MIME types)
 from e2e_helpers import CHROMIUM_ARGS, find_chromium  # noqa: E402
+from scratchnet.benchmark import benchmark_run  # noqa: E402
 from scratchnet.config import recipe  # noqa: E402
-from scratchnet.data import input_statistics, load_bundle  # noqa: E402
-from scratchnet.model import Network  # noqa: E402
+from scratchnet.data import load_bundle  # noqa: E402
+from scratchnet.datasets import mnist_dataset  # noqa: E402
 
 BATCH_SIZES = (32, 128)
 BATCHES_PER_RUN = 64  # the bridge's benchmark cycles through at most 64 batches
@@ -81,7 +82,8 @@ START_WORKER = """async () => {
   }));
   died.catch(() => {});
   const remote = Comlink.wrap(worker);
-  window.__benchCall = (...args) => Promise.race([remote.call(...args), died]);
+  // bridge.dispatch's answer is JSON text (plus binary parts, none here).
+  window.__benchCall = async (name, args) => JSON.parse((await Promise.race([remote.call(name, args), died])).text);
   const info = await Promise.race([remote.boot(location.href, Comlink.proxy(() => {})), died]);
   return { seconds: info.seconds, build: info.build };
 }"""
@@ -134,14 +136,12 @@ def snapshot_dist(dist, target, attempts=10):
 
 def benchmark_data(dist):
     """{batch size: (x float32 (N, 784), y uint8 (N,))}: the images bridge.benchmark(batch size, ...)
-    trains on, the first 64 batches of the data bundle, normalised the same way."""
-    bundle = load_bundle(dist_files(dist)[0])
+    trains on (benchmark.benchmark_run's), normalised the same way."""
+    dataset = mnist_dataset(load_bundle(dist_files(dist)[0]))
     data = {}
     for batch_size in BATCH_SIZES:
-        count = min(len(bundle["y_train"]), BATCHES_PER_RUN * batch_size)
-        x_raw = bundle["x_train"][:count]
-        network = Network.build(recipe("default"), np.random.default_rng(0), *input_statistics(x_raw))
-        data[batch_size] = (network.normalize(x_raw), bundle["y_train"][:count].astype(np.uint8))
+        trainer = benchmark_run(dataset, batch_size).trainer
+        data[batch_size] = (trainer.x_train, trainer.y_train.astype(np.uint8))
     return data
 
 
@@ -190,12 +190,12 @@ class ScratchNetBrowser:
         self.info = self.page.evaluate(START_WORKER)
         self.info["page_ready_s"] = ready
         for batch_size in BATCH_SIZES:  # warm up: first calls, WebAssembly tiering
-            self.page.evaluate("b => window.__benchCall('benchmark', b, 0.3)", batch_size)
+            self.page.evaluate("b => window.__benchCall('benchmark', { batch_size: b, seconds: 0.3 })", batch_size)
         return f"page ready in {ready:.1f} s, benchmark worker booted in {self.info['seconds']:.1f} s"
 
     def measure(self, batch_size, seconds, run):
         self.page.bring_to_front()
-        return self.page.evaluate("([b, s]) => window.__benchCall('benchmark', b, s)", [batch_size, seconds])
+        return self.page.evaluate("([b, s]) => window.__benchCall('benchmark', { batch_size: b, seconds: s })", [batch_size, seconds])
 
     def outside_requests(self):
         return [u for u in self.requests if not u.startswith((self.base_url, "blob:", "data:"))]
@@ -308,7 +308,7 @@ def native_worker(dist):
     print(json.dumps({"numpy": numpy.__version__, "python": platform.python_version()}), flush=True)
     for line in sys.stdin:
         request = json.loads(line)
-        print(bridge.benchmark(request["batch_size"], request["seconds"]), flush=True)
+        print(json.dumps(bridge.benchmark(request["batch_size"], request["seconds"])), flush=True)
     return 0
 
 
@@ -401,7 +401,7 @@ def summarise(results):
             if "matmul_ms" in runs[0]:
                 entry["matmul_ms"] = statistics.median(r["matmul_ms"] for r in runs)
                 entry["overhead_ratio"] = statistics.median(r["overhead_ratio"] for r in runs)
-                names = [kernel_name(r["kernel"]) for r in runs]
+                names = [kernel_name(r["products"]) for r in runs]
                 common = max(set(names), key=names.count)
                 entry["kernels"] = common + (f" ({names.count(common)} of {len(names)} runs)"
                                              if names.count(common) < len(names) else "")

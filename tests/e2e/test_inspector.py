@@ -11,7 +11,7 @@ import os
 import numpy as np
 import pytest
 
-from e2e_helpers import DIST, attr, audit, clear_and_draw, draw, open_app, wait_prediction
+from e2e_helpers import DIST, attr, audit, clear_and_draw, open_app
 from scratchnet import load_dataset, load_model
 from scratchnet.cli import find_mnist
 

@@ -19,11 +19,13 @@ from test_embed_csp import APP_POLICY
 RUN = "#train_size=1000&epochs=1&seed=3"
 STATUS = "() => ({ how: self.scratchnetPython.how, errors: self.scratchnetPython.errors })"
 SNAPSHOT_MADE = "() => self.scratchnetPython.snapshot"
-# The trainer picks each matrix product's formulation by timing them (py/scratchnet/kernels.py), and
-# the formulations agree only up to float rounding, so two sessions can differ in the last bits
-# whatever the start-up. The comparison pins one formulation, the same in every run.
+# The session picks each dense layer's formulation of its products by timing them
+# (py/scratchnet/products.py), and the formulations agree only up to float rounding, so two sessions
+# can differ in the last bits whatever the start-up. The comparison pins one formulation, the same
+# in every run.
 PIN_KERNELS = "() => self.scratchnetPython.pyodide.runPython(" \
-              "'from scratchnet import kernels; kernels.choose = lambda *args, **kwargs: kernels.use(\"einsum\")')"
+              "'from scratchnet import products, session; from scratchnet.layers import PLAIN; " \
+              "session.choose_products = lambda run, repeats=3: products.use(run.network, \"einsum\", PLAIN)')"
 RANDOM = "() => self.scratchnetPython.pyodide.runPython(" \
          "'import json, random, numpy; json.dumps([random.random(), float(numpy.random.random())])')"
 

@@ -109,3 +109,20 @@ export function connectToHost(view) {
   });
   return { framed, post, onCommand };
 }
+
+// A widget below the fold of a course page starts Python only once it is scrolled into view, so a
+// page with many widgets does not start them all at once. (Inside a frame the implicit root is
+// the top-level viewport, so this works across origins.)
+export function untilSeen(onWaiting) {
+  return new Promise((resolve) => {
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) {
+        observer.disconnect();
+        resolve();
+      } else {
+        onWaiting();
+      }
+    });
+    observer.observe(document.body);
+  });
+}

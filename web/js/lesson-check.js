@@ -5,7 +5,8 @@
 // on the shipped lessons.
 
 import { validate } from "./json-schema.js";
-import { formatValue, parseField, PARTS } from "./state.js";
+import { formatValue, parseField } from "./state.js";
+import { PARTS } from "./view.js";
 
 const MAX_PROBLEMS = 8;
 const NUMERIC = ["int", "float"];

@@ -7,12 +7,14 @@ import { createWorkerClient, WorkerDiedError } from "./worker-client.js";
 import { createDrawPanel } from "./draw-panel.js";
 import { createProgressView } from "./progress.js";
 import { createRunController } from "./run-controller.js";
+import { showButtons } from "./train-buttons.js";
 import { createModelView } from "./model-view.js";
 import { createSettingsPanel } from "./settings-panel.js";
 import { createCodePanel } from "./code-panel.js";
 import { drafts as codeDrafts } from "./code-drafts.js";
-import { readView } from "./state.js";
-import { applyView, connectToHost } from "./embed.js";
+import { readView } from "./view.js";
+import { applyView, connectToHost, untilSeen } from "./embed.js";
+import { clearNotice, notify, notifyLink, plain, setStatus } from "./status.js";
 import { createOutbox } from "./outbox.js";
 import { createCourseHooks } from "./course-hooks.js";
 import * as panels from "./panels.js";
@@ -37,7 +39,6 @@ const app = {
   loaded: false,
   failed: false,
   view: null, // what the URL asks the page to show (panels, hidden parts, locks, embed)
-  viewProblems: [], // what the URL asked of the view and was refused
   lastLiveRefresh: 0,
   epochSeconds: 0,
   chunkStarted: 0,
@@ -59,9 +60,8 @@ let course; // the coach, run history, lessons, export and course-page commands 
 export async function start() {
   const { view, problems } = readView(location.hash);
   app.view = view;
-  app.viewProblems = problems;
   applyView(view);
-  if (problems.length) notify(problems.join(" "));
+  problems.forEach(notifyLink);
   host = connectToHost(view);
   outbox = createOutbox(host, $("announcer"));
   const updateStep = panels.createStepList($("loading-steps"), STEPS);
@@ -77,7 +77,7 @@ export async function start() {
   drawPanel = createDrawPanel(client, {
     report: (err) => report(err), outbox, plain, onInk: () => inspector && inspector.inkChanged(),
   });
-  if (app.view.embed && window.parent !== window) await untilSeen();
+  if (app.view.embed && window.parent !== window) await untilSeen(() => setStatus("waiting", "Starts when you scroll here"));
   let booted;
   try {
     booted = await client.boot();
@@ -124,57 +124,12 @@ export async function start() {
   codePanel.start(app.view).catch(report);
 }
 
-// A widget below the fold of a course page starts Python only once it is scrolled into view, so a
-// page with many widgets does not start them all at once. (Inside a frame the implicit root is
-// the top-level viewport, so this works across origins.)
-function untilSeen() {
-  return new Promise((resolve) => {
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting)) {
-        observer.disconnect();
-        resolve();
-      } else {
-        setStatus("waiting", "Starts when you scroll here");
-      }
-    });
-    observer.observe(document.body);
-  });
-}
-
 // ---------- status, notices, errors ----------
-
-function setStatus(state, text) {
-  const status = document.querySelector("[data-testid=status]");
-  status.dataset.state = state;
-  status.querySelector(".status-text").textContent = text;
-}
-
-function notify(text) {
-  $("notice-text").textContent = text;
-  $("notice").hidden = false;
-}
-
-// What the URL asked for and was refused, from every panel's settings: all in one notice.
-function notifyLink(text) {
-  app.viewProblems.push(text);
-  notify(app.viewProblems.join(" "));
-}
-
-function clearNotice() {
-  $("notice").hidden = true;
-}
 
 // A failure during loading: nothing more can run.
 function fail(err) {
   app.failed = true;
   showFatal(plain(err), REBUILD_HINT);
-}
-
-// The useful part of an error: for a Python traceback, its last line.
-function plain(err) {
-  const text = String((err && err.message) || err || "Unknown error");
-  const lines = text.trim().split("\n").filter((l) => l.trim());
-  return lines.length > 1 && /Traceback|File "/.test(text) ? lines[lines.length - 1] : text;
 }
 
 // A failed call: a dead worker is restarted with the session brought back; anything else is shown.
@@ -238,24 +193,7 @@ function onState(state) {
 }
 
 function updateButtons() {
-  if (!controller || !settingsPanel) return;
-  const state = controller.state();
-  // Anything under way (a run, a step, its set-up) reads "Training…", never "Resume".
-  const busy = state === "training" || state === "stopping" || controller.starting() || controller.busy();
-  const { config, errors } = settingsPanel.current();
-  const invalid = Object.keys(errors).length > 0;
-  const resumable = controller.canResume(config);
-  $("controls-fieldset").disabled = busy;
-  const train = $("train");
-  train.disabled = busy || (invalid && !resumable);
-  train.textContent = busy ? "Training…" : resumable ? "Resume" : "Train";
-  $("stop").disabled = !busy || state === "stopping";
-  $("step").disabled = busy || invalid;
-  for (const id of ["reset", "pretrained", "download", "load"]) $(id).disabled = false;
-  // A button that disables itself would drop keyboard focus; hand it to its counterpart.
-  if (document.activeElement === train && train.disabled && !$("stop").disabled) $("stop").focus();
-  if (document.activeElement === $("stop") && $("stop").disabled && !train.disabled) train.focus();
-  $("form-error").textContent = invalid && !busy ? "Fix the highlighted settings to train." : "";
+  if (controller && settingsPanel) showButtons(controller, settingsPanel.current());
 }
 
 function onEvents(events) {

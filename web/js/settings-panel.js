@@ -4,7 +4,8 @@
 
 import { buildControls } from "./controls.js";
 import { createSharePanel } from "./share.js";
-import { checkViewNames, createSettings, readSettings, settingsToHash } from "./state.js";
+import { createSettings, readSettings, settingsToHash } from "./state.js";
+import { checkViewNames } from "./view.js";
 import { applyView } from "./embed.js";
 
 const $ = (id) => document.getElementById(id);
