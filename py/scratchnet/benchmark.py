@@ -35,7 +35,8 @@ def benchmark_run(dataset, batch_size, config=None, batches=64):
     count = min(len(dataset), batches * batch_size)
     subset = Dataset(dataset.name, dataset.x_train[:count], dataset.y_train[:count],
                      dataset.x_test[:10], dataset.y_test[:10], dataset.num_classes)
-    return prepare_run(config or recipe("default", batch_size=batch_size, train_size=count), subset)
+    config = {**(config or recipe("default")), "batch_size": batch_size, "train_size": count}
+    return prepare_run(config, subset)
 
 
 def step_throughput(dataset, batch_size, seconds=2.0, config=None, batches=64, functions=None):

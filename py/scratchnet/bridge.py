@@ -19,6 +19,7 @@ from . import exercises, inspector, playground_calls, probes
 from .benchmark import step_throughput
 from .checker import LearnerCodeError, compile_code
 from .config import SCHEMA, ConfigError, recipes_for
+from .config import recipe as config_recipe
 from .datasets import mnist_dataset
 from .experiment import experiment_zip
 from .data import load_bundle
@@ -216,12 +217,14 @@ def code_view():
     return _current().code_view()
 
 
-def benchmark(batch_size, seconds, code=False):
-    """Times training steps of the default MLP at `batch_size` on the bundled training
-    images (see benchmark.py), with the learner's code in use if `code`. Leaves the
-    session's model and run untouched."""
+def benchmark(batch_size, seconds, code=False, recipe="default"):
+    """Times training steps of `recipe` (the default MLP unless told) at `batch_size` on the
+    bundled training images (see benchmark.py), with the learner's code in use if `code`.
+    Leaves the session's model and run untouched."""
     s = _current()
-    return step_throughput(s.dataset, int(batch_size), float(seconds), functions=s.functions if code else None)
+    config = config_recipe(recipe, len(s.dataset), batch_size=int(batch_size))
+    return step_throughput(s.dataset, int(batch_size), float(seconds), config=config,
+                           functions=s.functions if code else None)
 
 
 CALLS = {fn.__name__: fn for fn in (
