@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 from scratchnet import load_dataset, prepare_run, recipe  # noqa: E402
 from scratchnet.cli import find_mnist  # noqa: E402
 from scratchnet.data import DataFileError  # noqa: E402
-from scratchnet.datasets import Dataset  # noqa: E402
+from subsets import small_test_set  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -32,12 +32,6 @@ def mnist(dataset):
     """The full MNIST set as uint8 arrays: {"x_train", "y_train", "x_test", "y_test"}."""
     return {"x_train": dataset.x_train, "y_train": dataset.y_train,
             "x_test": dataset.x_test, "y_test": dataset.y_test}
-
-
-def small_test_set(dataset, test_size):
-    """`dataset` with only its first `test_size` test examples."""
-    return Dataset(dataset.name, dataset.x_train, dataset.y_train, dataset.x_test[:test_size],
-                   dataset.y_test[:test_size], dataset.num_classes)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import small_test_set
+from subsets import small_test_set
 from scratchnet import bridge, inspector, prepare_run, recipe, trace
 from scratchnet.layers import dense_forward
 from scratchnet.losses import softmax_cross_entropy

@@ -1,7 +1,7 @@
 """Hostile model files loaded in the page (issue 14, items 1-4), where Pyodide runs the same
 checks as the CLI: each is refused with its reason, the current model is kept, Python stays
 alive (the page still reads a drawing after each) and, at the end, it still trains. A file with
-a nonsensical history loads without showing it. The files are built as in test_hostile_files.py.
+a nonsensical history loads without showing it. The files are built by tests/hostile_zips.py.
 """
 
 import io
@@ -17,7 +17,7 @@ from scratchnet.modelfile import MAX_TEXT_CHARS
 from e2e_helpers import attr, clear_and_draw, open_app, wait_state
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import test_hostile_files as hostile  # noqa: E402  (the builders of the hostile files)
+import hostile_zips as hostile  # noqa: E402  (the builders of the hostile files)
 
 ONE = [[(0.52, 0.15), (0.48, 0.85)]]
 
