@@ -407,9 +407,10 @@ def main():
         log(f"tests finished in {time.perf_counter() - started:.0f} s")
         return code
     elif args.command == "bench":
-        return run_built([["tests/bench_native.py"], ["tests/e2e/bench_browser.py"],
-                          ["tests/e2e/bench_throughput.py"], ["tests/e2e/bench_inspector.py"],
-                          ["tests/e2e/bench_playground.py"], ["tests/e2e/bench_journey.py"]])
+        return run_built([["tests/bench_native.py"], ["tests/e2e/bench_browser.py"], ["tests/e2e/bench_startup.py"],
+                          ["tests/e2e/bench_throughput.py"], ["tests/e2e/bench_exercises.py"],
+                          ["tests/e2e/bench_inspector.py"], ["tests/e2e/bench_playground.py"],
+                          ["tests/e2e/bench_journey.py"]])
     return 0
 
 
