@@ -162,6 +162,7 @@ export function createCodePanel(client, { report, post, changed }) {
   }
 
   // The badge and the view follow the worker's summary of the model.
+  let lastShown = "";
   function setModel(summary) {
     inUse = summary.code || [];
     let badge = document.querySelector("[data-testid=using-my-code]");
@@ -174,6 +175,11 @@ export function createCodePanel(client, { report, post, changed }) {
     if (badge && !inUse.length) badge.remove();
     if (badge) badge.textContent = `Training with your code: ${inUse.join(", ")}`;
     $("reference-code").disabled = !inUse.length;
+    // What the view shows changes with the model, its settings (the shapes) and the code in use,
+    // not with every chunk of training: re-read it only then.
+    const shown = JSON.stringify([summary.id, summary.config, inUse]);
+    if (shown === lastShown) return;
+    lastShown = shown;
     if (editor && mode === "view") showRunning(select.value && select.dataset.chosen ? select.value : "").catch(report);
   }
 
