@@ -410,7 +410,7 @@ def main():
         return run_built([["tests/bench_native.py"], ["tests/e2e/bench_browser.py"], ["tests/e2e/bench_startup.py"],
                           ["tests/e2e/bench_throughput.py"], ["tests/e2e/bench_exercises.py"],
                           ["tests/e2e/bench_inspector.py"], ["tests/e2e/bench_playground.py"],
-                          ["tests/e2e/bench_journey.py"]])
+                          ["tests/e2e/bench_journey.py"], ["tests/e2e/bench_cnn.py"]])
     return 0
 
 
