@@ -135,16 +135,51 @@ const api = {
   },
 
   /** Call bridge function `name` with keyword arguments `args` (plain data) and optionally one
-   * byte array; returns {text, parts} (JSON text and binary parts, see bridge.encode). */
+   * byte array; resolves to {text, parts} (JSON text and binary parts, see bridge.encode). */
   call(name, args = {}, data = null) {
     if (!callNames.includes(name)) throw new Error(`Unknown bridge function "${name}".`);
-    const bytes = data ? pyodide.toPy(data) : null;
-    try {
-      return toPlain(dispatch(name, JSON.stringify(args), bytes));
-    } finally {
-      if (bytes) bytes.destroy();
-    }
+    return new Promise((resolve, reject) => {
+      waiting.push({ name, args, data, resolve, reject });
+      if (!draining) drain();
+    });
   },
 };
+
+// Calls run one at a time, in the order they came, except that a drawing to classify goes first:
+// the learner's stroke never waits behind the work queued at start-up or a chunk asked for ahead.
+// Between two calls the worker yields to its event loop, so that the requests which arrived while
+// Python was busy are waiting here before the next call is chosen.
+const FIRST = new Set(["classify"]);
+const waiting = [];
+let draining = false;
+const turn = new MessageChannel();
+const yieldToEvents = () => new Promise((resolve) => {
+  turn.port1.onmessage = resolve;
+  turn.port2.postMessage(null);
+});
+
+function run({ name, args, data }) {
+  const bytes = data ? pyodide.toPy(data) : null;
+  try {
+    return toPlain(dispatch(name, JSON.stringify(args), bytes));
+  } finally {
+    if (bytes) bytes.destroy();
+  }
+}
+
+async function drain() {
+  draining = true;
+  while (waiting.length) {
+    await yieldToEvents();
+    const first = waiting.findIndex((job) => FIRST.has(job.name));
+    const job = waiting.splice(Math.max(first, 0), 1)[0];
+    try {
+      job.resolve(run(job));
+    } catch (err) {
+      job.reject(err);
+    }
+  }
+  draining = false;
+}
 
 Comlink.expose(api);
