@@ -52,3 +52,30 @@ def test_stop_ends_a_run_in_the_middle_of_a_huge_batch(browser, base_url):
         assert wait_prediction(page) != ""
     finally:
         page.context.close()
+
+
+# A second worker of the page, as js/worker-client.js starts its own, whose calls are sent at once
+# and answered in whatever order the worker runs them; each answer is logged as it arrives.
+ORDER = """async () => {
+  const Comlink = await import(new URL("vendor/comlink/comlink.mjs", location.href).href);
+  const remote = Comlink.wrap(new Worker(new URL("js/worker.js", location.href), { type: "module" }));
+  await remote.boot(location.href, Comlink.proxy(() => {}));
+  const answered = [];
+  const call = (label, name, args, data) => remote.call(name, args, data).then(() => answered.push(label));
+  const slow = { batch_size: 32, seconds: 0.5 };
+  await Promise.all([call("benchmark 1", "benchmark", slow), call("benchmark 2", "benchmark", slow),
+                     call("drawing", "classify", { width: 28, height: 28 }, new Uint8Array(28 * 28))]);
+  return answered;
+}"""
+
+
+def test_a_drawing_goes_before_the_work_queued_ahead_of_it(browser, base_url):
+    page = open_app(browser, base_url)
+    try:
+        # Sent last, the drawing is answered before the work queued ahead of it (the first
+        # benchmark may already be under way when it arrives: Python cannot be interrupted).
+        answered = page.evaluate(ORDER)
+        assert sorted(answered) == ["benchmark 1", "benchmark 2", "drawing"]
+        assert answered.index("drawing") < answered.index("benchmark 2")
+    finally:
+        page.context.close()
