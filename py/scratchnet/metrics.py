@@ -33,17 +33,19 @@ def most_confident_mistakes(probabilities, labels, count=16):
     return wrong[np.argsort(-confidence, kind="stable")][:count]
 
 
-def evaluation_chunks(network, x, y, rows=1000):
+def evaluation_chunks(network, x, y, rows=1000, prepare=None):
     """Runs `network` on normalised inputs x (N, ...) with labels y (N,), `rows` examples
     at a time, yielding after each chunk (so a caller can answer other requests
-    between them); the generator's return value is the result:
+    between them); with `prepare` (e.g. network.normalize), x is raw and each chunk is
+    prepared first. The generator's return value is the result:
 
         {"loss", "accuracy", "confusion" (C, C), "probabilities" (N, C)}
     """
     rows = max(1, int(rows))
     parts = []
     for i in range(0, len(x), rows):
-        parts.append(log_softmax(network.forward(x[i:i + rows])))
+        chunk = x[i:i + rows] if prepare is None else prepare(x[i:i + rows])
+        parts.append(log_softmax(network.forward(chunk)))
         if i + rows < len(x):
             yield i + rows
     log_probs = np.concatenate(parts) if parts else np.zeros((0, network.num_classes))

@@ -24,6 +24,7 @@ from .health import Coach
 from .metrics import evaluation_chunks
 from .modelfile import load_model, model_bytes
 from .run import choose_products, prepare_run
+from .trainer import evaluation_rows
 
 
 class NoRunError(RuntimeError):
@@ -227,9 +228,10 @@ class Session:
         if self.last_eval is not None:
             return self.last_eval
         if self.evaluation is None:
-            rows = max(1, min(1000, int(1e8 / self.network.flops_per_example())))
-            self.evaluation = evaluation_chunks(self.network, self.dataset.test_inputs(self.network),
-                                                self.dataset.y_test, rows)
+            # Raw test images, normalised piece by piece: the first evaluation after start-up
+            # comes in small pieces too, and a drawing need not wait for all 10,000 at once.
+            self.evaluation = evaluation_chunks(self.network, self.dataset.x_test, self.dataset.y_test,
+                                                evaluation_rows(self.network), prepare=self.network.normalize)
         deadline = time.perf_counter() + budget_ms / 1000
         while True:
             try:

@@ -32,10 +32,18 @@ from .metrics import evaluation_chunks, per_class_accuracy
 from .optim import make_optimizer
 from .schedules import exponential
 
-WORK = 1e8  # multiply-adds per piece of work (about 40 ms inside Pyodide, 2 ms natively)
+WORK = 1e8  # multiply-adds per piece of training work (about 40-140 ms inside Pyodide, 2 ms natively)
+# Evaluation comes in smaller pieces: it runs while a learner may be drawing, and a drawing waits for
+# the piece under way (a forward pass only, so about 10-30 ms inside Pyodide).
+EVAL_WORK = 1e7
 # At most this many rows per micro-batch: the rows the products are chosen at (session.py, run.py),
 # and inside Pyodide, without BLAS, longer products run several times slower per row.
 MAX_MICRO_ROWS = 256
+
+
+def evaluation_rows(network):
+    """Test examples per piece of evaluation: about EVAL_WORK multiply-adds."""
+    return max(1, min(1000, int(EVAL_WORK / network.flops_per_example())))
 
 
 class Trainer:
@@ -55,7 +63,7 @@ class Trainer:
         self.optimizer = make_optimizer(config)
         flops = network.flops_per_example()
         self.micro_batch = max(1, min(MAX_MICRO_ROWS, int(WORK / (3 * flops))))  # forward + two backward products
-        self.eval_rows = max(1, min(1000, int(WORK / flops)))
+        self.eval_rows = evaluation_rows(network)
         self.epoch = 0        # finished epochs
         self.batch = 0        # finished batches within the current epoch
         self.step = 0         # finished batches overall

@@ -7,7 +7,7 @@ import * as panels from "./panels.js";
 
 const MISTAKES_SHOWN = 24;
 const WEIGHT_UNITS = 64;
-const EVALUATION_PIECE_MS = 40;
+const EVALUATION_PIECE_MS = 20; // a drawing waits for the piece under way: keep it short
 
 const $ = (id) => document.getElementById(id);
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
