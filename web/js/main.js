@@ -65,8 +65,6 @@ export async function start() {
   host = connectToHost(view);
   outbox = createOutbox(host, $("announcer"));
   const updateStep = panels.createStepList($("loading-steps"), STEPS);
-  progress = createProgressView();
-
   client = createWorkerClient((step) => {
     updateStep(step);
     if (!app.loaded && !app.failed) {
@@ -74,13 +72,17 @@ export async function start() {
       setStatus("loading", step.state === "active" ? `Loading: ${label}…` : "Loading…");
     }
   });
+  if (app.view.embed && window.parent !== window) await untilSeen(() => setStatus("waiting", "Starts when you scroll here"));
+  // Python starts first; the page builds its panels while it boots.
+  const booting = client.boot();
+  booting.catch(() => {}); // awaited below
+  progress = createProgressView();
   drawPanel = createDrawPanel(client, {
     report: (err) => report(err), outbox, plain, onInk: () => inspector && inspector.inkChanged(),
   });
-  if (app.view.embed && window.parent !== window) await untilSeen(() => setStatus("waiting", "Starts when you scroll here"));
   let booted;
   try {
-    booted = await client.boot();
+    booted = await booting;
   } catch (err) {
     fail(err);
     return;
