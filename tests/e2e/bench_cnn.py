@@ -37,6 +37,7 @@ os.environ.setdefault("SCRATCHNET_QUIET_SERVER", "1")
 import bench_cnn_support as support  # noqa: E402
 from bench_cnn_support import log, loadavg  # noqa: E402
 from cnn_layer_profile import profile_layers  # noqa: E402
+from cpu_usage import cpu_between, cpu_snapshot  # noqa: E402
 from e2e_helpers import (CHROMIUM_ARGS, DIST, PageLog, launch_browser, open_app, serve_in_thread,  # noqa: E402
                          wait_state)
 
@@ -120,7 +121,7 @@ def train_to_target(page, url_hash, timeout_s):
     python = app_worker.evaluate(SNAPSHOT)
     app_worker.evaluate(RUN_PYTHON, [PROFILE_SOURCE, "instrument_page()"])
     epochs_wanted = int(settings["epochs"])
-    load_start, cpu_start = loadavg(), support.cpu_snapshot()
+    load_start, cpu_start = loadavg(), cpu_snapshot()
     log(f"pressing Train ({settings}); load average {load_start}")
     page.click("[data-testid=train]")
     deadline, shown, end = time.monotonic() + timeout_s, 0, "the recipe's epochs ended"
@@ -142,7 +143,7 @@ def train_to_target(page, url_hash, timeout_s):
             break
         time.sleep(0.5)
     figures = json.loads(app_worker.evaluate(RUN_PYTHON, [PROFILE_SOURCE, "import json\njson.dumps(page_figures())"]))
-    cpu = support.cpu_between(cpu_start, support.cpu_snapshot())
+    cpu = cpu_between(cpu_start, cpu_snapshot())
     if not page.is_disabled("[data-testid=stop]"):
         page.click("[data-testid=stop]")
     wait_state(page, "ready", 120_000)
