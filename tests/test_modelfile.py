@@ -259,8 +259,7 @@ def shipped_models():
 
 def test_the_shipped_pretrained_model_loads_and_predicts(mnist):
     paths = shipped_models()
-    if not paths:
-        pytest.skip("no pretrained model built yet (python3 build.py build)")
+    assert paths, "no pretrained model: `python3 build.py test` builds it (or run `python3 build.py build` first)"
     for path in paths:
         loaded = load_model(path)
         assert loaded.sizes == [784, 128, 10]

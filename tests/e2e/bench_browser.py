@@ -20,14 +20,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_helpers import (BOOT_TIMEOUT_MS, DIST, ROOT, attr, draw, free_port, launch_browser,  # noqa: E402
-                         open_app, wait_state)
+                         open_app, spawn_server, wait_state)
 
 # A page that does nothing but boot Pyodide in a module worker and import NumPy, using the
 # same files as the app (found through its manifest).
@@ -70,21 +68,9 @@ STROKES = [
 def start_project_server(directory):
     """`build.py serve` for `directory` in a child process; returns (process, base URL)."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "build.py"), "serve", "--no-build",
-                                "--port", str(port), "--dir", directory],
-                               env={**os.environ, "SCRATCHNET_QUIET_SERVER": "1"},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "manifest.json", timeout=2):
-                return process, base
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("the benchmark server did not start")
-            time.sleep(0.1)
+    return spawn_server([sys.executable, os.path.join(ROOT, "build.py"), "serve", "--no-build",
+                         "--port", str(port), "--dir", directory], port,
+                        env={**os.environ, "SCRATCHNET_QUIET_SERVER": "1"})
 
 
 def measure_bare_boot(browser, base_url):

@@ -38,8 +38,8 @@ import bench_cnn_support as support  # noqa: E402
 from bench_cnn_support import log, loadavg  # noqa: E402
 from cnn_layer_profile import profile_layers  # noqa: E402
 from cpu_usage import cpu_between, cpu_snapshot  # noqa: E402
-from e2e_helpers import (CHROMIUM_ARGS, DIST, PageLog, launch_browser, open_app, serve_in_thread,  # noqa: E402
-                         wait_state)
+from e2e_helpers import (CHROMIUM_ARGS, DIST, SECOND_WORKER, PageLog, copy_build, launch_browser,  # noqa: E402
+                         open_app, serve_in_thread, wait_state)
 
 TARGET, LIMIT_S = 0.985, 180.0
 with open(os.path.join(HERE, "cnn_layer_profile.py")) as _f:
@@ -72,22 +72,6 @@ SNAPSHOT = """async () => {
   const late = new Promise((resolve) => setTimeout(() => resolve("still being made after 120 s"), 120000));
   const made = s.snapshot ? await Promise.race([s.snapshot, late]) : null;
   return { how: s.how, snapshot: made };
-}"""
-
-# A second ScratchNet worker from the page's own js/worker.js (as js/worker-client.js starts the
-# page's), booted; window.__cnnBench(name, args) calls a bridge function there and parses its JSON.
-START_WORKER = """async () => {
-  const Comlink = await import(new URL("vendor/comlink/comlink.mjs", location.href).href);
-  const worker = new Worker(new URL("js/worker.js", location.href), { type: "module", name: "scratchnet-bench" });
-  const failed = new Promise((_, reject) => worker.addEventListener("error", (event) => {
-    event.preventDefault();
-    reject(new Error("the benchmark worker stopped: " + (event.message || "it did not start")));
-  }));
-  failed.catch(() => {});
-  const remote = Comlink.wrap(worker);
-  window.__cnnBench = async (name, args) => JSON.parse((await Promise.race([remote.call(name, args), failed])).text);
-  const booted = await Promise.race([remote.boot(location.href, Comlink.proxy(() => {})), failed]);
-  return { seconds: booted.seconds, build: booted.build };
 }"""
 
 # Runs cnn_layer_profile.py's source and then `call` in a fresh namespace of the worker's Python.
@@ -158,7 +142,7 @@ def measure_throughput(page, tfjs, args):
 
     def scratchnet(b, seconds, run):
         page.bring_to_front()
-        return page.evaluate("([b, s]) => window.__cnnBench('benchmark', { batch_size: b, seconds: s, recipe: 'cnn' })",
+        return page.evaluate("([b, s]) => window.__benchCall('benchmark', { batch_size: b, seconds: s, recipe: 'cnn' })",
                              [b, seconds])
 
     def tfjs_step(style):
@@ -204,7 +188,7 @@ def main():
     started, load_before = time.perf_counter(), loadavg()
     log(f"load average {load_before}")
     with tempfile.TemporaryDirectory(prefix="scratchnet-bench-cnn-") as temp:
-        dist, manifest = support.copy_build(args.dist, os.path.join(temp, "dist"))
+        dist, manifest = copy_build(args.dist, os.path.join(temp, "dist"))
         dataset = support.bundled_dataset(dist, manifest)
         folder = support.make_tfjs_folder(os.path.join(temp, "tfjs"), dataset, BATCH_SIZES)
         servers = [serve_in_thread(dist), serve_in_thread(folder, headers=support.TFJS_HEADERS)]
@@ -220,7 +204,7 @@ def main():
                 training["ready_s"] = ready_s
 
                 log("starting the benchmark worker and the TF.js page")
-                worker_info = page.evaluate(START_WORKER)
+                worker_info = page.evaluate(SECOND_WORKER)
                 context = browser.new_context()
                 tfjs = context.new_page()
                 tfjs.set_default_timeout(120_000)

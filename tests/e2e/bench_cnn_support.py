@@ -1,13 +1,11 @@
 """The pieces of bench_cnn.py that are not driving the browser: the served folders, the images
 TF.js trains on, and the Markdown report."""
 
-import json
 import os
 import platform
 import shutil
 import statistics
 import sys
-import time
 
 import numpy as np
 
@@ -35,23 +33,6 @@ def log(message):
 
 def loadavg():
     return "{:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg())
-
-
-def copy_build(dist, target, attempts=10):
-    """dist/ copied to `target` (a rebuild during the run then changes nothing); waits out a
-    rebuild under way (manifest.json or a file it names missing)."""
-    for _ in range(attempts):
-        try:
-            shutil.copytree(dist, target)
-            with open(os.path.join(target, "manifest.json")) as f:
-                manifest = json.load(f)
-            if all(os.path.exists(os.path.join(target, manifest[k])) for k in ("package", "data", "model")):
-                return target, manifest
-        except (OSError, ValueError, KeyError, shutil.Error):
-            pass
-        shutil.rmtree(target, ignore_errors=True)
-        time.sleep(2)
-    sys.exit(f"could not copy a complete build from {dist} (is it being rebuilt?)")
 
 
 def bundled_dataset(dist, manifest):

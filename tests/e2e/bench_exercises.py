@@ -22,7 +22,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_helpers import DIST, draw, launch_browser, open_app, start_server, wait_state  # noqa: E402
+from e2e_helpers import DIST, SECOND_WORKER, draw, launch_browser, open_app, start_server, wait_state  # noqa: E402
 
 # The learner's code: the maths of each exercise, typed in as a learner would write it.
 MINE = {
@@ -39,16 +39,6 @@ MINE = {
     "momentum_step": ("def momentum_step(W, dW, v, learning_rate, momentum):\n"
                       "    v = momentum * v - learning_rate * dW\n    return W + v, v\n"),
 }
-# A second worker in the page, driven directly (as web/js/worker-client.js drives the page's own).
-START_WORKER = """async () => {
-  const Comlink = await import(new URL("vendor/comlink/comlink.mjs", location.href).href);
-  const worker = new Worker(new URL("js/worker.js", location.href), { type: "module", name: "bench" });
-  const remote = Comlink.wrap(worker);
-  await remote.boot(location.href, Comlink.proxy(() => {}));
-  window.__bench = async (name, args) => JSON.parse((await remote.call(name, args)).text);
-}"""
-
-
 def write(page, code):
     page.locator("[data-testid=code-editor] .cm-content").click()
     page.keyboard.press("Control+A")
@@ -97,12 +87,12 @@ def main():
         classify = [timed_classify(page) for _ in range(args.repeats)]
         results["check_ms"], results["classify_ms"] = statistics.median(checks), statistics.median(classify)
 
-        page.evaluate(START_WORKER)
-        page.evaluate("s => window.__bench('use_code', { sources: s })", MINE)
+        page.evaluate(SECOND_WORKER)
+        page.evaluate("s => window.__benchCall('use_code', { sources: s })", MINE)
         steps = {True: [], False: []}
         for _ in range(args.repeats):
             for code in (False, True):
-                steps[code].append(page.evaluate("c => window.__bench('benchmark', {batch_size: 32, seconds: 2, code: c})",
+                steps[code].append(page.evaluate("c => window.__benchCall('benchmark', {batch_size: 32, seconds: 2, code: c})",
                                                  code)["step_ms"])
         results["reference_step_ms"], results["my_step_ms"] = (statistics.median(steps[False]),
                                                                statistics.median(steps[True]))

@@ -55,7 +55,7 @@ os.environ.setdefault("SCRATCHNET_QUIET_SERVER", "1")
 import numpy as np  # noqa: E402
 
 import build  # noqa: E402  (make_server and the static handler with the right MIME types)
-from e2e_helpers import CHROMIUM_ARGS, find_chromium  # noqa: E402
+from e2e_helpers import CHROMIUM_ARGS, copy_build, find_chromium  # noqa: E402
 from scratchnet.benchmark import benchmark_run  # noqa: E402
 from scratchnet.config import recipe  # noqa: E402
 from scratchnet.data import load_bundle  # noqa: E402
@@ -87,23 +87,6 @@ def serve(server):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host, port = server.server_address[:2]
     return f"http://{host}:{port}/"
-
-def snapshot_dist(dist, target, attempts=10):
-    """Copies the build to `target`, so that a rebuild of dist/ during the run changes nothing;
-    waits out a rebuild in progress (manifest.json or a file it names missing)."""
-    for _ in range(attempts):
-        try:
-            shutil.copytree(dist, target)
-            with open(os.path.join(target, "manifest.json")) as f:
-                manifest = json.load(f)
-            if all(os.path.exists(os.path.join(target, manifest[k])) for k in ("package", "data", "model")):
-                return target
-        except (OSError, ValueError, KeyError, shutil.Error):
-            pass
-        shutil.rmtree(target, ignore_errors=True)
-        time.sleep(2)
-    sys.exit(f"could not copy a complete build from {dist} (is it being rebuilt?)")
-
 
 def benchmark_data(dist):
     """{batch size: (x float32 (N, 784), y uint8 (N,))}: the images bridge.benchmark(batch size, ...)
@@ -158,7 +141,7 @@ def main():
                 "clipNorm": default["clip_norm"], "weightDecay": default["weight_decay"]}
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="scratchnet-bench-") as temp:
-        dist = snapshot_dist(args.dist, os.path.join(temp, "dist"))
+        dist, _ = copy_build(args.dist, os.path.join(temp, "dist"))
         folder = os.path.join(temp, "bench")
         data = benchmark_data(dist)
         bundle = os.path.basename(dist_files(dist)[0])

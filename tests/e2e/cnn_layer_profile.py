@@ -34,19 +34,6 @@ def _labels(layers):
     return labels
 
 
-def _timed(fn, totals, key):
-    """fn, adding the seconds of each call to totals[key]."""
-    clock = time.perf_counter
-
-    def wrapper(*args, **kwargs):
-        started = clock()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            totals[key] = totals.get(key, 0.0) + clock() - started
-    return wrapper
-
-
 def _counted(fn, stats, key):
     """fn, adding one call and its seconds to stats[key] = [calls, seconds]."""
     clock = time.perf_counter
@@ -78,10 +65,10 @@ def profile_layers(dataset, batch_size=16, seconds=2.0, rounds=3, eval_images=10
     names = _labels(network.layers)
     totals = {}
     for name, layer in zip(names, network.layers):  # instance attributes: Network calls these
-        layer.forward = _timed(layer.forward, totals, (name, "forward"))
-        layer.backward = _timed(layer.backward, totals, (name, "backward"))
-    trainer.loss_fn = _timed(trainer.loss_fn, totals, ("loss", "forward"))
-    trainer.optimizer.step = _timed(trainer.optimizer.step, totals, ("update", "forward"))
+        layer.forward = _counted(layer.forward, totals, (name, "forward"))
+        layer.backward = _counted(layer.backward, totals, (name, "backward"))
+    trainer.loss_fn = _counted(trainer.loss_fn, totals, ("loss", "forward"))
+    trainer.optimizer.step = _counted(trainer.optimizer.step, totals, ("update", "forward"))
     xs, ys = trainer.x_train, trainer.y_train
     count = len(xs) // batch_size
 
@@ -100,7 +87,7 @@ def profile_layers(dataset, batch_size=16, seconds=2.0, rounds=3, eval_images=10
             position += 1
             steps += 1
         elapsed = time.perf_counter() - started
-        per_round.append(({k: 1000 * v / steps for k, v in totals.items()}, 1000 * elapsed / steps, steps))
+        per_round.append(({k: 1000 * spent / steps for k, (_, spent) in totals.items()}, 1000 * elapsed / steps, steps))
     median = lambda key: statistics.median(r[0].get(key, 0.0) for r in per_round)
     kinds = [(name, type(layer).__name__) for name, layer in zip(names, network.layers)]
     parts = [{"name": name, "kind": kind, "forward_ms": median((name, "forward")),

@@ -5,7 +5,9 @@ for states). Kept out of conftest.py so that scripts can import it under a uniqu
 
 import functools
 import http.server
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -64,16 +66,12 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_server(directory, probe="manifest.json"):
-    """Serves `directory` on 127.0.0.1 with Python's http.server; returns (process, base URL)
-    once the file `probe` can be fetched."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", directory],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+def spawn_server(command, port, probe="manifest.json", seconds=30, env=None):
+    """Runs the server `command` (listening on 127.0.0.1:`port`) in a child process; returns
+    (process, base URL) once the file `probe` can be fetched."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + seconds
     while True:
         try:
             with urllib.request.urlopen(base + probe, timeout=2):
@@ -81,8 +79,52 @@ def start_server(directory, probe="manifest.json"):
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError(f"the test server for {directory} did not start")
+                raise RuntimeError(f"the server {' '.join(command[1:3])} did not start")
             time.sleep(0.1)
+
+
+def start_server(directory, probe="manifest.json"):
+    """Serves `directory` on 127.0.0.1 with Python's http.server; returns (process, base URL)
+    once the file `probe` can be fetched."""
+    port = free_port()
+    return spawn_server([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                         "--directory", directory], port, probe, seconds=15)
+
+
+def copy_build(dist, target, attempts=10):
+    """dist/ copied to `target`, so that a rebuild of dist/ during a benchmark changes nothing;
+    waits out a rebuild under way (manifest.json or a file it names missing). Returns (target,
+    the manifest)."""
+    for _ in range(attempts):
+        try:
+            shutil.copytree(dist, target)
+            with open(os.path.join(target, "manifest.json")) as f:
+                manifest = json.load(f)
+            if all(os.path.exists(os.path.join(target, manifest[k])) for k in ("package", "data", "model")):
+                return target, manifest
+        except (OSError, ValueError, KeyError, shutil.Error):
+            pass
+        shutil.rmtree(target, ignore_errors=True)
+        time.sleep(2)
+    sys.exit(f"could not copy a complete build from {dist} (is it being rebuilt?)")
+
+
+# A second ScratchNet worker from the built page's own js/worker.js (as js/worker-client.js starts
+# the page's), booted; window.__benchCall(name, args) then calls a bridge function there and
+# parses its JSON answer. Returns the boot's {seconds, build}.
+SECOND_WORKER = """async () => {
+  const Comlink = await import(new URL("vendor/comlink/comlink.mjs", location.href).href);
+  const worker = new Worker(new URL("js/worker.js", location.href), { type: "module", name: "scratchnet-bench" });
+  const died = new Promise((_, reject) => worker.addEventListener("error", (event) => {
+    event.preventDefault();
+    reject(new Error("the benchmark worker stopped: " + (event.message || "it did not start")));
+  }));
+  died.catch(() => {});
+  const remote = Comlink.wrap(worker);
+  window.__benchCall = async (name, args) => JSON.parse((await Promise.race([remote.call(name, args), died])).text);
+  const booted = await Promise.race([remote.boot(location.href, Comlink.proxy(() => {})), died]);
+  return { seconds: booted.seconds, build: booted.build };
+}"""
 
 
 def serve_in_thread(directory, headers=None):

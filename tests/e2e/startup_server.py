@@ -8,14 +8,12 @@ import functools
 import http.server
 import io
 import os
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
 from bench_browser import BARE_PAGE, BARE_WORKER
-from e2e_helpers import ROOT, free_port
+from e2e_helpers import ROOT, free_port, spawn_server
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "bench_startup.py")  # run with --serve as the server's child process
@@ -79,17 +77,5 @@ def serve(directory, port, mbps, rtt_ms):
 
 def start_server(directory, mbps, rtt_ms):
     port = free_port()
-    process = subprocess.Popen([sys.executable, SCRIPT, "--serve", directory, "--port", str(port),
-                                "--mbps", str(mbps or 0), "--rtt-ms", str(rtt_ms or 0)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "manifest.json", timeout=5):
-                return process, base
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("the benchmark server did not start")
-            time.sleep(0.1)
+    return spawn_server([sys.executable, SCRIPT, "--serve", directory, "--port", str(port),
+                         "--mbps", str(mbps or 0), "--rtt-ms", str(rtt_ms or 0)], port)

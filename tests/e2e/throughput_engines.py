@@ -12,29 +12,14 @@ import subprocess
 import sys
 import time
 
+from e2e_helpers import SECOND_WORKER
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "bench_throughput.py")  # run with --native-worker as Native's child process
 
 BATCH_SIZES = (32, 128)
 BATCHES_PER_RUN = 64  # the bridge's benchmark cycles through at most 64 batches
 BOOT_TIMEOUT_MS = 120_000
-
-# Starts a second ScratchNet worker in the built page, the way js/worker-client.js starts the
-# page's own, and keeps its Comlink handle for later calls.
-START_WORKER = """async () => {
-  const Comlink = await import(new URL("vendor/comlink/comlink.mjs", location.href).href);
-  const worker = new Worker(new URL("js/worker.js", location.href), { type: "module", name: "scratchnet-bench" });
-  const died = new Promise((_, reject) => worker.addEventListener("error", (event) => {
-    event.preventDefault();
-    reject(new Error("the benchmark worker stopped: " + (event.message || "could not start")));
-  }));
-  died.catch(() => {});
-  const remote = Comlink.wrap(worker);
-  // bridge.dispatch's answer is JSON text (plus binary parts, none here).
-  window.__benchCall = async (name, args) => JSON.parse((await Promise.race([remote.call(name, args), died])).text);
-  const info = await Promise.race([remote.boot(location.href, Comlink.proxy(() => {})), died]);
-  return { seconds: info.seconds, build: info.build };
-}"""
 
 
 def dist_files(dist):
@@ -63,7 +48,7 @@ class ScratchNetBrowser:
         if self.page.get_attribute("[data-testid=status]", "data-state") != "ready":
             raise RuntimeError(f"the page failed to load: {self.page.text_content('#fatal')}")
         ready = time.perf_counter() - started
-        self.info = self.page.evaluate(START_WORKER)
+        self.info = self.page.evaluate(SECOND_WORKER)
         self.info["page_ready_s"] = ready
         for batch_size in BATCH_SIZES:  # warm up: first calls, WebAssembly tiering
             self.page.evaluate("b => window.__benchCall('benchmark', { batch_size: b, seconds: 0.3 })", batch_size)
