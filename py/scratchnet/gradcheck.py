@@ -16,20 +16,25 @@ demonstrations, never for training.
 import numpy as np
 
 
+def centred_difference(f, x, index, h=1e-5):
+    """(f(x + h e) - f(x - h e)) / 2h for scalar f() and the entry x[index] (changed in place
+    while probing, restored afterwards): the slope of f along that one entry."""
+    original = x[index]
+    x[index] = original + h
+    plus = f()
+    x[index] = original - h
+    minus = f()
+    x[index] = original
+    return (plus - minus) / (2 * h)
+
+
 def numerical_gradient(f, x, h=1e-5):
     """Centred-difference gradient of scalar f() with respect to array x (changed in place
     while probing, restored afterwards). Returns an array shaped like x."""
     grad = np.zeros_like(x, dtype=np.float64)
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:
-        i = it.multi_index
-        original = x[i]
-        x[i] = original + h
-        f_plus = f()
-        x[i] = original - h
-        f_minus = f()
-        x[i] = original
-        grad[i] = (f_plus - f_minus) / (2 * h)
+        grad[it.multi_index] = centred_difference(f, x, it.multi_index, h)
     return grad
 
 

@@ -16,7 +16,7 @@ so a gradient that is wrongly zero still shows. Not here: single layers (gradche
 
 import numpy as np
 
-from .gradcheck import relative_error
+from .gradcheck import centred_difference, relative_error
 from .losses import softmax_cross_entropy
 from .trace import backward, float64_twin, forward, network_input
 
@@ -73,13 +73,7 @@ def spot_check(network, examples, labels, rng, per_param=4, h=1e-5, loss_fn=soft
                 candidates = np.arange(analytic.size)
             for flat in np.sort(rng.choice(candidates, size=min(per_param, len(candidates)), replace=False)):
                 index = np.unravel_index(flat, value.shape)
-                original = value[index]
-                value[index] = original + h
-                plus = loss_from(i)
-                value[index] = original - h
-                minus = loss_from(i)
-                value[index] = original
-                numerical = (plus - minus) / (2 * h)
+                numerical = centred_difference(lambda: loss_from(i), value, index, h)
                 error = relative_error(analytic[index], numerical)
                 worst = max(worst, error)
                 entries.append({"param": f"{key}{k}", "layer": layer.name, "index": [int(j) for j in index],
