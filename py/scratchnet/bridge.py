@@ -222,8 +222,7 @@ def benchmark(batch_size, seconds, code=False, recipe="default"):
     bundled training images (see benchmark.py), with the learner's code in use if `code`.
     Leaves the session's model and run untouched."""
     s = _current()
-    config = config_recipe(recipe, len(s.dataset), batch_size=int(batch_size))
-    return step_throughput(s.dataset, int(batch_size), float(seconds), config=config,
+    return step_throughput(s.dataset, int(batch_size), float(seconds), config=config_recipe(recipe, len(s.dataset)),
                            functions=s.functions if code else None)
 
 
