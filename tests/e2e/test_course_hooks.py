@@ -41,6 +41,10 @@ def page(browser, base_url, tmp_path_factory):
     page.goto(host + "index.html")
     page.wait_for_function("() => window.__events.filter((e) => e.type === 'ready').length === 1", timeout=BOOT_TIMEOUT_MS)
     page.wait_for_function("() => document.querySelector('#elsewhere').contentDocument === null")  # cross-origin
+    # A widget below the fold starts only once seen, and the first one grows to its content's
+    # height, which may push the second out of view: bring it into view so that it runs too.
+    page.locator("#elsewhere").scroll_into_view_if_needed()
+    page.frame_locator("#elsewhere").locator("[data-testid=field-epochs]").wait_for(timeout=BOOT_TIMEOUT_MS)
     yield page
     context.close()
     process.terminate()
