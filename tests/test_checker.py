@@ -74,3 +74,57 @@ def test_a_syntax_error_and_an_exception_name_the_learners_line():
 def test_code_without_the_function_is_refused():
     with pytest.raises(LearnerCodeError, match="no function called sgd_step"):
         compile_code("def sgd(W, dW, learning_rate):\n    return W\n", "sgd_step")
+
+
+# --- sys.exit(), KeyboardInterrupt and other BaseExceptions are the learner's mistakes too -----
+
+EXITS = [
+    ("    import sys\n    sys.exit()\n", "SystemExit", 5),
+    ("    import sys\n    sys.exit(3)\n", "SystemExit: 3", 5),
+    ("    raise KeyboardInterrupt\n", "KeyboardInterrupt", 4),
+    ("    raise SystemExit('bye')\n", "SystemExit: bye", 4),
+    ("    class Stop(BaseException):\n        pass\n    raise Stop('here')\n", "Stop: here", 6),
+    ("    raise GeneratorExit\n", "GeneratorExit", 4),
+]
+
+
+@pytest.mark.parametrize("body,message,line", EXITS, ids=[e[1] for e in EXITS])
+def test_base_exceptions_in_the_learners_function_are_reported_with_its_line(body, message, line):
+    source = f"import numpy as np\n\ndef relu_forward(z):\n{body}"
+    result = check_source("relu_forward", source)
+    assert not result["passed"]
+    assert result["error"]["message"] == message and result["error"]["line"] == line
+
+
+@pytest.mark.parametrize("statement,message", [("import sys\nsys.exit()", "SystemExit"),
+                                               ("raise KeyboardInterrupt('stop')", "KeyboardInterrupt: stop")])
+def test_base_exceptions_at_the_top_level_of_the_learners_code_are_reported_with_its_line(statement, message):
+    result = check_source("relu_forward", f"import numpy as np\n{statement}\ndef relu_forward(z):\n    return z\n")
+    assert result["error"]["message"] == message
+    assert result["error"]["line"] == 1 + len(statement.splitlines())
+
+
+def test_a_wrapped_learner_function_turns_sys_exit_into_a_learner_code_error():
+    from scratchnet.learner import wrap
+
+    fn = wrap(compile_code("import sys\n\ndef sgd_step(W, dW, learning_rate):\n    sys.exit('done')\n", "sgd_step"))
+    with pytest.raises(LearnerCodeError) as caught:
+        fn(None, None, 0.1)
+    assert (caught.value.message, caught.value.line) == ("SystemExit: done", 4)
+
+
+def test_a_run_whose_learner_code_calls_sys_exit_stops_with_a_code_error(dataset, trained_network):
+    from scratchnet.datasets import Dataset
+    from scratchnet.session import Session
+
+    small = Dataset("small", dataset.x_train[:600], dataset.y_train[:600], dataset.x_test[:100],
+                    dataset.y_test[:100], 10)
+    session = Session(small, trained_network)
+    session.new_run({**session.config, "hidden_sizes": [16], "train_size": 600, "epochs": 1})
+    session.use_code({"relu_forward": "import sys\n\ndef relu_forward(z):\n    raise KeyboardInterrupt\n"})
+    events, done, _ = session.train(5000)
+    assert not done and events[-1] == {"type": "code-error", "message": "KeyboardInterrupt", "line": 4}
+    session.use_code({})
+    while not done:
+        events, done, _ = session.train(5000)
+    assert events[-1]["type"] == "finished"

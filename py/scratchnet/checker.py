@@ -43,15 +43,20 @@ def compile_code(source, name):
 
 
 def run_learner(fn):
-    """fn() with an exception from the learner's code turned into LearnerCodeError naming its line."""
+    """fn() with an exception from the learner's code turned into LearnerCodeError naming its line.
+
+    BaseException too: sys.exit() (SystemExit), KeyboardInterrupt or a class of the learner's
+    own deriving from BaseException is one more mistake in the learner's code, to be reported
+    with its line like any other, not an internal error of the page."""
     try:
         with np.errstate(all="ignore"):
             return fn()
     except LearnerCodeError:
         raise
-    except Exception as error:  # whatever the learner's code raised
+    except BaseException as error:  # whatever the learner's code raised, sys.exit() included
         lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if f.filename == FILENAME]
-        raise LearnerCodeError(f"{type(error).__name__}: {error}", lines[-1] if lines else None) from None
+        text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        raise LearnerCodeError(text, lines[-1] if lines else None) from None
 
 
 def _hint(output, got, want, mistakes, large):
