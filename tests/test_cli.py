@@ -97,25 +97,35 @@ def test_predict_on_png_and_pgm_drawings(model_file, mnist, sure_digits, tmp_pat
     assert predictions(capsys.readouterr().out) == expected
 
 
-def test_predict_reports_an_empty_drawing_and_goes_on(model_file, mnist, sure_digits, tmp_path, capsys):
+def test_predict_reports_an_empty_drawing_on_one_line_of_stderr_and_goes_on(model_file, mnist, sure_digits,
+                                                                             tmp_path, capsys):
     blank, good = tmp_path / "blank.pgm", tmp_path / "good.npy"
     write_pgm(blank, np.full((100, 100), 255, dtype=np.uint8))
     np.save(good, mnist["x_test"][sure_digits[4]])
-    assert main(["predict", model_file, str(blank), str(good)]) == 1
-    out = capsys.readouterr().out
-    assert f"{blank}: The canvas is empty" in out
-    assert predictions(out) == {str(good): 4}
+    assert main(["predict", model_file, str(blank), str(good)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"{blank}: The canvas is empty: draw a digit first.\n"
+    assert predictions(captured.out) == {str(good): 4}
 
 
-def test_predict_reports_an_unreadable_image_and_goes_on(model_file, mnist, sure_digits, tmp_path, capsys):
+def test_predict_reports_an_unreadable_image_on_one_line_of_stderr_and_goes_on(model_file, mnist, sure_digits,
+                                                                               tmp_path, capsys):
     truncated, good = tmp_path / "cut.png", tmp_path / "good.npy"
     write_png(truncated, np.full((28, 28), 255, dtype=np.uint8))
     truncated.write_bytes(truncated.read_bytes()[:-20])
     np.save(good, mnist["x_test"][sure_digits[6]])
-    assert main(["predict", model_file, str(truncated), str(good)]) == 1
-    out = capsys.readouterr().out
-    assert f"{truncated}:" in out
-    assert predictions(out) == {str(good): 6}
+    assert main(["predict", model_file, str(truncated), str(good)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"{truncated}: the PNG file is truncated\n"
+    assert predictions(captured.out) == {str(good): 6}
+
+
+def test_a_file_name_or_reason_with_line_breaks_still_gives_one_line(model_file, tmp_path, capsys):
+    odd = tmp_path / "two\nlines.png"
+    odd.write_bytes(b"P5\n# a comment\nnot a size")
+    assert main(["predict", model_file, str(odd)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and "two lines.png" in captured.err
 
 
 @pytest.mark.parametrize("content", [b"", b"garbage, not a model", b"PK\x03\x04broken zip"],

@@ -1,7 +1,8 @@
-"""Hostile model files (issue 14, items 1, 2 and 4): the issue's small files that would overflow the
-stack or ask for gigabytes, built once in tmp_path. Each must be refused quickly, with small memory
-and a correct plain-words reason; natively, `evaluate` prints it cleanly. Single crafted entries
-refused in process are in test_hostile_entries.py; the builders are in hostile_zips.py.
+"""Hostile model files (issue 14, items 1, 2 and 4; issue 18's models too costly per example): the
+issues' small files that would overflow the stack or ask for gigabytes, built once in tmp_path.
+Each must be refused quickly, with small memory and a correct plain-words reason; natively,
+`evaluate` prints it cleanly. Single crafted entries refused in process are in
+test_hostile_entries.py; the builders are in hostile_zips.py.
 
 Memory is measured in a fresh Python per file (its peak resident size, VmHWM, so Linux only),
 since a test process that has already loaded MNIST says nothing about one load.
@@ -73,6 +74,12 @@ def hostile_files(arrays, folder):
     files["lying-bomb"] = (model_with_zero_entry(folder / "bomb.npz", arrays, "param/dense1.W.npy", 1, header,
                                                  declared=len(header) + 784 * 16 * 8),
                            "more than its contents may need")
+    # Issue 18: a small file whose examples are 1x2236x2236 images through one 64-filter convolution
+    # (16 billion multiply-adds and 2.4 GB per example: 8.5 GB to load, before), and one whose first
+    # dense layer would have 5e6 x 16 weights (allocated before the weight limit was checked).
+    put("2236-pixel-conv", large_conv_model(), "one example needs about 15.9 billion multiply-adds and 2.4 GB")
+    put("5M-input-dense", archive({**arrays, "sample_shape": np.array([2236, 2236])}),
+        "the model is too large: the network would have over 5,000,000 weights")
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w") as z:
         for key, value in arrays.items():
@@ -82,6 +89,14 @@ def hostile_files(arrays, folder):
             z.writestr(f"param/extra{i}.npy", one)
     put("20000-params", raw.getvalue(), f"holds {20000 + len(arrays)} entries; at most {MAX_ENTRIES} are allowed")
     return files
+
+
+def large_conv_model():
+    """A model file of a few KB for 1x2236x2236 images: conv:64:7 and three 4x4 poolings."""
+    config = recipe("default", layers="conv:64:7,maxpool:4,maxpool:4,maxpool:4")
+    net = Network.build(config, np.random.default_rng(0), 0.13, 0.31, (1, 2236, 2236), 10)
+    net.state()["dense1.W"][...] = 0
+    return model_bytes(net)
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +161,7 @@ def test_a_valid_model_at_the_largest_architecture_loads_within_the_same_memory(
 
 @pytest.mark.parametrize("case", ["deep-config", "deep-short-history", "weights-3e38", "std-1e-300", "huge-text-header", "2GB-text-header", "huge-float-header", "huge-mean-header",
                                   "object-header", "extra-1GB-zeros", "extra-3GB-zeros", "3GB-weights",
-                                  "lying-bomb", "20000-params"])
+                                  "lying-bomb", "20000-params", "2236-pixel-conv", "5M-input-dense"])
 def test_evaluate_prints_a_clean_error_for_hostile_files(hostile, case):
     path, words = hostile[case]
     env = {**os.environ, "PYTHONPATH": PY, "OPENBLAS_NUM_THREADS": "1"}

@@ -1,15 +1,22 @@
 """Reading digit images for `predict`: PNG (every row filter), PGM/PPM and .npy,
-turned into ink; and refusing files that are not such images."""
+turned into ink; and refusing files that are not such images, or hostile ones (issue 18: bombs,
+devices, pipes, huge declared sizes, bad CRCs, NaN) before they cost time or memory. The same
+files through the real CLI, measured, are in test_hostile_images.py."""
 
+import os
 import signal
 import struct
+import tracemalloc
 import zlib
 from contextlib import contextmanager
 
 import numpy as np
 import pytest
 
-from scratchnet.images import read_image, read_png, read_pnm, to_ink
+from hostile_images import bomb_png, drawn_digit, npy_declaring, npy_with, paeth_png, png_file, with_bad_crc
+from hostile_zips import npy, npy_header
+from scratchnet.images import ImageError, read_array, read_file, read_image, read_png, read_pnm, to_ink
+from scratchnet.png import MAX_CHUNKS, MAX_PIXELS, unfilter
 
 
 def png_chunk(kind, body):
@@ -140,3 +147,138 @@ def test_truncated_png_raises_value_error(cut):
 def test_truncated_pnm_header_raises_value_error_instead_of_hanging(raw):
     with time_limit(1), pytest.raises(ValueError):
         read_pnm(raw)
+
+
+# --- issue 18: hostile images ------------------------------------------------------------------
+
+def reference_unfilter(raw, height, stride, bpp):
+    """PNG's row filters undone one byte at a time, as the specification states them: the oracle."""
+    rows, previous, pos = np.zeros((height, stride), dtype=np.uint8), [0] * stride, 0
+    for r in range(height):
+        kind, line, out = raw[pos], raw[pos + 1:pos + 1 + stride], [0] * stride
+        for i in range(stride):
+            a, b = out[i - bpp] if i >= bpp else 0, previous[i]
+            c = previous[i - bpp] if i >= bpp else 0
+            out[i] = (line[i] + [0, a, b, (a + b) // 2, paeth(a, b, c)][kind]) % 256
+        rows[r], previous, pos = out, out, pos + stride + 1
+    return rows
+
+
+@pytest.mark.parametrize("height,width,bpp", [(1, 1, 1), (1, 17, 3), (23, 1, 2), (5, 9, 4), (31, 12, 1), (12, 31, 3)])
+def test_vectorised_unfiltering_matches_the_specification_byte_for_byte(height, width, bpp):
+    rng = np.random.default_rng(height * width * bpp)
+    kinds = rng.integers(0, 5, (height, 1))
+    raw = np.concatenate([kinds, rng.integers(0, 256, (height, width * bpp))], axis=1).astype(np.uint8).tobytes()
+    expected = reference_unfilter(raw, height, width * bpp, bpp).reshape(height, width, bpp)
+    np.testing.assert_array_equal(unfilter(raw, height, width, bpp), expected)
+
+
+def test_a_large_paeth_filtered_png_decodes_exactly_without_a_loop_per_pixel():
+    gray = drawn_digit(1448)
+    with time_limit(10):  # the per-pixel loop took 48 s on the issue's 120 KB file; this takes well under 1 s
+        np.testing.assert_array_equal(read_png(paeth_png(gray))[..., 0], gray)
+
+
+def peak_bytes(fn, *args):
+    """The Python-visible memory `fn(*args)` allocated at its peak (NumPy reports to tracemalloc)."""
+    tracemalloc.start()
+    try:
+        fn(*args)
+    except ImageError:
+        pass
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_a_png_bomb_declaring_more_pixels_than_allowed_is_refused_before_inflating():
+    raw = bomb_png(40000, 40000, 1500)  # 1.5 MB that inflate to 1.5 GB
+    with pytest.raises(ImageError, match=r"40000x40000 pixels \(1600.0 million\); at most 4.2 million"):
+        read_png(raw)
+    assert peak_bytes(read_png, raw) < 4 << 20
+
+
+def test_a_png_bomb_lying_about_its_size_is_refused_after_inflating_what_its_size_needs():
+    raw = bomb_png(64, 64, 1500)
+    with pytest.raises(ImageError, match="inflates to more than its size in pixels needs"):
+        read_png(raw)
+    assert peak_bytes(read_png, raw) < 4 << 20  # the file's own 1.5 MB, and 64 x 65 bytes inflated
+
+
+@pytest.mark.parametrize("kind", [b"IHDR", b"IDAT", b"IEND", b"tEXt"])
+def test_a_bad_crc_in_any_chunk_is_refused(kind):
+    with pytest.raises(ImageError, match=f"checksum of its '{kind.decode()}' chunk does not match"):
+        read_png(with_bad_crc(encode_png(np.full((4, 4), 9, np.uint8)), kind))
+
+
+def test_unknown_filters_and_endless_chunks_are_refused():
+    rows = bytes([5, 1, 2, 3])  # filter type 5 does not exist
+    with pytest.raises(ImageError, match="unknown row filter"):
+        read_png(png_file(3, 1, zlib.compress(rows)))
+    header = png_file(1, 1, zlib.compress(bytes(2)))[:33]  # signature and IHDR
+    empty = png_chunk(b"tEXt", b"")
+    with time_limit(5), pytest.raises(ImageError, match=f"more than {MAX_CHUNKS:,} chunks"):
+        read_png(header + empty * (MAX_CHUNKS + 1))
+
+
+def test_a_pnm_declaring_too_many_pixels_is_refused_before_reading_them():
+    with pytest.raises(ImageError, match="100000x100000 pixels"):
+        read_pnm(b"P5 100000 100000 255\n" + bytes(100))
+    side = int(MAX_PIXELS ** 0.5)
+    assert read_pnm(b"P5 %d %d 255\n" % (side, side) + bytes(side * side)).shape == (side, side, 1)
+
+
+def test_only_regular_files_are_read_and_at_most_the_limit(tmp_path):
+    pipe = tmp_path / "pipe.png"
+    os.mkfifo(pipe)
+    for path in [pipe, tmp_path] + (["/dev/zero"] if os.path.exists("/dev/zero") else []):
+        with time_limit(5), pytest.raises(ImageError, match="not a regular file"):
+            read_image(str(path))
+    sparse = tmp_path / "sparse.png"
+    with open(sparse, "wb") as f:
+        f.truncate(8 * 10**9)
+    with pytest.raises(ImageError, match="the file is 8.0 GB; at most 67.1 MB is read"):
+        read_image(str(sparse))
+    (tmp_path / "small").write_bytes(bytes(101))
+    assert read_file(str(tmp_path / "small"), 101) == bytes(101)
+    with pytest.raises(ImageError, match="the file is 101 bytes; at most 100 bytes is read"):
+        read_file(str(tmp_path / "small"), 100)
+    with pytest.raises(ImageError, match="could not be read \\(No such file or directory\\)"):
+        read_image(str(tmp_path / "absent.png"))
+
+
+HOSTILE_NPY = {
+    "100000x100000": (npy_declaring((100000, 100000)),
+                      "declares shape (100000, 100000) (10,000,000,000 values, 80.0 GB)"),
+    "nan": (npy_with(np.nan), "NaN or infinite"),
+    "inf": (npy_with(np.inf), "NaN or infinite"),
+    "-inf": (npy_with(-np.inf), "NaN or infinite"),
+    "1e300": (npy_with(1e300), "values from 0 to 1e+300"),
+    "negative": (npy_with(-0.5), "values from -0.5 to 1"),
+    "object": (npy_header("|O", (28, 28)) + bytes(64), "Python objects are never loaded"),
+    "complex": (npy(np.zeros((28, 28), np.complex64)), "holds complex numbers; it must hold numbers"),
+    "1-d": (npy(np.zeros(784)), "has shape (784,)"),
+    "empty": (npy(np.zeros((0, 28, 28))), "has shape (0, 28, 28)"),
+    "short": (npy(np.zeros((28, 28)))[:-8], "the file is damaged"),
+    "long": (npy_header("<f8", (28, 28)) + bytes(9000), "the file is damaged"),
+    "text": (b"not a .npy file at all", "not a readable NumPy array"),
+}
+
+
+@pytest.mark.parametrize("raw,words", HOSTILE_NPY.values(), ids=HOSTILE_NPY.keys())
+def test_hostile_npy_files_are_refused_in_plain_words_before_allocating(tmp_path, raw, words):
+    path = tmp_path / "x.npy"
+    path.write_bytes(raw)
+    with pytest.raises(ImageError) as caught:
+        read_array(str(path))
+    assert words in str(caught.value) and "\n" not in str(caught.value)
+    assert peak_bytes(read_array, str(path)) < 1 << 20
+
+
+def test_npy_arrays_of_every_plain_number_type_and_order_are_read(tmp_path):
+    digit = np.zeros((28, 28), np.uint8)
+    digit[3:9, 4] = 255
+    for array in (digit, digit.astype(bool), digit.astype(">i4"), np.asfortranarray(digit / 255.0)):
+        np.save(tmp_path / "x.npy", array)
+        np.testing.assert_array_equal(read_array(str(tmp_path / "x.npy")), (digit > 0).astype(np.float32))

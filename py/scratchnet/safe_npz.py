@@ -13,7 +13,7 @@ step is checked before the next costs anything:
      lying about its size), a bad CRC or a truncated stream is refused.
 
 Entries the caller's specs do not name are never read. Arrays come back read-only (views of the
-bytes read). Left out: writing, memory mapping, object arrays (always refused, never unpickled),
+bytes read). Step 3's header reading, read_npy_header, serves lone .npy files too (images.py). Left out: writing, memory mapping, object arrays (always refused, never unpickled),
 and .npy format 3.0 (only needed for structured dtypes, which no spec here allows).
 """
 
@@ -81,11 +81,43 @@ def _declared_item(name, text):
     return (match[1], int(match[2]) * (4 if match[1] == "U" else 1)) if match else None
 
 
-def _itemsize_error(name, kind, itemsize, spec):
+def _itemsize_error(name, kind, itemsize, max_itemsize):
     if kind == "U":
         return (f"{quote(name)} declares text of {itemsize // 4} characters; "
-                f"at most {spec.max_itemsize // 4} characters are allowed there")
-    return f"{quote(name)} declares {itemsize}-byte items; at most {spec.max_itemsize}-byte items are allowed there"
+                f"at most {max_itemsize // 4} characters are allowed there")
+    return f"{quote(name)} declares {itemsize}-byte items; at most {max_itemsize}-byte items are allowed there"
+
+
+def read_npy_header(name, stream, max_itemsize):
+    """(dtype, shape, fortran_order, header bytes) of the .npy header at the start of `stream`
+    (an archive's entry or a .npy file), read without NumPy allocating anything: .npy format 1.0
+    or 2.0, a header of at most MAX_HEADER_BYTES holding a plain dict, items of at most
+    `max_itemsize` bytes (checked on the header's text, before NumPy makes a dtype of it), and no
+    Python objects. Raises NpzError naming `name`."""
+    try:
+        version = npy.read_magic(stream)
+        if version not in ((1, 0), (2, 0)):
+            raise NpzError(f"{quote(name)} is in .npy format {version[0]}.{version[1]}, not 1.0 or 2.0")
+        length_format = "<H" if version == (1, 0) else "<I"
+        prefix = stream.read(struct.calcsize(length_format))
+        length = struct.unpack(length_format, prefix)[0] if len(prefix) == struct.calcsize(length_format) else 0
+        if not 0 < length <= MAX_HEADER_BYTES:
+            raise NpzError(f"{quote(name)} has a .npy header of {length} bytes; "
+                           f"at most {MAX_HEADER_BYTES} are allowed")
+        text = stream.read(length)
+        declared = _declared_item(name, text)
+        if declared and declared[1] > max_itemsize:
+            raise NpzError(_itemsize_error(name, *declared, max_itemsize))
+        read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+        shape, fortran_order, dtype = read(io.BytesIO(prefix + text), max_header_size=MAX_HEADER_BYTES)
+    except NpzError:
+        raise
+    except (ValueError, RecursionError) as error:  # not .npy, or a header NumPy refuses
+        raise NpzError(f"{quote(name)} is not a readable NumPy array (.npy: {shorten(error, 80)})") from None
+    if dtype.hasobject:
+        raise NpzError(f"{quote(name)} holds something other than plain numbers and text (for safety, "
+                       "Python objects are never loaded: unpickling them could run code)")
+    return dtype, shape, fortran_order, 8 + len(prefix) + length  # 8: the magic string and version
 
 
 def max_file_bytes(specs):
@@ -216,39 +248,16 @@ class NpzReader:
         """(dtype, shape, fortran_order) from the .npy header at the stream's start, checked
         against the entry's spec and declared size."""
         spec, info = self.specs[name], self._infos[name]
-        try:
-            version = npy.read_magic(stream)
-            if version not in ((1, 0), (2, 0)):
-                raise NpzError(f"{quote(name)} is in .npy format {version[0]}.{version[1]}, not 1.0 or 2.0")
-            length_format = "<H" if version == (1, 0) else "<I"
-            prefix = stream.read(struct.calcsize(length_format))
-            length = struct.unpack(length_format, prefix)[0] if len(prefix) == struct.calcsize(length_format) else 0
-            if not 0 < length <= MAX_HEADER_BYTES:
-                raise NpzError(f"{quote(name)} has a .npy header of {length} bytes; "
-                               f"at most {MAX_HEADER_BYTES} are allowed")
-            text = stream.read(length)
-            declared = _declared_item(name, text)
-            if declared and declared[1] > spec.max_itemsize:  # before NumPy makes a dtype of it
-                raise NpzError(_itemsize_error(name, *declared, spec))
-            read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
-            shape, fortran_order, dtype = read(io.BytesIO(prefix + text), max_header_size=MAX_HEADER_BYTES)
-        except NpzError:
-            raise
-        except (ValueError, RecursionError) as error:  # not .npy, or a header NumPy refuses
-            raise NpzError(f"{quote(name)} is not a readable NumPy array (.npy: "
-                           f"{shorten(error, 80)})") from None
-        if dtype.hasobject:
-            raise NpzError(f"{quote(name)} holds something other than plain numbers and text (for safety, "
-                           "Python objects are never loaded: unpickling them could run code)")
+        dtype, shape, fortran_order, header_bytes = read_npy_header(name, stream, spec.max_itemsize)
         if dtype.kind not in spec.kinds:
             raise NpzError(f"{quote(name)} holds {KINDS.get(dtype.kind, str(dtype))}; it must hold {_what(spec)}")
         if not 0 < dtype.itemsize <= spec.max_itemsize:
-            raise NpzError(_itemsize_error(name, dtype.kind, dtype.itemsize, spec))
+            raise NpzError(_itemsize_error(name, dtype.kind, dtype.itemsize, spec.max_itemsize))
         if len(shape) != len(spec.max_shape) or any(n > most for n, most in zip(shape, spec.max_shape)):
             largest = "a single value" if not spec.max_shape else f"at most {spec.max_shape}"
             raise NpzError(f"{quote(name)} declares shape {shape} "
                            f"({size_text(math.prod(shape) * dtype.itemsize)}); it must be {largest}")
-        if 8 + len(prefix) + length + math.prod(shape) * dtype.itemsize != info.file_size:  # 8: magic
+        if header_bytes + math.prod(shape) * dtype.itemsize != info.file_size:
             raise NpzError(f"{quote(name)} is damaged: its header declares {shape} {dtype}, which does not "
                            f"fit the entry's {size_text(info.file_size)}")
         return dtype, shape, fortran_order
