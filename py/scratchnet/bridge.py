@@ -170,9 +170,10 @@ def checkpoint():
     return _current().checkpoint()
 
 
-def restore(data):
-    """Brings back a checkpoint() made by an earlier worker."""
-    _current().restore(data)
+def restore(data, code=True):
+    """Brings back a checkpoint() made by an earlier worker; the learner's code in it is put back
+    in use only if `code` (not after that code hung)."""
+    _current().restore(data, code=bool(code))
     return _model_reply(ok=True)
 
 

@@ -257,9 +257,10 @@ class Session:
         np.savez(buffer, **state)
         return buffer.getvalue()
 
-    def restore(self, data):
+    def restore(self, data, code=True):
         """Brings back a checkpoint() in this session. A run is set up again from its
-        settings and seed (deterministic), then its weights and position are put back."""
+        settings and seed (deterministic), then its weights and position are put back; the
+        learner's code it names is switched in again only if `code`."""
         with np.load(io.BytesIO(data), allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}
         meta = json.loads(str(arrays["meta"]))
@@ -277,7 +278,7 @@ class Session:
             self.config = self.validate(meta["config"])
         except ConfigError:
             pass
-        if meta.get("code"):
+        if code and meta.get("code"):
             self.use_code(meta["code"])
 
 

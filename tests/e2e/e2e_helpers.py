@@ -109,34 +109,30 @@ def copy_build(dist, target, attempts=10):
     sys.exit(f"could not copy a complete build from {dist} (is it being rebuilt?)")
 
 
-# A second ScratchNet worker from the built page's own js/worker.js (as js/worker-client.js starts
-# the page's), booted; window.__benchCall(name, args) then calls a bridge function there and
-# parses its JSON answer. Returns the boot's {seconds, build}.
+# A second ScratchNet worker, started by the built page's own js/worker-client.js as the page
+# starts its own (in a sandbox frame of its own), booted; window.__benchCall(name, args) then calls
+# a bridge function there. Returns the boot's {seconds, build}.
 SECOND_WORKER = """async () => {
-  const Comlink = await import(new URL("vendor/comlink/comlink.mjs", location.href).href);
-  const worker = new Worker(new URL("js/worker.js", location.href), { type: "module", name: "scratchnet-bench" });
-  const died = new Promise((_, reject) => worker.addEventListener("error", (event) => {
-    event.preventDefault();
-    reject(new Error("the benchmark worker stopped: " + (event.message || "it did not start")));
-  }));
-  died.catch(() => {});
-  const remote = Comlink.wrap(worker);
-  window.__benchCall = async (name, args) => JSON.parse((await Promise.race([remote.call(name, args), died])).text);
-  const booted = await Promise.race([remote.boot(location.href, Comlink.proxy(() => {})), died]);
+  const { createWorkerClient } = await import(new URL("js/worker-client.js", location.href).href);
+  const client = createWorkerClient(() => {}, { name: "scratchnet-bench", main: false });
+  const booted = await client.boot();
+  window.__benchCall = (name, args) => client.call(name, args, null, { timeoutMs: 600000 });
   return { seconds: booted.seconds, build: booted.build };
 }"""
 
 
 def serve_in_thread(directory, headers=None):
     """Serves `directory` from a thread of this process, adding `headers` to every response
-    (say, a Content-Security-Policy); returns (server, base URL). Stop it with server.shutdown()."""
+    (say, a Content-Security-Policy) but sandbox.html, which keeps the policy build.py gives it
+    (as docs tell hosts to do); returns (server, base URL). Stop it with server.shutdown()."""
     sys.path.insert(0, ROOT)
     from build import StaticHandler  # the project's own types for modules and WebAssembly
 
     class Handler(StaticHandler):
         def end_headers(self):
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
+            if not self.path.split("?", 1)[0].endswith("/sandbox.html"):
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
             super().end_headers()
 
         def log_message(self, format, *args):

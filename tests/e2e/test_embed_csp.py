@@ -8,7 +8,7 @@ import pytest
 from e2e_helpers import BOOT_TIMEOUT_MS, RECORD_MESSAGES, draw, serve_in_thread, wait_state
 
 # Kept in step with "Embedding in a course page" in the README.
-APP_POLICY = ("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; "
+APP_POLICY = ("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; frame-src 'self'; connect-src 'self'; "
               "style-src 'self'; img-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors {host}")
 HOST_POLICY = "default-src 'none'; frame-src {app}; script-src {app}; style-src 'unsafe-inline'"
 

@@ -54,14 +54,14 @@ def test_stop_ends_a_run_in_the_middle_of_a_huge_batch(browser, base_url):
         page.context.close()
 
 
-# A second worker of the page, as js/worker-client.js starts its own, whose calls are sent at once
-# and answered in whatever order the worker runs them; each answer is logged as it arrives.
+# A second worker of the page, started as js/worker-client.js starts its own, whose calls are sent
+# at once and answered in whatever order the worker runs them; each answer is logged as it arrives.
 ORDER = """async () => {
-  const Comlink = await import(new URL("vendor/comlink/comlink.mjs", location.href).href);
-  const remote = Comlink.wrap(new Worker(new URL("js/worker.js", location.href), { type: "module" }));
-  await remote.boot(location.href, Comlink.proxy(() => {}));
+  const { createWorkerClient } = await import(new URL("js/worker-client.js", location.href).href);
+  const client = createWorkerClient(() => {}, { name: "scratchnet-order", main: false });
+  await client.boot();
   const answered = [];
-  const call = (label, name, args, data) => remote.call(name, args, data).then(() => answered.push(label));
+  const call = (label, name, args, data) => client.call(name, args, data).then(() => answered.push(label));
   const slow = { batch_size: 32, seconds: 0.5 };
   await Promise.all([call("benchmark 1", "benchmark", slow), call("benchmark 2", "benchmark", slow),
                      call("drawing", "classify", { width: 28, height: 28 }, new Uint8Array(28 * 28))]);

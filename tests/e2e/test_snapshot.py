@@ -3,9 +3,11 @@ snapshot that the first made at idle; a restored run trains exactly like a plain
 numbers are fresh after every restore; a damaged or unusable snapshot falls back to booting afresh,
 with no error shown, and is made again.
 
-How Python started is read from the app's worker, where runtime.js keeps `self.scratchnetPython`
+How Python started is read from the page, where worker-client.js keeps `scratchnetPython`
 ({how: "restored" | "fresh" | "documented", errors, snapshot: a promise of what the snapshot maker
-did}); the snapshots themselves are in the page's Cache Storage, in snapshot-store.js's format.
+did}); the snapshots themselves are in the page's Cache Storage, in snapshot-store.js's format,
+signed with an HMAC whose key only the page can use. Python's own state is read in the app's
+worker (named "scratchnet", inside the sandbox frame).
 """
 
 import json
@@ -17,8 +19,8 @@ from e2e_helpers import BOOT_TIMEOUT_MS, RECORD_MESSAGES, attr, serve_in_thread,
 from test_embed_csp import APP_POLICY
 
 RUN = "#train_size=1000&epochs=1&seed=3"
-STATUS = "() => ({ how: self.scratchnetPython.how, errors: self.scratchnetPython.errors })"
-SNAPSHOT_MADE = "() => self.scratchnetPython.snapshot"
+STATUS = "() => ({ how: scratchnetPython.how, errors: scratchnetPython.errors })"
+SNAPSHOT_MADE = "() => scratchnetPython.snapshot"
 # The session picks each dense layer's formulation of its products by timing them
 # (py/scratchnet/products.py), and the formulations agree only up to float rounding, so two sessions
 # can differ in the last bits whatever the start-up. The comparison pins one formulation, the same
@@ -30,7 +32,7 @@ RANDOM = "() => self.scratchnetPython.pyodide.runPython(" \
          "'import json, random, numpy; json.dumps([random.random(), float(numpy.random.random())])')"
 
 # Page-side helpers for the stored entry (snapshot-store.js's layout: [u32 header length][header
-# JSON][padding to 16][memory][files], the header holding the SHA-256 of all after the padding).
+# JSON][padding to 16][memory], the header holding the HMAC of its fields and the memory).
 ENTRY = """async () => {
   const cache = await caches.open("scratchnet-python-snapshot");
   const keys = (await cache.keys()).filter((r) => /python-snapshot\\?key=[^&]*$/.test(r.url));
@@ -40,37 +42,51 @@ STORED = """async () => {
   const cache = await caches.open("scratchnet-python-snapshot");
   return Promise.all((await cache.keys()).map(async (r) => [r.url, r.url.endsWith("&failures") ? await (await cache.match(r)).text() : ""]));
 }"""
-DAMAGE = """async ({ resign, offset }) => {
+# Changes the stored entry: `offset` bytes into the memory, 64 bytes are flipped. "forged": the
+# header gains a SHA-256 of the new memory, as someone without the page's key could write it;
+# "signed": the page's own key (which only the page's own code can use) signs it again, as for a
+# snapshot that is authentic but cannot be restored.
+DAMAGE = """async ({ how, offset }) => {
   const cache = await caches.open("scratchnet-python-snapshot");
   const [request] = (await cache.keys()).filter((r) => /python-snapshot\\?key=[^&]*$/.test(r.url));
   const bytes = new Uint8Array(await (await cache.match(request)).arrayBuffer());
   const headerLength = new DataView(bytes.buffer).getUint32(0, true);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength)));
   const start = Math.ceil((4 + headerLength) / 16) * 16;
-  for (let i = 0; i < 64; i++) bytes[start + offset + i] ^= 0x5a;
-  let out = bytes;
-  if (resign) {  // a snapshot that passes its checksum but is not what it claims to be
-    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes.subarray(start)));
+  const memory = bytes.subarray(start);
+  for (let i = 0; i < 64; i++) memory[offset + i] ^= 0x5a;
+  if (how === "forged") {
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", memory));
     header.sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-    const text = new TextEncoder().encode(JSON.stringify(header));
-    const newStart = Math.ceil((4 + text.length) / 16) * 16;
-    out = new Uint8Array(newStart + bytes.length - start);
-    new DataView(out.buffer).setUint32(0, text.length, true);
-    out.set(text, 4);
-    out.set(bytes.subarray(start), newStart);
+  } else {
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open("scratchnet-snapshot-key", 1);
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const key = await new Promise((resolve) => {
+      const get = db.transaction("keys").objectStore("keys").get("snapshot");
+      get.onsuccess = () => resolve(get.result);
+    });
+    const signed = await new Blob([new TextEncoder().encode(JSON.stringify([header.key, header.memory, header.state])), memory]).arrayBuffer();
+    header.hmac = Array.from(new Uint8Array(await crypto.subtle.sign("HMAC", key, signed)), (b) => b.toString(16).padStart(2, "0")).join("");
   }
+  const text = new TextEncoder().encode(JSON.stringify(header));
+  const newStart = Math.ceil((4 + text.length) / 16) * 16;
+  const out = new Uint8Array(newStart + memory.length);
+  new DataView(out.buffer).setUint32(0, text.length, true);
+  out.set(text, 4);
+  out.set(memory, newStart);
   await cache.put(request, new Response(out));
 }"""
 
 
 def app_worker(page):
-    """The app's worker (not the snapshot maker it may start)."""
-    for _ in range(100):
-        workers = [w for w in page.workers if w.url.endswith("/js/worker.js")]
-        if workers:
-            return workers[0]
-        page.wait_for_timeout(100)
-    raise AssertionError("the app's worker was not found")
+    """The app's worker (not the checker or the snapshot maker): the one named "scratchnet". The app
+    is ready, so it is running."""
+    found = next((w for w in page.workers if w.url.startswith("blob:") and w.evaluate("() => self.name") == "scratchnet"), None)
+    assert found, "the app's worker was not found"
+    return found
 
 
 def open_page(context, url):
@@ -88,12 +104,12 @@ def boot(context, url):
     """Opens the app at `url`, waits until ready; returns (page, how Python started)."""
     page = open_page(context, url)
     wait_state(page, "ready", BOOT_TIMEOUT_MS)
-    return page, app_worker(page).evaluate(STATUS)
+    return page, page.evaluate(STATUS)
 
 
-def wait_for_snapshot(page):
-    made = app_worker(page).evaluate(SNAPSHOT_MADE)
-    assert made and made.startswith("stored"), (made, app_worker(page).evaluate(STATUS), page.evaluate(STORED))
+def wait_for_snapshot(page, frame=None):
+    made = (frame or page).evaluate(SNAPSHOT_MADE)
+    assert made and made.startswith("stored"), (made, (frame or page).evaluate(STATUS), (frame or page).evaluate(STORED))
     return made
 
 
@@ -119,7 +135,9 @@ def train_in_frame(context, base_url, query):
     page = open_page(context, host)
     frame = page.frame_locator("[data-testid=app]")
     frame.locator("[data-testid=status][data-state=ready]").wait_for(timeout=BOOT_TIMEOUT_MS)
-    status = app_worker(page).evaluate(STATUS)
+    app = page.query_selector("[data-testid=app]").content_frame()
+    page.app_frame = app
+    status = app.evaluate(STATUS)
     app_worker(page).evaluate(PIN_KERNELS)
     frame.locator("[data-testid=train]").click()
     page.wait_for_function("() => window.__received.some((m) => m.data && m.data.type === 'trainingDone')",
@@ -138,12 +156,12 @@ def test_restored_run_trains_bit_identically_to_a_plain_boot(browser, base_url):
         runs = {}
         page, status, *runs["plain"] = train_in_frame(context, base_url, "?boot=plain")
         assert status["how"] == "documented"  # Pyodide's own loadPackage: the reference
-        assert app_worker(page).evaluate(SNAPSHOT_MADE) is None  # ?boot=plain makes none
+        assert page.app_frame.evaluate(SNAPSHOT_MADE) is None  # ?boot=plain makes none
         page.close()
 
         page, status, *runs["first visit"] = train_in_frame(context, base_url, "")
         assert status == {"how": "fresh", "errors": []}
-        wait_for_snapshot(page)
+        wait_for_snapshot(page, page.app_frame)
         page.close()
 
         page, status, *runs["restored"] = train_in_frame(context, base_url, "")
@@ -164,17 +182,14 @@ def test_the_snapshot_maker_gives_way_to_training(browser, base_url):
     context = browser.new_context()
     try:
         page = context.new_page()
-        is_maker = lambda worker: worker.url.endswith("/js/snapshot-worker.js")  # noqa: E731
-        with page.expect_worker(is_maker, timeout=BOOT_TIMEOUT_MS) as started:
-            page.goto(base_url + RUN)
-        closed = []
-        started.value.on("close", lambda worker: closed.append(worker))
+        page.goto(base_url + RUN)
+        maker = "iframe[data-sandbox=scratchnet-snapshot]"
+        page.wait_for_selector(maker, state="attached", timeout=BOOT_TIMEOUT_MS)
         page.click("[data-testid=train]")
         page.wait_for_function("() => document.querySelector('[data-testid=epoch]').dataset.value === '1'",
                                timeout=120_000)
-        assert closed, "the snapshot maker was still running during training"
         made = wait_for_snapshot(page)
-        assert re.search(r"after \d+ restart", made), made
+        assert re.search(r"after \d+ restart", made), made  # it was stopped at least once
         page.close()
         page, status = boot(context, base_url)
         assert status["how"] == "restored", status
@@ -193,19 +208,19 @@ def test_random_numbers_differ_between_restores(snapshotted, base_url):
     assert draws[0][1] != draws[1][1]  # np.random.random(), NumPy's legacy global generator
 
 
-@pytest.mark.parametrize("resign", [False, True], ids=["damaged", "damaged-and-re-signed"])
-def test_unusable_snapshot_falls_back_to_a_fresh_boot_and_is_made_again(snapshotted, base_url, resign):
+@pytest.mark.parametrize("how", ["forged", "signed"])
+def test_unusable_snapshot_falls_back_to_a_fresh_boot_and_is_made_again(snapshotted, base_url, how):
     page = open_page(snapshotted, base_url)
     wait_state(page, "ready", BOOT_TIMEOUT_MS)
     assert len(page.evaluate(ENTRY)) == 1
-    # Unsigned: bytes deep in the memory; re-signed: Pyodide's own header (magic number, BUILD_ID).
-    page.evaluate(DAMAGE, {"resign": resign, "offset": 0 if resign else 20_000_000})
+    # Forged: bytes deep in the memory; signed: Pyodide's own header (magic number, BUILD_ID).
+    page.evaluate(DAMAGE, {"how": how, "offset": 20_000_000 if how == "forged" else 0})
     page.close()
 
     page, status = boot(snapshotted, base_url)
     assert status["how"] == "fresh", status
     [error] = status["errors"]
-    assert ("checksum" in error) if not resign else ("did not restore" in error)
+    assert ("signature does not match" in error) if how == "forged" else ("did not restore" in error), error
     assert page.get_attribute("[data-testid=status]", "data-state") == "ready"
     assert page.errors == []  # nothing shown, nothing logged as an error
     wait_for_snapshot(page)  # made again
@@ -218,8 +233,8 @@ def test_unusable_snapshot_falls_back_to_a_fresh_boot_and_is_made_again(snapshot
 
 
 def test_snapshots_work_under_the_strict_content_security_policy(browser, dist_dir):
-    """The policy the README gives for hosts (on every response, so the workers get it too): the
-    snapshot worker may start, fetch and store, and a restore needs nothing more."""
+    """The policy the docs give for hosts (on every response but sandbox.html, which has its own):
+    the snapshot maker may start, the page may sign and store, and a restore needs nothing more."""
     server, app = serve_in_thread(dist_dir, {"Content-Security-Policy": APP_POLICY.format(host="'self'")})
     context = browser.new_context()
     try:

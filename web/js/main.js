@@ -3,7 +3,7 @@
 // summaries (each with a model id), so what it shows always matches the model in use.
 
 import { showFatal } from "./fatal.js";
-import { createWorkerClient, WorkerDiedError } from "./worker-client.js";
+import { createWorkerClient, DownloadError, WorkerDiedError } from "./worker-client.js";
 import { createDrawPanel } from "./draw-panel.js";
 import { createProgressView } from "./progress.js";
 import { createRunController } from "./run-controller.js";
@@ -32,6 +32,7 @@ const STEPS = [
 const CODE_CALL_LIMIT_MS = 5000; // a training chunk with the learner's code that runs longer was stuck
 const LIVE_REFRESH_MS = 3000; // how often weights and the drawn digit are re-read while training
 const REBUILD_HINT = "If you built this site yourself, run `python3 build.py build` and reload. Otherwise try reloading the page.";
+const NETWORK_HINT = "Check your connection and reload the page. If it keeps failing, the site may be down or only partly uploaded.";
 
 const $ = (id) => document.getElementById(id);
 
@@ -72,6 +73,7 @@ export async function start() {
       setStatus("loading", step.state === "active" ? `Loading: ${label}…` : "Loading…");
     }
   });
+  client.onDied = (err) => restartWorker(err); // a worker that ran too long, exited or grew too big
   if (app.view.embed && window.parent !== window) await untilSeen(() => setStatus("waiting", "Starts when you scroll here"));
   // Python starts first; the page builds its panels while it boots.
   const booting = client.boot();
@@ -131,7 +133,8 @@ export async function start() {
 // A failure during loading: nothing more can run.
 function fail(err) {
   app.failed = true;
-  showFatal(plain(err), REBUILD_HINT);
+  if (err instanceof DownloadError) showFatal(`A file failed to download. ${plain(err)}`, NETWORK_HINT);
+  else showFatal(`Python could not be started. ${plain(err)}`, REBUILD_HINT);
 }
 
 // A failed call: a dead worker is restarted with the session brought back; anything else is shown.
@@ -143,8 +146,9 @@ function report(err) {
 let restarting = null;
 function restartWorker(err) {
   if (restarting) return;
-  setStatus("loading", "Restarting Python…");
-  notify(`${err.message} Python is being restarted; your model and settings are brought back.`);
+  setStatus("restarting", "Restarting Python…");
+  notify(`${err.message} Python is being restarted; your model and settings are brought back` +
+    (codePanel && codePanel.inUse() ? ", and the network runs the reference code again (your code stays in the editor)." : "."));
   restarting = client.restart()
     .then(({ model }) => {
       onModel(model);

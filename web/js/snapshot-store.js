@@ -1,19 +1,67 @@
-// Where memory snapshots of Python are kept between visits: Cache Storage (measured faster to read
-// 36 MB from than IndexedDB), one entry per copy of the site, best effort (browsers may evict it).
+// Where memory snapshots of Python are kept between visits, held by the trusted page only: Cache
+// Storage (measured faster to read 36 MB from than IndexedDB), one entry per copy of the site, best
+// effort (browsers may evict it). No Python worker can reach it: they run in an opaque origin.
 //
-// An entry's body is [u32 length of the header][header, JSON][padding to 16 bytes][memory][files]:
-// the header holds the key, the SHA-256 of everything after it, the memory's length, the files'
-// names and lengths, and the loader state runtime.js puts back. The files (NumPy's, unpacked) ride
-// along so that a restore needs no unzipping.
+// A snapshot is proven to be this page's own with an HMAC-SHA-256 whose key is made here, kept in
+// IndexedDB as a non-extractable CryptoKey (its bytes never exist anywhere script could read them),
+// and never handed to a worker. An entry that was changed by anyone else fails the check and is
+// dropped. An entry's body is [u32 length of the header][header, JSON][padding to 16 bytes][memory];
+// the header holds the key it was made for, the memory's length, the loader state runtime.js puts
+// back, and the HMAC of everything else.
 
 const CACHE_NAME = "scratchnet-python-snapshot";
+const KEY_DB = "scratchnet-snapshot-key";
+const KEY_STORE = "keys";
 
 const slotUrl = (slot, key) => `${slot}?key=${encodeURIComponent(key)}`;
 const failuresUrl = (slot, key) => `${slotUrl(slot, key)}&failures`;
+const encoder = new TextEncoder();
 
-async function sha256Hex(bytes) {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+let signingKey = null;
+/** This browser's HMAC key for snapshots, made on first use (a promise; rejects where IndexedDB or
+ * Web Crypto is out of reach, and then no snapshot is kept). */
+function hmacKey() {
+  signingKey ||= (async () => {
+    const open = indexedDB.open(KEY_DB, 1);
+    open.onupgradeneeded = () => open.result.createObjectStore(KEY_STORE);
+    const db = await request(open);
+    try {
+      const found = await request(db.transaction(KEY_STORE).objectStore(KEY_STORE).get("snapshot"));
+      if (found instanceof CryptoKey && !found.extractable) return found;
+      const made = await crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+      await request(db.transaction(KEY_STORE, "readwrite").objectStore(KEY_STORE).put(made, "snapshot"));
+      return made;
+    } finally {
+      db.close();
+    }
+  })();
+  signingKey.catch(() => (signingKey = null));
+  return signingKey;
+}
+
+// What the HMAC covers: the header's fields (the key and loader state among them) and the memory.
+const signed = (header, memory) => new Blob([encoder.encode(JSON.stringify([header.key, header.memory, header.state])), memory]).arrayBuffer();
+
+const toHex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+const fromHex = (hex) => Uint8Array.from(String(hex).match(/../g) || [], (h) => parseInt(h, 16));
+
+/** Can snapshots be kept here (Cache Storage, IndexedDB and the key all within reach)? */
+export async function canStore() {
+  if (typeof caches === "undefined" || typeof indexedDB === "undefined" || !crypto.subtle) return false;
+  try {
+    await hmacKey();
+    await caches.open(CACHE_NAME);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Is a snapshot stored for this key? */
@@ -21,52 +69,36 @@ export async function hasSnapshot(slot, key) {
   return Boolean(await (await caches.open(CACHE_NAME)).match(slotUrl(slot, key)));
 }
 
-/**
- * The snapshot stored for this key: null if there is none, else {contents}, a promise of
- * {memory, files, state} (memory a Uint8Array, files [path, bytes] pairs) that rejects if the entry
- * fails its checksum. (So a restore can start before the 50 MB are read.)
- */
+/** The snapshot stored for this key, {memory, state}, or null if there is none. Rejects if the
+ * entry is malformed or its HMAC does not verify (the caller drops it). */
 export async function readSnapshot(slot, key) {
   const response = await (await caches.open(CACHE_NAME)).match(slotUrl(slot, key));
   if (!response) return null;
-  const contents = response.arrayBuffer().then(async (buffer) => {
-    const headerLength = new DataView(buffer).getUint32(0, true);
-    const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, headerLength)));
-    const start = Math.ceil((4 + headerLength) / 16) * 16;
-    const body = new Uint8Array(buffer, start);
-    if (header.key !== key || (await sha256Hex(body)) !== header.sha256) {
-      throw new Error("the stored snapshot does not match its checksum");
-    }
-    let at = start + header.memory;
-    const files = header.files.map(([name, size]) => [name, new Uint8Array(buffer, (at += size) - size, size)]);
-    if (at !== buffer.byteLength) throw new Error("the stored snapshot has the wrong length");
-    return { memory: new Uint8Array(buffer, start, header.memory), files, state: header.state };
-  });
-  contents.catch(() => {}); // seen by whoever awaits it
-  return { contents };
+  const buffer = await response.arrayBuffer();
+  const headerLength = buffer.byteLength >= 4 ? new DataView(buffer).getUint32(0, true) : 0;
+  if (!headerLength || 4 + headerLength > Math.min(buffer.byteLength, 1 << 20)) throw new Error("the stored snapshot is malformed");
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, headerLength)));
+  const start = Math.ceil((4 + headerLength) / 16) * 16;
+  if (header.key !== key || header.memory !== buffer.byteLength - start) throw new Error("the stored snapshot is malformed");
+  const memory = new Uint8Array(buffer, start);
+  const valid = await crypto.subtle.verify("HMAC", await hmacKey(), fromHex(header.hmac), await signed(header, memory));
+  if (!valid) throw new Error("the stored snapshot was not made by this page (its signature does not match)");
+  return { memory, state: header.state };
 }
 
-/** Stores a snapshot (replacing any other key's for this slot). */
-export async function writeSnapshot(slot, key, memory, files, state) {
-  const bodyLength = memory.length + files.reduce((sum, [, bytes]) => sum + bytes.length, 0);
-  const body = new Uint8Array(bodyLength);
-  body.set(memory);
-  let at = memory.length;
-  for (const [, bytes] of files) {
-    body.set(bytes, at);
-    at += bytes.length;
-  }
-  const header = new TextEncoder().encode(JSON.stringify({
-    key, sha256: await sha256Hex(body), memory: memory.length, files: files.map(([name, bytes]) => [name, bytes.length]), state,
-  }));
-  const start = Math.ceil((4 + header.length) / 16) * 16;
+/** Signs and stores a snapshot (replacing any other key's for this slot). */
+export async function writeSnapshot(slot, key, memory, state) {
+  const header = { key, memory: memory.length, state };
+  header.hmac = toHex(await crypto.subtle.sign("HMAC", await hmacKey(), await signed(header, memory)));
+  const text = encoder.encode(JSON.stringify(header));
+  const start = Math.ceil((4 + text.length) / 16) * 16;
   const prefix = new Uint8Array(start);
-  new DataView(prefix.buffer).setUint32(0, header.length, true);
-  prefix.set(header, 4);
+  new DataView(prefix.buffer).setUint32(0, text.length, true);
+  prefix.set(text, 4);
   const cache = await caches.open(CACHE_NAME);
   const keep = new URL(failuresUrl(slot, key)).href; // failures of this key still count
   for (const old of await cache.keys(slot, { ignoreSearch: true })) if (old.url !== keep) await cache.delete(old);
-  await cache.put(slotUrl(slot, key), new Response(new Blob([prefix, body]), {
+  await cache.put(slotUrl(slot, key), new Response(new Blob([prefix, memory]), {
     headers: { "content-type": "application/octet-stream" },
   }));
 }

@@ -1,13 +1,24 @@
-// The one module that owns the Web Worker. It wraps the worker with Comlink and offers one
-// method per bridge call, named from the bridge's own list (new_training -> newTraining), each
-// taking keyword arguments and an optional byte array. Answers come back as plain data with
-// NumPy arrays as typed arrays (each with a `shape`). If the worker dies, or a call runs past its
-// time limit, every pending call fails with a WorkerDiedError, and restart() brings up a new
-// worker with the last checkpoint (model, settings, run position) put back.
+// The one module that owns the Python workers. Each runs in a sandbox of its own (python-sandbox.js)
+// with no network and none of the site's storage; this module hands it the site's files as bytes
+// and speaks the worker's message protocol (worker.js). It offers one method per bridge call, named
+// from the bridge's own list (new_training -> newTraining), each taking keyword arguments and an
+// optional byte array. Answers come back as plain data with NumPy arrays as typed arrays (each with
+// a `shape`).
+//
+// Every call has a time limit (Python cannot be interrupted): a worker that runs past it, exits,
+// closes itself or grows past MEMORY_LIMIT is ended; every pending call then fails with a
+// WorkerDiedError, onDied hears it, and restart() brings up a new worker with the last checkpoint
+// (model, settings, run position) put back, without the learner's code that hung.
+//
+// The learner's Check runs in a second worker of its own (the checker), so the network's
+// interpreter never runs code that failed a check; a checker whose check failed is replaced.
 
-import * as Comlink from "../vendor/comlink/comlink.mjs";
+import { openSandbox } from "./python-sandbox.js";
+import { DownloadError, downloadSite } from "./site-files.js";
+import { canStore, clearFailures, dropSnapshot, readSnapshot } from "./snapshot-store.js";
+import { makeSnapshotWhenIdle } from "./snapshot-at-idle.js";
 
-/** Python's worker stopped (crashed, or was stopped because a call ran too long). */
+/** Python's worker stopped (crashed, exited, or was stopped because a call ran too long). */
 export class WorkerDiedError extends Error {
   constructor(message, { timedOut = false } = {}) {
     super(message);
@@ -16,17 +27,23 @@ export class WorkerDiedError extends Error {
   }
 }
 
+export { DownloadError };
+
+const CALL_LIMIT_MS = 60000; // any call; a closed or stuck worker is found out at the latest then
+const BOOT_LIMIT_MS = 240000; // starting Python and loading the digits and model, on a slow machine
+const MEMORY_LIMIT = 1.5e9; // bytes of WebAssembly memory: a worker past this is replaced
 const ARRAYS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array };
 
 // The bridge's {"$part": i, dtype, shape} markers replaced by typed arrays over the binary parts.
 function revive(value, parts) {
   if (Array.isArray(value)) return value.map((v) => revive(v, parts));
   if (value === null || typeof value !== "object") return value;
-  if ("$part" in value) {
+  if (Object.hasOwn(value, "$part")) {
     const bytes = parts[value.$part];
+    if (!(bytes instanceof Uint8Array)) throw new Error("The worker sent an array that is not there.");
     if (value.dtype === "bytes") return bytes;
     const Type = ARRAYS[value.dtype];
-    if (!Type) throw new Error(`The bridge sent an array of an unknown type (${value.dtype}).`);
+    if (!Object.hasOwn(ARRAYS, value.dtype)) throw new Error(`The bridge sent an array of an unknown type (${String(value.dtype).slice(0, 20)}).`);
     const array = new Type(bytes.buffer, bytes.byteOffset, bytes.byteLength / Type.BYTES_PER_ELEMENT);
     array.shape = value.shape;
     return array;
@@ -35,78 +52,270 @@ function revive(value, parts) {
 }
 
 const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+const copies = (files) => Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, bytes.slice()]));
+const buffers = (files) => Object.values(files).map((bytes) => bytes.buffer);
 
-/** Create the client; onStep(step) receives loading progress. Call boot() to start. */
-export function createWorkerClient(onStep) {
-  let remote = null;
-  let worker = null;
-  let failWith = () => {};
-  let died = null;
+/** One worker in its sandbox: {post, call(name, args, data, limit), answer(type), kill, dead}. */
+function connect(source, name, onStep) {
+  const sandbox = openSandbox(source, name);
+  const pending = new Map(); // id -> {resolve, reject}
+  const waiters = new Map(); // message type -> [resolve, reject]
+  let nextId = 1;
+  const worker = { dead: null, heap: 0 };
+
+  worker.kill = (err) => {
+    if (worker.dead) return;
+    worker.dead = err;
+    sandbox.close();
+    for (const { reject } of pending.values()) reject(err);
+    for (const [, reject] of waiters.values()) reject(err);
+    pending.clear();
+    waiters.clear();
+    if (worker.onDied) worker.onDied(err);
+  };
+  sandbox.failed.catch((err) => worker.kill(new WorkerDiedError(`The background worker that runs Python stopped: ${err.message}.`)));
+
+  sandbox.port.onmessage = ({ data }) => {
+    if (!data || typeof data !== "object") return;
+    if (data.type === "step") return onStep && onStep({ id: data.id, state: data.state });
+    if (typeof data.heap === "number") worker.heap = data.heap;
+    const job = pending.get(data.id);
+    if (job && (data.type === "answer" || data.type === "failed")) {
+      pending.delete(data.id);
+      if (data.type === "answer") job.resolve(data);
+      else job.reject(new Error(String(data.message)));
+      if (data.dead) worker.kill(new WorkerDiedError("Python stopped (the code it ran ended the interpreter)."));
+      else if (worker.heap > MEMORY_LIMIT) worker.kill(new WorkerDiedError(`Python grew to ${(worker.heap / 1e9).toFixed(1)} GB of memory.`));
+      return;
+    }
+    const waiter = waiters.get(data.type) || (data.type === "boot-failed" && waiters.get("booted"));
+    if (waiter) {
+      waiters.delete(data.type === "boot-failed" ? "booted" : data.type);
+      if (data.type === "boot-failed") waiter[1](Object.assign(new Error(String(data.message)), { restoreFailed: data.restoreFailed }));
+      else waiter[0](data);
+    }
+  };
+
+  worker.post = (message, transfer = []) => sandbox.port.postMessage(message, transfer);
+
+  /** The next message of `type`, within `limitMs` (else the worker is ended). */
+  worker.answer = (type, limitMs) => withLimit(new Promise((resolve, reject) => waiters.set(type, [resolve, reject])), limitMs, type);
+
+  worker.call = (callName, args, data, limitMs) => {
+    if (worker.dead) return Promise.reject(worker.dead);
+    const id = nextId++;
+    const answered = new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+    worker.post({ type: "call", id, name: callName, args, data }, data ? [data.buffer] : []);
+    return withLimit(answered, limitMs, callName);
+  };
+
+  function withLimit(promise, limitMs, what) {
+    let timer = 0;
+    const limit = new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        const err = new WorkerDiedError(`Python took longer than ${Math.round(limitMs / 1000)} s (${what}) and was stopped.`, { timedOut: true });
+        worker.kill(err);
+        reject(err);
+      }, limitMs);
+    });
+    return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+  }
+  return worker;
+}
+
+// Calls that change the model or the run: after one, a checkpoint is taken (always for those that
+// set a model up; for all of them while the learner's code is in use), so a restart loses nothing.
+const SETS_UP = new Set(["new_training", "reset", "use_pretrained", "import_model", "restore", "use_code"]);
+const CHANGES = new Set([...SETS_UP, "train", "step", "playground_new", "playground_train"]);
+const LEARNER_LIMIT_MS = 10000; // any call while the network may run the learner's code
+const LEARNER_CALLS = { use_code: 5000, check_code: 5000 }; // calls that run it for sure
+
+/** Create the client; onStep(step) receives loading progress. Call boot() to start. `name` names
+ * its worker; only the page's own client (`main`) keeps snapshots and reports in scratchnetPython. */
+export function createWorkerClient(onStep, { name: workerName = "scratchnet", main = true } = {}) {
+  const started = performance.now();
+  const report = (step) => onStep({ ...step, at: (performance.now() - started) / 1000 });
+  let site = null; // a promise of downloadSite()'s answer, once it succeeded
+  let current = null; // a promise of the app's worker
+  let checker = null; // a promise of the checker's worker
   let checkpoint = null; // bytes of the last checkpoint, put back by restart()
-  const client = {};
+  let tainted = false; // has the app's interpreter run the learner's code?
+  const activity = { pending: 0, since: performance.now(), onCall: null };
+  const status = { how: null, errors: [], snapshot: null };
+  if (main) globalThis.scratchnetPython = status; // how Python started, for tests and the curious
+  const client = { onDied: null };
 
-  function startWorker() {
-    worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "scratchnet" });
-    remote = Comlink.wrap(worker);
-    died = new Promise((_, reject) => {
-      failWith = reject;
-    });
-    died.catch(() => {}); // observed through each call below
-    worker.addEventListener("error", (event) => {
-      event.preventDefault();
-      failWith(new WorkerDiedError("The background worker that runs Python stopped" +
-        (event.message ? ` (${event.message})` : " or could not be started") + "."));
-    });
+  function loadSite() {
+    if (!site) {
+      site = downloadSite(location.href, report);
+      site.catch(() => (site = null));
+    }
+    return site;
   }
 
-  /** Call bridge function `name`; rejects with WorkerDiedError if the worker dies or the call
-   * takes longer than timeoutMs (the worker is then stopped: Python cannot be interrupted). */
-  async function call(name, args = {}, data = null, { timeoutMs = 0 } = {}) {
-    const transfer = data ? Comlink.transfer(data, [data.buffer]) : null;
-    let timer = 0;
-    const limit = timeoutMs ? new Promise((_, reject) => {
-      timer = setTimeout(() => {
-        worker.terminate();
-        const error = new WorkerDiedError(`Python took longer than ${Math.round(timeoutMs / 1000)} s and was stopped.`,
-          { timedOut: true });
-        failWith(error);
-        reject(error);
-      }, timeoutMs);
-    }) : died;
+  /** A booted worker named `name`: {worker, booted (the worker's "booted" message), files}. */
+  async function bootWorker(name, { report = null, useSnapshot = false } = {}) {
+    const files = await loadSite();
+    let snapshot = null;
+    if (useSnapshot && files.snapshotKey && (await canStore())) {
+      snapshot = await readSnapshot(files.slot, files.snapshotKey).catch((err) => {
+        status.errors.push(`the stored Python snapshot was dropped: ${err.message}`);
+        dropSnapshot(files.slot, files.snapshotKey, { failed: true }).catch(() => {});
+        return null;
+      });
+    }
+    const python = await files.python.catch((err) => {
+      if (report) report({ id: "runtime", state: "error" });
+      throw err;
+    });
+    const next = connect(python.worker, name, report);
+    const booted = next.answer("booted", BOOT_LIMIT_MS);
+    const pyodide = copies(python.pyodide);
+    next.post({ type: "boot", files: pyodide, wheel: files.wheel, plain: files.plain, snapshot }, buffers(pyodide));
+    files.app.then((app) => {
+      const own = copies(app);
+      if (!next.dead) next.post({ type: "app", ...own }, buffers(own));
+    }, (err) => next.kill(err));
     try {
-      const { text, parts } = await Promise.race([remote.call(name, args, transfer), died, limit]);
-      return revive(JSON.parse(text), parts);
-    } finally {
-      clearTimeout(timer);
+      const answer = await booted;
+      if (answer.restoreFailed) dropSnapshot(files.slot, files.snapshotKey, { failed: true }).catch(() => {});
+      else if (answer.how === "restored") clearFailures(files.slot, files.snapshotKey).catch(() => {});
+      return { worker: next, booted: answer, files, python };
+    } catch (err) {
+      next.kill(err);
+      if (err.restoreFailed) dropSnapshot(files.slot, files.snapshotKey, { failed: true }).catch(() => {});
+      throw err;
     }
   }
 
-  // One method per bridge call, from the list the worker read from the bridge.
+  function limitFor(name, timeoutMs) {
+    const most = LEARNER_CALLS[name] || (tainted ? LEARNER_LIMIT_MS : CALL_LIMIT_MS);
+    return timeoutMs ? Math.min(timeoutMs, most) : most;
+  }
+
+  async function call(name, args = {}, data = null, { timeoutMs = 0 } = {}) {
+    if (name === "check_code") return check(args, limitFor(name, timeoutMs));
+    if (name === "use_reference" && tainted) return backToReference();
+    activity.pending++;
+    if (activity.onCall) activity.onCall(name);
+    try {
+      const worker = await current;
+      if (name === "use_code") tainted = true; // compiling it runs its top level
+      const { text, parts } = await worker.call(name, args, data, limitFor(name, timeoutMs));
+      const answer = revive(JSON.parse(text), parts);
+      if (CHANGES.has(name) && (tainted || SETS_UP.has(name))) client.saveCheckpoint().catch(() => {});
+      return answer;
+    } finally {
+      activity.pending--;
+      activity.since = performance.now();
+    }
+  }
+
+  // Back to the reference from an interpreter that ran the learner's code: a fresh one, with the
+  // model, settings and run brought back without that code.
+  async function backToReference() {
+    await client.saveCheckpoint();
+    const { model } = await client.restart({ withCode: false });
+    return { ok: true, model };
+  }
+
+  // Check runs in the checker: its own worker, started on the first check. A check that did not
+  // pass (or ran too long) leaves that interpreter behind: the next check gets a fresh one.
+  async function check(args, limitMs) {
+    checker ||= bootWorker("scratchnet-checker").then(({ worker }) => worker);
+    const pending = checker;
+    pending.catch(() => (checker = null));
+    const worker = await pending;
+    let checked = null;
+    try {
+      const { text, parts } = await worker.call("check_code", args, null, limitMs);
+      checked = revive(JSON.parse(text), parts);
+      return checked;
+    } finally {
+      if (!checked || !checked.passed) {
+        worker.kill(new WorkerDiedError("The checker was replaced."));
+        if (checker === pending) checker = null;
+      }
+    }
+  }
+
   function addMethods(names) {
     for (const name of names) {
       if (name !== "init") client[camel(name)] = (args, data, options) => call(name, args, data, options);
     }
   }
 
-  /** Boot Pyodide, NumPy and the bridge: {info (init's answer), build, seconds}. */
+  function snapshotLater({ files, python }) {
+    return makeSnapshotWhenIdle({
+      slot: files.slot, key: files.snapshotKey, activity, errors: status.errors,
+      make: async (name) => {
+        const maker = connect(python.worker, name);
+        const pyodide = copies(python.pyodide);
+        const zip = (await files.app).zip.slice();
+        const made = maker.answer("snapshot", BOOT_LIMIT_MS);
+        maker.post({ type: "make-snapshot", files: pyodide, wheel: files.wheel,
+          app: { zip, extractDir: "/home/pyodide", module: "scratchnet.bridge" } }, [...buffers(pyodide), zip.buffer]);
+        made.then(() => maker.kill(new WorkerDiedError("done")), () => {});
+        return { made, stop: () => maker.kill(new WorkerDiedError("stopped")) };
+      },
+    });
+  }
+
+  /** Boot Pyodide, NumPy and the bridge: {info (init's answer), build, seconds, how}. */
   client.boot = async () => {
-    startWorker();
-    const booted = await Promise.race([remote.boot(location.href, Comlink.proxy(onStep)), died]);
+    const t0 = performance.now();
+    const started = bootWorker(workerName, { report, useSnapshot: main });
+    current = started.then(({ worker }) => worker);
+    current.catch(() => {}); // awaited by every call
+    const { worker, booted, files, python } = await started;
+    tainted = false;
+    worker.onDied = (err) => client.onDied && client.onDied(err);
+    Object.assign(status, { how: booted.how, errors: [...status.errors, ...booted.errors] });
+    if (main && booted.how === "fresh" && files.snapshotKey && !status.snapshot && (await canStore())) {
+      status.snapshot = snapshotLater({ files, python });
+    }
     addMethods(booted.calls);
-    return { ...booted, info: revive(JSON.parse(booted.info.text), booted.info.parts) };
+    return {
+      info: revive(JSON.parse(booted.info.text), booted.info.parts),
+      calls: booted.calls, build: files.manifest.build || "", seconds: (performance.now() - t0) / 1000, how: booted.how,
+    };
   };
+
+  /** Call bridge function `name` (as Python spells it) with keyword arguments and optional bytes. */
+  client.call = call;
 
   /** Keep the session's current state, to be put back by restart(). */
   client.saveCheckpoint = async () => {
-    checkpoint = await call("checkpoint");
+    const worker = await current;
+    const { parts } = await worker.call("checkpoint", {}, null, limitFor("checkpoint"));
+    checkpoint = parts[0];
   };
 
-  /** A new worker, booted, with the last checkpoint restored: {info, model}. */
-  client.restart = async () => {
-    if (worker) worker.terminate();
-    const booted = await client.boot();
-    const model = checkpoint ? (await call("restore", {}, checkpoint.slice())).model : booted.info.model;
-    return { ...booted, model };
+  /** A new worker, booted, with the last checkpoint restored (the learner's code only if
+   * `withCode`): {info, model}. */
+  client.restart = async ({ withCode = false } = {}) => {
+    const old = await current.catch(() => null);
+    if (old) {
+      old.onDied = null;
+      old.kill(new WorkerDiedError("Python is being restarted."));
+    }
+    const booting = client.boot();
+    const fresh = current;
+    let restored = null;
+    // Calls made meanwhile wait until the checkpoint is back, so they see the model they expect.
+    current = (async () => {
+      const worker = await fresh;
+      if (checkpoint) {
+        const { text, parts } = await worker.call("restore", { code: withCode }, checkpoint.slice(), limitFor("restore"));
+        restored = revive(JSON.parse(text), parts);
+        tainted = withCode;
+      }
+      return worker;
+    })();
+    current.catch(() => {});
+    const booted = await booting;
+    await current;
+    return { ...booted, model: restored ? restored.model : booted.info.model };
   };
 
   return client;
