@@ -332,9 +332,6 @@ def build():
     os.makedirs(os.path.join(vendor, "uplot"))
     for name in ("uPlot.esm.js", "uPlot.min.css"):
         shutil.copyfile(os.path.join(NODE_MODULES, "uplot", "dist", name), os.path.join(vendor, "uplot", name))
-    os.makedirs(os.path.join(vendor, "comlink"))
-    shutil.copyfile(os.path.join(NODE_MODULES, "comlink", "dist", "esm", "comlink.mjs"),
-                    os.path.join(vendor, "comlink", "comlink.mjs"))
 
     bundle_vendor(vendor)
     bundle_app(os.path.join(DIST, "js"))

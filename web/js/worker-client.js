@@ -231,6 +231,9 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
       const { text, parts } = await worker.call("check_code", args, null, limitMs);
       checked = revive(JSON.parse(text), parts);
       return checked;
+    } catch (err) {
+      // The checker's end is not the app's: the network's worker goes on as it was.
+      throw Object.assign(new Error(err.message), { timedOut: Boolean(err.timedOut) });
     } finally {
       if (!checked || !checked.passed) {
         worker.kill(new WorkerDiedError("The checker was replaced."));
