@@ -198,8 +198,10 @@ def setup():
 # --- building --------------------------------------------------------------------------------
 
 def py_sources():
+    """The package's files, as (path, name inside the package), in a fixed order."""
     folder = os.path.join(ROOT, "py", "scratchnet")
-    return sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".py"))
+    return sorted((os.path.join(d, f), os.path.relpath(os.path.join(d, f), folder))
+                  for d, _, files in os.walk(folder) for f in files if f.endswith(".py"))
 
 
 def build_data():
@@ -214,7 +216,7 @@ def build_data():
 
 def build_pretrained():
     """The pretrained model: the default recipe trained natively on all 60k, cached."""
-    describe = ("import json; from scratchnet.config import recipe; from scratchnet.modelfile import "
+    describe = ("import json; from scratchnet.training.settings import recipe; from scratchnet.files.model_file import "
                 f"FORMAT_VERSION; print(json.dumps(recipe({PRETRAINED['recipe']!r}, seed={PRETRAINED['seed']}), "
                 "sort_keys=True), FORMAT_VERSION, 'with curves')")  # a history with learning curves
     key = sha256_text(subprocess.run([venv_python(), "-c", describe], check=True, capture_output=True,
@@ -231,8 +233,8 @@ def build_pretrained():
 def build_package_zip(path):
     """py/scratchnet as a zip with the package folder at its root (for the worker to unpack)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for source in py_sources():
-            info = zipfile.ZipInfo(f"scratchnet/{os.path.basename(source)}", date_time=(2020, 1, 1, 0, 0, 0))
+        for source, name in py_sources():
+            info = zipfile.ZipInfo(f"scratchnet/{name}", date_time=(2020, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             with open(source, "rb") as f:
                 z.writestr(info, f.read())

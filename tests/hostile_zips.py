@@ -12,7 +12,7 @@ import zlib
 import numpy as np
 
 from scratchnet import Network, recipe
-from scratchnet.modelfile import MAX_PARAM_ENTRIES, entry_specs, model_bytes
+from scratchnet.files.model_file import MAX_PARAM_ENTRIES, entry_specs, model_bytes
 
 # At most the small entries and a weight and a bias per layer a config can make.
 MAX_ENTRIES = len(entry_specs()) + MAX_PARAM_ENTRIES

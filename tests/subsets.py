@@ -1,7 +1,7 @@
 """Smaller views of a dataset for tests (a module, not conftest: tests/ and tests/e2e/ each have
 a conftest, and a test importing one of them by name could get the other)."""
 
-from scratchnet.datasets import Dataset
+from scratchnet.data.datasets import Dataset
 
 
 def small_test_set(dataset, test_size):

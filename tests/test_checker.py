@@ -3,8 +3,8 @@ with a hint in plain words; errors name the learner's own line."""
 
 import pytest
 
-from scratchnet import exercises
-from scratchnet.checker import LearnerCodeError, check, check_source, compile_code
+from scratchnet.teaching import exercises
+from scratchnet.teaching.checker import LearnerCodeError, check, check_source, compile_code
 
 
 def learner(name, body):
@@ -105,7 +105,7 @@ def test_base_exceptions_at_the_top_level_of_the_learners_code_are_reported_with
 
 
 def test_a_wrapped_learner_function_turns_sys_exit_into_a_learner_code_error():
-    from scratchnet.learner import wrap
+    from scratchnet.teaching.learner_code import wrap
 
     fn = wrap(compile_code("import sys\n\ndef sgd_step(W, dW, learning_rate):\n    sys.exit('done')\n", "sgd_step"))
     with pytest.raises(LearnerCodeError) as caught:
@@ -114,8 +114,8 @@ def test_a_wrapped_learner_function_turns_sys_exit_into_a_learner_code_error():
 
 
 def test_a_run_whose_learner_code_calls_sys_exit_stops_with_a_code_error(dataset, trained_network):
-    from scratchnet.datasets import Dataset
-    from scratchnet.session import Session
+    from scratchnet.data.datasets import Dataset
+    from scratchnet.app.session import Session
 
     small = Dataset("small", dataset.x_train[:600], dataset.y_train[:600], dataset.x_test[:100],
                     dataset.y_test[:100], 10)

@@ -9,7 +9,7 @@ import pytest
 
 from scratchnet import save_model
 from scratchnet.cli import main
-from scratchnet.data import load_bundle
+from scratchnet.data.mnist import load_bundle
 
 ACCURACY_LINE = re.compile(r"^test accuracy: (0\.\d{4})$")
 

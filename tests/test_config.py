@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from scratchnet import RECIPES, ConfigError, recipe, validate_config
-from scratchnet.config import FIELDS, SCHEMA, validate_field
+from scratchnet import ConfigError, RECIPES, recipe, validate_config
+from scratchnet.training.settings import FIELDS, SCHEMA, validate_field
 
 
 def errors_of(raw, **kwargs):

@@ -1,4 +1,4 @@
-"""Tests for the convolutional layers (scratchnet.conv): gradients against centred
+"""Tests for the convolutional layers (scratchnet.nn.conv): gradients against centred
 differences, forwards against plain loops, pooling routes, shapes, and a short
 real-MNIST training run."""
 
@@ -10,9 +10,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from scratchnet.conv import (  # noqa: E402
+from scratchnet.nn.conv import (  # noqa: E402
     FORMULATIONS, Conv2D, Flatten, MaxPool2D, col2im, conv_init, default_formulation, im2col)
-from scratchnet.gradcheck import check_layer  # noqa: E402
+from scratchnet.nn.gradcheck import check_layer  # noqa: E402
 
 TOLERANCE = 1e-6
 
@@ -206,11 +206,11 @@ def test_conv_init_scales():
 
 def test_a_tiny_conv_net_learns_real_mnist():
     from scratchnet.cli import find_mnist
-    from scratchnet.data import load_mnist
-    from scratchnet.init import xavier
-    from scratchnet.layers import Dense
-    from scratchnet.losses import softmax_cross_entropy
-    from scratchnet.optim import Adam
+    from scratchnet.data.mnist import load_mnist
+    from scratchnet.nn.initializers import xavier
+    from scratchnet.nn.layers import Dense
+    from scratchnet.nn.losses import softmax_cross_entropy
+    from scratchnet.nn.optimizers import Adam
 
     class ReLU:  # kept here so that this test depends only on the conv layers
         def forward(self, x, training=False):

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from scratchnet import recipe
-from scratchnet.health import CONDITIONS, SEVERITY, STATS_EVERY, Coach, activation_statistics, diagnose
+from scratchnet.teaching.coach import CONDITIONS, SEVERITY, Coach, diagnose
+from scratchnet.training.activation_stats import STATS_EVERY, activation_statistics
 
 
 def run_events(make_trainer, **settings):

@@ -22,7 +22,7 @@ import pytest
 from hostile_zips import (DEEP, DEEP_BUT_SHORT, MAX_ENTRIES, archive, good_arrays, model_with_zero_entry, npy,
                           npy_header, zeros_npy_header)
 from scratchnet import ModelFileError, Network, load_model, recipe
-from scratchnet.modelfile import MAX_TEXT_CHARS, model_bytes
+from scratchnet.files.model_file import MAX_TEXT_CHARS, model_bytes
 
 PY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "py")
 

@@ -8,14 +8,17 @@ import numpy as np
 import pytest
 
 from subsets import small_test_set
-from scratchnet import bridge, inspector, prepare_run, recipe, trace
-from scratchnet.layers import dense_forward
-from scratchnet.losses import softmax_cross_entropy
-from scratchnet.metrics import evaluate
-from scratchnet.preprocess import preprocess_stages
-from scratchnet.probes import classify_drawing
-from scratchnet.products import Plain
-from scratchnet.session import Session
+from scratchnet.app import bridge
+from scratchnet.teaching import inspector
+from scratchnet import prepare_run, recipe
+from scratchnet.teaching import trace
+from scratchnet.nn.layers import dense_forward
+from scratchnet.nn.losses import softmax_cross_entropy
+from scratchnet.training.metrics import evaluate
+from scratchnet.data.drawing import preprocess_stages
+from scratchnet.teaching.network_views import classify_drawing
+from scratchnet.nn.products import Plain
+from scratchnet.app.session import Session
 
 ARCHITECTURES = [
     {"hidden_sizes": [64], "activation": "relu"},
@@ -130,7 +133,7 @@ def test_the_trace_runs_the_layers_own_functions(dataset, mnist):
 
 
 def trace_check(network, mnist, rng):
-    from scratchnet.spotcheck import spot_check
+    from scratchnet.teaching.spot_check import spot_check
 
     return spot_check(network, mnist["x_train"][:16], mnist["y_train"][:16], rng)
 

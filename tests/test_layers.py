@@ -4,9 +4,9 @@ differences (float64, tiny seeded shapes)."""
 import numpy as np
 import pytest
 
-from scratchnet.activations import ACTIVATIONS, Activation, make_activation
-from scratchnet.gradcheck import check_layer, numerical_gradient, relative_error
-from scratchnet.layers import Dense, Dropout
+from scratchnet.nn.activations import ACTIVATIONS, Activation, make_activation
+from scratchnet.nn.gradcheck import check_layer, numerical_gradient, relative_error
+from scratchnet.nn.layers import Dense, Dropout
 
 TOLERANCE = 1e-7
 

@@ -6,9 +6,9 @@ import inspect
 
 import pytest
 
-from scratchnet import exercises
-from scratchnet.datasets import Dataset
-from scratchnet.session import Session
+from scratchnet.teaching import exercises
+from scratchnet.data.datasets import Dataset
+from scratchnet.app.session import Session
 
 SETTINGS = {"hidden_sizes": [32], "train_size": 600, "epochs": 1, "optimizer": "momentum", "seed": 2}
 HELPERS = "import numpy as np\n\n"
@@ -45,8 +45,8 @@ def test_training_with_the_learners_code_uses_it_and_matches_the_reference(sessi
     names = ["dense_forward", "dense_backward", "relu_forward", "relu_backward", "softmax_cross_entropy",
              "momentum_step"]
     session.new_run({**session.config, **SETTINGS})
-    from scratchnet import products
-    from scratchnet.layers import PLAIN
+    from scratchnet.nn import products
+    from scratchnet.nn.layers import PLAIN
     products.use(session.network, "plain", PLAIN)
     reference = [e["test_loss"] for e in run_to_end(session) if e["type"] == "epoch"]
 
@@ -74,7 +74,7 @@ def test_an_error_in_the_learners_code_stops_the_run_with_its_line_and_the_refer
 
 
 def test_code_that_does_not_compile_changes_nothing(session):
-    from scratchnet.checker import LearnerCodeError
+    from scratchnet.teaching.checker import LearnerCodeError
 
     with pytest.raises(LearnerCodeError, match="SyntaxError"):
         session.use_code({"sgd_step": "def sgd_step(W, dW, learning_rate:\n    return W\n"})

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from scratchnet.config import SCHEMA, recipes_for, validate_config
+from scratchnet.training.settings import SCHEMA, recipes_for, validate_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LESSONS = os.path.join(ROOT, "web", "lessons")

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from scratchnet.gradcheck import numerical_gradient, relative_error
-from scratchnet.losses import log_softmax, softmax, softmax_cross_entropy
+from scratchnet.nn.gradcheck import numerical_gradient, relative_error
+from scratchnet.nn.losses import log_softmax, softmax, softmax_cross_entropy
 
 
 def test_softmax_rows_sum_to_one_and_match_the_definition():

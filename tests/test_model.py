@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 
 from scratchnet import Network, recipe
-from scratchnet.activations import Activation
-from scratchnet.gradcheck import check_network, numerical_gradient
-from scratchnet.init import get_initializer, he, xavier
-from scratchnet.layers import Dense
-from scratchnet.losses import softmax_cross_entropy
-from scratchnet.probes import hidden_activations
+from scratchnet.nn.activations import Activation
+from scratchnet.nn.gradcheck import check_network, numerical_gradient
+from scratchnet.nn.initializers import get_initializer, he, xavier
+from scratchnet.nn.layers import Dense
+from scratchnet.nn.losses import softmax_cross_entropy
+from scratchnet.teaching.network_views import hidden_activations
 
 MNIST = {"sample_shape": (28, 28), "num_classes": 10}
 

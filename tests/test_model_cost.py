@@ -10,12 +10,14 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from scratchnet import ModelFileError, Network, bridge, load_model, recipe
+from scratchnet import ModelFileError, Network
+from scratchnet.app import bridge
+from scratchnet import load_model, recipe
 from scratchnet.cli import main
-from scratchnet.data import save_bundle
-from scratchnet.model_cost import MAX_EXAMPLE_COST, estimate, over_limit
-from scratchnet.modelfile import check_fits, model_bytes
-from scratchnet.trainer import evaluation_rows
+from scratchnet.data.mnist import save_bundle
+from scratchnet.model.cost import MAX_EXAMPLE_COST, estimate, over_limit
+from scratchnet.files.model_file import check_fits, model_bytes
+from scratchnet.training.trainer import evaluation_rows
 
 CASES = [("", (28, 28)), ("dense:1024,relu,dropout:0.5,dense:1024,tanh", (28, 28)),
          ("conv:16:5,maxpool:2,relu,conv:32:3,maxpool:2,relu,flatten,dropout:0.25", (28, 28)),

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from scratchnet import ModelFileError, Network, load_model, recipe, save_model
-from scratchnet.modelfile import model_bytes
+from scratchnet.files.model_file import model_bytes
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@
 import numpy as np
 import pytest
 
-from scratchnet.optim import SGD, Adam, Momentum, make_optimizer
+from scratchnet.nn.optimizers import SGD, Adam, Momentum, make_optimizer
 
 
 def params(w, g):
@@ -114,7 +114,7 @@ def test_unknown_optimizer_lists_the_valid_names():
 
 
 def test_momentum_in_place_gives_the_numbers_of_momentum_step():
-    from scratchnet.optim import momentum_step
+    from scratchnet.nn.optimizers import momentum_step
 
     rng = np.random.default_rng(11)
     w_fast = rng.standard_normal((5, 4)).astype(np.float32)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from scratchnet import EmptyDrawingError, preprocess_drawing
-from scratchnet.preprocess import center_of_mass, resize_area
+from scratchnet.data.drawing import center_of_mass, resize_area
 
 
 @pytest.fixture(scope="module")

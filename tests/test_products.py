@@ -6,10 +6,10 @@ layer of a network the fastest on its real input."""
 import numpy as np
 import pytest
 
-from scratchnet import products
-from scratchnet.gradcheck import check_layer, check_network
-from scratchnet.layers import PLAIN, Dense
-from scratchnet.losses import softmax_cross_entropy
+from scratchnet.nn import products
+from scratchnet.nn.gradcheck import check_layer, check_network
+from scratchnet.nn.layers import PLAIN, Dense
+from scratchnet.nn.losses import softmax_cross_entropy
 
 FORMULATIONS = products.formulations(PLAIN)
 

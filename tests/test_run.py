@@ -7,12 +7,13 @@ import re
 import numpy as np
 import pytest
 
-from scratchnet import bridge, prepare_run, recipe
+from scratchnet.app import bridge
+from scratchnet import prepare_run, recipe
 from scratchnet.cli import main
-from scratchnet.data import balanced_subset, save_bundle
-from scratchnet.datasets import Dataset
-from scratchnet.probes import forward_in_training_mode
-from scratchnet.run import streams
+from scratchnet.data.mnist import balanced_subset, save_bundle
+from scratchnet.data.datasets import Dataset
+from scratchnet.teaching.network_views import forward_in_training_mode
+from scratchnet.training.setup import streams
 
 
 @pytest.fixture(scope="module")

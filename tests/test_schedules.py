@@ -2,7 +2,7 @@
 
 import pytest
 
-from scratchnet.schedules import exponential
+from scratchnet.nn.schedules import exponential
 
 
 def test_exponential_decay_values():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from scratchnet import RECIPES, recipe
-from scratchnet.losses import softmax_cross_entropy
+from scratchnet.nn.losses import softmax_cross_entropy
 
 
 def small_config(**overrides):

@@ -1,26 +1,36 @@
 """ScratchNet: neural networks written in plain NumPy, to read, train and take apart.
 
-One idea per module, dependencies pointing one way:
+Folders by role, each importing only those above it in this list (tests/test_package_layout.py
+checks it; docs/architecture.md says more):
 
-  the maths     layers (dense_forward/backward, Dense, Dropout), activations,
-                losses, conv, init, optim, schedules; products (how a dense
-                layer's products are computed: the one place speed may choose)
-  the network   architecture (layer specs -> layers), model (Network)
-  training      trainer (events), metrics, run (prepare_run: one run setup
-                for the CLI, the browser and the tests), datasets, data
-  around it     preprocess (drawings to MNIST form), images, modelfile,
-                config (settings, schema, recipes), registry, gradcheck
-  on top        cli (python -m scratchnet), session and probes (usable
-                natively), bridge (the browser's entry point), benchmark
+  nn/        the maths, NumPy only: layers (Dense, Dropout), activations, losses, conv
+             (Conv2D, MaxPool2D, Flatten), initializers, optimizers, schedules, products (how a
+             dense layer computes its products: the one place speed may choose), gradcheck,
+             registry. Start here.
+  model/     architecture (layer specs -> layers), network (Network), cost (what one example
+             costs, and the limit on it)
+  data/      datasets (Dataset), mnist (IDX files and the browser's bundle), points2d (the
+             playground's point sets), drawing (a drawing to MNIST form)
+  training/  settings (schema, recipes), setup (prepare_run: one run setup for the CLI, the
+             browser and the tests), trainer (the loop, as events), metrics, curves,
+             activation_stats
+  files/     model_file and model_entries (read by safe_npz, a limit-checked npz reader),
+             experiment (export), images and png (the CLI's image files)
+  teaching/  exercises, checker and learner_code (the learner's own functions), coach, trace,
+             equations, spot_check, inspector, network_views, playground
+  app/       session, bridge (the browser worker's way in), wire, playground_calls, throughput:
+             only this folder knows a browser exists
+  cli/       python -m scratchnet (train, evaluate, predict, build-data, recipes) and replay
+  plain_words.py  plain-words pieces of messages; experiment.py keeps old exports' replay.py working
 """
 
-from .config import RECIPES, ConfigError, recipe, validate_config
-from .datasets import Dataset, load_dataset
-from .model import Network
-from .modelfile import ModelFileError, load_model, save_model
-from .preprocess import EmptyDrawingError, preprocess_drawing
-from .run import prepare_run
-from .trainer import Trainer
+from scratchnet.training.settings import RECIPES, ConfigError, recipe, validate_config
+from scratchnet.data.datasets import Dataset, load_dataset
+from scratchnet.model.network import Network
+from scratchnet.files.model_file import ModelFileError, load_model, save_model
+from scratchnet.data.drawing import EmptyDrawingError, preprocess_drawing
+from scratchnet.training.setup import prepare_run
+from scratchnet.training.trainer import Trainer
 
 __version__ = "0.2.0"
 

@@ -217,7 +217,7 @@ def main():
 
                 log("profiling the layers (browser, native) and TF.js's kernels")
                 page.bring_to_front()
-                call = ("import json\nfrom scratchnet import bridge\njson.dumps(profile_layers("
+                call = ("import json\nfrom scratchnet.app import bridge\njson.dumps(profile_layers("
                         f"bridge._current().dataset, 16, {profile_seconds}, {profile_rounds}))")
                 bench_worker = worker_named(page, "scratchnet-bench")
                 in_browser = json.loads(bench_worker.evaluate(RUN_PYTHON, [PROFILE_SOURCE, call]))

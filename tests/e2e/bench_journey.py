@@ -24,10 +24,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_helpers import DIST, ROOT, attr, launch_browser, open_app, start_server, wait_state  # noqa: E402
 
 from scratchnet.cli import find_mnist  # noqa: E402
-from scratchnet.config import recipes_for, validate_config  # noqa: E402
-from scratchnet.datasets import load_dataset  # noqa: E402
-from scratchnet.health import Coach  # noqa: E402
-from scratchnet.run import choose_products, prepare_run  # noqa: E402
+from scratchnet.training.settings import recipes_for, validate_config  # noqa: E402
+from scratchnet.data.datasets import load_dataset  # noqa: E402
+from scratchnet.teaching.coach import Coach  # noqa: E402
+from scratchnet.training.setup import choose_products, prepare_run  # noqa: E402
 
 LESSONS = os.path.join(ROOT, "web", "lessons")
 BAR_SECONDS = 60

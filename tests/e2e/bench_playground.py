@@ -105,7 +105,7 @@ def measure_run(page, seed, target, seconds, limit):
 def native_baseline(seed, target, max_steps=20000):
     """The same playground run natively: (seconds, steps) to the target, checked every 10 steps."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from scratchnet.playground import Playground
+    from scratchnet.teaching.playground import Playground
 
     playground = Playground({**SETTINGS, "hidden": [8, 8], "seed": seed})
     started = time.perf_counter()

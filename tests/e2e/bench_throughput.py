@@ -56,10 +56,10 @@ import numpy as np  # noqa: E402
 
 import build  # noqa: E402  (make_server and the static handler with the right MIME types)
 from e2e_helpers import CHROMIUM_ARGS, copy_build, find_chromium  # noqa: E402
-from scratchnet.benchmark import benchmark_run  # noqa: E402
-from scratchnet.config import recipe  # noqa: E402
-from scratchnet.data import load_bundle  # noqa: E402
-from scratchnet.datasets import mnist_dataset  # noqa: E402
+from scratchnet.app.throughput import benchmark_run  # noqa: E402
+from scratchnet.training.settings import recipe  # noqa: E402
+from scratchnet.data.mnist import load_bundle  # noqa: E402
+from scratchnet.data.datasets import mnist_dataset  # noqa: E402
 from throughput_engines import (BATCH_SIZES, Native, ScratchNetBrowser, TfjsBrowser,  # noqa: E402
                                 dist_files, native_worker)
 from throughput_measuring import LoadMeter, log, measure_all  # noqa: E402

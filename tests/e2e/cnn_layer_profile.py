@@ -19,9 +19,9 @@ and the evaluations after each epoch.
 import statistics
 import time
 
-from scratchnet.benchmark import benchmark_run
-from scratchnet.config import recipe
-from scratchnet.run import choose_products
+from scratchnet.app.throughput import benchmark_run
+from scratchnet.training.settings import recipe
+from scratchnet.training.setup import choose_products
 
 
 def _labels(layers):
@@ -133,8 +133,8 @@ def instrument_page():
     import sys
     import types
 
-    from scratchnet import bridge
-    from scratchnet.trainer import Trainer
+    from scratchnet.app import bridge
+    from scratchnet.training.trainer import Trainer
 
     probe = sys.modules.setdefault("bench_cnn_probe", types.ModuleType("bench_cnn_probe"))
     if getattr(probe, "stats", None) is not None:

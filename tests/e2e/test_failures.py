@@ -27,6 +27,20 @@ def test_missing_data_file_is_named_in_the_message(browser, base_url, dist_dir):
         page.context.close()
 
 
+def test_a_download_with_no_answer_is_told_apart_from_a_missing_file(browser, base_url, dist_dir):
+    with open(os.path.join(dist_dir, "manifest.json")) as f:
+        model_path = json.load(f)["model"]
+    page = open_app(browser, base_url, wait_ready=False,
+                    setup=lambda context, page: context.route(f"**/{model_path}", lambda route: route.abort()))
+    try:
+        wait_state(page, "error", 60_000)
+        text = fatal_text(page)
+        assert "failed to download" in text and "pretrained model" in text and "Check your connection" in text
+        assert "build.py" not in text
+    finally:
+        page.context.close()
+
+
 def test_missing_page_code_is_reported(browser, base_url):
     page = open_app(browser, base_url, wait_ready=False,
                     setup=lambda context, page: context.route("**/uPlot.esm.js",

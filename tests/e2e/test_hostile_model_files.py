@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 import pytest
-from scratchnet.modelfile import MAX_TEXT_CHARS
+from scratchnet.files.model_file import MAX_TEXT_CHARS
 
 from e2e_helpers import attr, clear_and_draw, open_app, wait_state
 

@@ -102,7 +102,7 @@ def test_a_worker_that_closes_itself_is_replaced(page):
 
 def test_back_to_the_reference_undoes_a_monkeypatched_package(page):
     # Every prediction bent to a constant, from the top of the learner's module.
-    bent = ("import numpy as np\nfrom scratchnet import layers\n"
+    bent = ("import numpy as np\nfrom scratchnet.nn import layers\n"
             "layers.Dense.forward = lambda self, x, *a, **k: np.tile(np.eye(1, self.params['W'].shape[1], 3), (x.shape[0], 1))\n") + RELU
     clear_and_draw(page, ONE)
     assert wait_prediction(page) == "1"

@@ -26,7 +26,7 @@ SNAPSHOT_MADE = "() => scratchnetPython.snapshot"
 # can differ in the last bits whatever the start-up. The comparison pins one formulation, the same
 # in every run.
 PIN_KERNELS = "() => self.scratchnetPython.pyodide.runPython(" \
-              "'from scratchnet import products, session; from scratchnet.layers import PLAIN; " \
+              "'from scratchnet.nn import products; from scratchnet.app import session; from scratchnet.nn.layers import PLAIN; " \
               "session.choose_products = lambda run, repeats=3: products.use(run.network, \"einsum\", PLAIN)')"
 RANDOM = "() => self.scratchnetPython.pyodide.runPython(" \
          "'import json, random, numpy; json.dumps([random.random(), float(numpy.random.random())])')"

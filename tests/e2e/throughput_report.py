@@ -9,7 +9,7 @@ import platform
 import statistics
 
 from e2e_helpers import CHROMIUM_ARGS
-from scratchnet.config import recipe
+from scratchnet.training.settings import recipe
 from throughput_engines import BATCH_SIZES, BATCHES_PER_RUN, TfjsBrowser
 
 
@@ -120,7 +120,7 @@ def describe(args, engines, chromium_version, bundle, results, retried):
         f"does; TF.js gets the same float32 inputs.",
         f"ScratchNet in the browser: dist/index.html (build {scratchnet['build']}), once ready, starts a second "
         f"worker from its own js/worker.js and calls bridge.benchmark(batch, {args.seconds:g}) there (Pyodide). "
-        f"Native: the same bridge.benchmark (scratchnet.benchmark.step_throughput) on the same bundle, Python "
+        f"Native: the same bridge.benchmark (scratchnet.app.throughput.step_throughput) on the same bundle, Python "
         f"{native['python']}, NumPy {native['numpy']}, BLAS threads: {args.native_threads or 'default'}.",
         f"TF.js {wasm['tfjs']} from node_modules, same network and data, a hand-written step in tf.tidy "
         f"(tf.variableGrads, the same clipping and L2, tf.train.momentum), the loss read with dataSync() every "

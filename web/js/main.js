@@ -32,7 +32,8 @@ const STEPS = [
 const CODE_CALL_LIMIT_MS = 5000; // a training chunk with the learner's code that runs longer was stuck
 const LIVE_REFRESH_MS = 3000; // how often weights and the drawn digit are re-read while training
 const REBUILD_HINT = "If you built this site yourself, run `python3 build.py build` and reload. Otherwise try reloading the page.";
-const NETWORK_HINT = "Check your connection and reload the page. If it keeps failing, the site may be down or only partly uploaded.";
+const NETWORK_HINT = "Check your connection and reload the page. If it keeps failing, the site may be down.";
+const MISSING_HINT = "The site does not have this file: if you built this site yourself, run `python3 build.py build` and reload. Otherwise it may be only partly uploaded; try again later.";
 
 const $ = (id) => document.getElementById(id);
 
@@ -133,7 +134,7 @@ export async function start() {
 // A failure during loading: nothing more can run.
 function fail(err) {
   app.failed = true;
-  if (err instanceof DownloadError) showFatal(`A file failed to download. ${plain(err)}`, NETWORK_HINT);
+  if (err instanceof DownloadError) showFatal(`A file failed to download. ${plain(err)}`, err.answered ? MISSING_HINT : NETWORK_HINT);
   else showFatal(`Python could not be started. ${plain(err)}`, REBUILD_HINT);
 }
 

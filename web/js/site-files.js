@@ -7,9 +7,11 @@ const PYODIDE_FILES = ["pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "pyth
 
 /** A download failed (the network or the server), as opposed to code that failed to run. */
 export class DownloadError extends Error {
-  constructor(message) {
+  /** `answered`: the server answered (with an error status), as opposed to no answer at all. */
+  constructor(message, { answered = false } = {}) {
     super(message);
     this.name = "DownloadError";
+    this.answered = answered;
   }
 }
 
@@ -25,7 +27,7 @@ async function fetchBytes(url, what, { onProgress = null, integrity = undefined 
   }
   if (!response.ok) {
     const reason = `${response.status} ${response.statusText}`.trim();
-    throw new DownloadError(`Could not download ${what}: the server answered "${reason}" for ${url.pathname}.`);
+    throw new DownloadError(`Could not download ${what}: the server answered "${reason}" for ${url.pathname}.`, { answered: true });
   }
   const total = Number(response.headers.get("content-length")) || 0;
   if (!onProgress || !response.body) return new Uint8Array(await response.arrayBuffer());

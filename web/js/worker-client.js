@@ -257,7 +257,7 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
         const zip = (await files.app).zip.slice();
         const made = maker.answer("snapshot", BOOT_LIMIT_MS);
         maker.post({ type: "make-snapshot", files: pyodide, wheel: files.wheel,
-          app: { zip, extractDir: "/home/pyodide", module: "scratchnet.bridge" } }, [...buffers(pyodide), zip.buffer]);
+          app: { zip, extractDir: "/home/pyodide", module: "scratchnet.app.bridge" } }, [...buffers(pyodide), zip.buffer]);
         made.then(() => maker.kill(new WorkerDiedError("done")), () => {});
         return { made, stop: () => maker.kill(new WorkerDiedError("stopped")) };
       },

@@ -59,7 +59,7 @@ async function boot({ files, wheel, plain, snapshot }) {
     report("code", "active");
     const { zip, data, model } = await app;
     pyodide.unpackArchive(zip, "zip", { extractDir: HOME });
-    const module = pyodide.pyimport("scratchnet.bridge");
+    const module = pyodide.pyimport("scratchnet.app.bridge");
     try {
       dispatch = module.dispatch.copy(); // attributes are borrowed from the module proxy destroyed below
       const calls = module.CALLS;

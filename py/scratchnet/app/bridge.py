@@ -1,0 +1,287 @@
+"""The browser's way in: the calls the page may make, and the conversion of their
+data. This is the only module that knows a browser exists.
+
+The Web Worker imports this module inside Pyodide, reads `CALLS` (the one list of
+calls: the worker and its client derive theirs from it) and sends every request
+through `dispatch(name, args_json, data)`: JSON arguments, plus one optional
+binary argument (a drawing's pixels, a model file). The answer is a pair
+(JSON text, [binary parts]): NumPy arrays and bytes travel as binary parts, which
+the page receives as typed arrays, never as long JSON lists. The work itself is
+done by a `Session` (the current model and run), by `network_views` (read-only views) and,
+for the 2-D playground's calls (playground_*, in playground_calls.py), by a `Playground`.
+"""
+
+import json
+
+import numpy as np
+
+from scratchnet.teaching import exercises, inspector
+from scratchnet.app import playground_calls
+from scratchnet.teaching import network_views
+from scratchnet.app.throughput import step_throughput
+from scratchnet.teaching.checker import LearnerCodeError, compile_code
+from scratchnet.training.settings import SCHEMA, ConfigError, recipes_for
+from scratchnet.training.settings import recipe as config_recipe
+from scratchnet.data.datasets import mnist_dataset
+from scratchnet.files.experiment import experiment_zip
+from scratchnet.data.mnist import load_bundle
+from scratchnet.files.model_file import ModelFileError, check_fits, load_model, model_bytes
+from scratchnet.data.drawing import EmptyDrawingError
+from scratchnet.nn.registry import lookup
+from scratchnet.app.session import NoRunError, Session, summarise
+from scratchnet.app.wire import encode
+
+_session = None
+
+
+def _current():
+    if _session is None:
+        raise RuntimeError("bridge.init() must be called first")
+    return _session
+
+
+def _model_reply(**fields):
+    return {**fields, "model": _current().summary()}
+
+
+# --- the calls --------------------------------------------------------------------------------
+
+def init(data_path, model_path):
+    """Loads the data bundle and the pretrained model (drawing works from here on).
+    Returns the sizes, the model summary, the recipes, the schema and the defaults."""
+    global _session
+    _session = Session(mnist_dataset(load_bundle(data_path)), load_model(model_path))
+    n = len(_session.dataset)
+    schema = [dict(field) for field in SCHEMA]
+    for field in schema:
+        if field["name"] in ("train_size", "batch_size"):
+            field["max"] = n
+        if field["name"] == "train_size":
+            field["default"] = n
+    return {"train_size": n, "test_size": len(_session.dataset.y_test), "model": _session.summary(),
+            "recipes": recipes_for(n), "schema": schema, "default_config": _session.config}
+
+
+def validate(config):
+    """{"ok": true, "config"} or {"ok": false, "errors": {setting: reason}}."""
+    try:
+        return {"ok": True, "config": _current().validate(config)}
+    except ConfigError as error:
+        return {"ok": False, "errors": error.errors}
+
+
+def new_training(config):
+    """A fresh untrained network for these settings: {"ok", "model"} or {"ok": false, "errors"}."""
+    try:
+        _current().new_run(config)
+    except ConfigError as error:
+        return _model_reply(ok=False, errors=error.errors)
+    return _model_reply(ok=True)
+
+
+def reset():
+    """Fresh untrained weights with the current settings."""
+    _current().new_run(_current().config)
+    return _model_reply(ok=True)
+
+
+def use_pretrained():
+    """Switches back to the model that shipped with the page."""
+    s = _current()
+    s.use_model(s.pretrained, "pretrained")
+    return _model_reply(ok=True)
+
+
+def train(budget_ms):
+    """Trains for about `budget_ms` milliseconds: {"events", "finished", "model"}. The
+    chunk's batch events are summarised into one "progress" event (means over the chunk)."""
+    events, finished, seconds = _current().train(float(budget_ms))
+    return _model_reply(events=summarise(events, seconds), finished=finished)
+
+
+def step():
+    """Exactly one mini-batch step: {"events", "finished", "model"}."""
+    events = _current().step()
+    return _model_reply(events=summarise(events), finished=_current().run.trainer.finished)
+
+
+def evaluate(budget_ms=40):
+    """Advances the evaluation of the current model: {"done": false} until it is
+    complete, then {"done": true, "test_accuracy", "test_loss", "confusion", "model_id"}."""
+    result = _current().evaluate(float(budget_ms))
+    if result is None:
+        return {"done": False, "model_id": _current().model_id}
+    return {"done": True, "model_id": _current().model_id, "test_accuracy": result["accuracy"],
+            "test_loss": result["loss"], "confusion": result["confusion"].tolist()}
+
+
+def mistakes(count):
+    """The most confidently misclassified test digits (the current model must be evaluated)."""
+    s = _current()
+    if s.last_eval is None:
+        raise RuntimeError("the current model has not been evaluated yet")
+    return {"model_id": s.model_id, "mistakes": network_views.mistakes(s.last_eval["probabilities"], s.dataset.x_test,
+                                                                s.dataset.y_test, count)}
+
+
+def classify(width, height, data):
+    """A drawing: `data` is row-major uint8 grayscale (255 = ink) of height x width.
+    {"empty": true, "message"} or {"empty": false, "digit", "probabilities", "image", "hidden"}."""
+    s = _current()
+    try:
+        result = network_views.classify_drawing(s.network, _drawing(width, height, data))
+    except EmptyDrawingError as error:
+        return {"empty": True, "message": str(error), "model_id": s.model_id}
+    return {"empty": False, "model_id": s.model_id, **result,
+            "probabilities": [round(float(p), 6) for p in result["probabilities"]]}
+
+
+def first_layer_weights(max_units):
+    """{"units", "images" (k, H, W) in [-1, 1]}: the first layer's units as images."""
+    return {"model_id": _current().model_id, **network_views.first_layer_images(_current().network, int(max_units))}
+
+
+def export_model():
+    """The current model as .npz file bytes, with its learning curves."""
+    return model_bytes(_current().network, _current().history())
+
+
+def export_experiment():
+    """The current run as an experiment to take home (see experiment.py): .zip bytes."""
+    s = _current()
+    if s.run is None:
+        raise NoRunError("Only a run trained in this page can be exported as an experiment: press Train first.")
+    history = s.history()
+    return experiment_zip(s.run.config, model_bytes(s.network, history), s.dataset, history)
+
+
+def import_model(data):
+    """Replaces the current model with one from .npz bytes; on any problem the current
+    model is kept and the reason returned: {"ok", "error"?, "model"}."""
+    try:
+        network = load_model(data)
+        check_fits(network, _current().dataset.sample_shape, _current().dataset.num_classes)
+    except ModelFileError as error:
+        return _model_reply(ok=False, error=f"That model file cannot be used: {error}")
+    _current().use_model(network, "imported")
+    return _model_reply(ok=True)
+
+
+def checkpoint():
+    """The current model, settings and run position, to bring back in a new worker."""
+    return _current().checkpoint()
+
+
+def restore(data, code=True):
+    """Brings back a checkpoint() made by an earlier worker; the learner's code in it is put back
+    in use only if `code` (not after that code hung)."""
+    _current().restore(data, code=bool(code))
+    return _model_reply(ok=True)
+
+
+def exercise(name):
+    """One exercise: {"name", "stub", "reference" (the source the network runs), "args"}."""
+    lookup(dict.fromkeys(exercises.NAMES), name, "exercise")
+    return {"name": name, "stub": exercises.stub(name), "reference": exercises.reference_source(name),
+            "args": exercises.signature(name)}
+
+
+def check_code(name, source):
+    """Checks the learner's `source` for exercise `name` (see checker.py)."""
+    return _current().check_code(name, source)
+
+
+def use_code(sources):
+    """The network runs the learner's code from the next step on: {"ok", "model"}, or
+    {"ok": false, "error": {"exercise", "message", "line"}} with nothing changed."""
+    try:
+        _current().use_code(sources)
+    except LearnerCodeError as error:
+        bad = next(name for name, source in sources.items() if not _compiles(source, name))
+        return _model_reply(ok=False, error={"exercise": bad, "message": error.message, "line": error.line})
+    return _model_reply(ok=True)
+
+
+def _compiles(source, name):
+    try:
+        compile_code(source, name)
+        return True
+    except LearnerCodeError:
+        return False
+
+
+def use_reference():
+    """The network runs the package's own code again."""
+    _current().use_code({})
+    return _model_reply(ok=True)
+
+
+def code_view():
+    """The source of what the current network runs, and its shapes (see learner_code.code_view)."""
+    return _current().code_view()
+
+
+def benchmark(batch_size, seconds, code=False, recipe="default"):
+    """Times training steps of `recipe` (the default MLP unless told) at `batch_size` on the
+    bundled training images (see benchmark.py), with the learner's code in use if `code`.
+    Leaves the session's model and run untouched."""
+    s = _current()
+    return step_throughput(s.dataset, int(batch_size), float(seconds), config=config_recipe(recipe, len(s.dataset)),
+                           functions=s.functions if code else None)
+
+
+CALLS = {fn.__name__: fn for fn in (
+    init, validate, new_training, reset, use_pretrained, train, step, evaluate, mistakes, classify,
+    first_layer_weights, export_model, export_experiment, import_model, checkpoint, restore, benchmark,
+    exercise, check_code, use_code, use_reference, code_view)}
+CALLS.update(playground_calls.CALLS)
+
+
+# --- inspecting one step ----------------------------------------------------------------------
+
+def _drawing(width, height, data):
+    """A drawing's row-major uint8 grayscale (255 = ink) as a 2-D array in [0, 1]."""
+    pixels = np.frombuffer(data, dtype=np.uint8)
+    if pixels.size != int(width) * int(height):
+        raise ValueError(f"drawing has {pixels.size} pixels, expected {width}x{height}")
+    return pixels.reshape(int(height), int(width)) / 255
+
+
+def _which(index, label, width, height, data):
+    return {"index": index} if data is None else {"drawing": _drawing(width, height, data), "label": label}
+
+
+def inspect(index=None, label=None, width=0, height=0, data=None):
+    """Every quantity of the forward and backward pass on one example: official test digit
+    `index`, or a drawing (`data` as in classify) that the learner says is `label`."""
+    return inspector.inspect(_current(), **_which(index, label, width, height, data))
+
+
+def inspect_update(index=None, label=None, width=0, height=0, data=None):
+    """One SGD step on that example alone (on a copy): p of every class before and after."""
+    return inspector.update(_current(), **_which(index, label, width, height, data))
+
+
+def spot_check(per_param=4, seed=0):
+    """Analytic beside numerical gradients of sampled weights in every layer, on a mini-batch."""
+    return inspector.spot_check(_current(), per_param, seed)
+
+
+def cell_examples(label, predicted, count):
+    """The test digits of one confusion-matrix cell (the current model must be evaluated)."""
+    return inspector.cell_examples(_current(), int(label), int(predicted), count)
+
+
+CALLS.update({fn.__name__: fn for fn in (inspect, inspect_update, spot_check, cell_examples)})
+
+
+# --- the way in ------------------------------------------------------------------------------
+
+def dispatch(name, args_json="{}", data=None):
+    """Runs bridge call `name` with JSON keyword arguments (and `data`, bytes or a JS
+    typed array, as its `data` argument); returns encode()'s pair."""
+    fn = lookup(CALLS, name, "bridge call")
+    kwargs = json.loads(args_json)
+    if data is not None:
+        kwargs["data"] = bytes(data.to_py() if hasattr(data, "to_py") else data)
+    return encode(fn(**kwargs))

@@ -1,0 +1,2 @@
+"""What a network learns from: datasets, MNIST from its IDX files and the browser's bundle, the
+playground's 2-D point sets, and drawings turned into MNIST form."""

@@ -1,0 +1,268 @@
+"""Mini-batch training, reported as a stream of plain-data events.
+
+The trainer shuffles the training set each epoch, takes mini-batches, runs
+forward, loss, backward, then regularises and updates:
+
+    logits = network(x);  loss, dlogits = softmax_cross_entropy(logits, y)
+    backward(dlogits)                     -> gradients g for every parameter
+    g <- g * min(1, clip_norm / ||g||)    (clipping by global norm, if enabled)
+    g_W <- g_W + weight_decay * W         (L2 on weights, not biases)
+    optimizer.step(params, lr(step))
+
+It never prints or draws: `events()` yields dicts ("progress" after each batch, every
+STATS_EVERY steps with the activation layers' statistics, see activation_stats.py;
+"epoch" after each epoch, "diverged", "finished", and "work" between pieces of
+a long computation) and whoever consumes them (the CLI, the browser's session)
+decides what to show. Long work comes in pieces of roughly WORK multiply-adds
+(a few tens of milliseconds inside Pyodide): a batch too big for one piece is
+computed in micro-batches whose gradients add up to the batch's, and the test
+set is evaluated in chunks, so a browser can answer Stop or a drawing between
+pieces. Its position (epoch, batch, shuffled order, step) lives on the object,
+so stopping between batches and calling `events()` again continues exactly.
+"""
+
+import json
+import math
+
+import numpy as np
+
+from scratchnet.training.activation_stats import STATS_EVERY, activation_statistics
+from scratchnet.nn.losses import softmax_cross_entropy
+from scratchnet.training.metrics import evaluation_chunks, per_class_accuracy
+from scratchnet.nn.optimizers import make_optimizer
+from scratchnet.nn.schedules import exponential
+
+WORK = 1e8  # multiply-adds per piece of training work (about 40-140 ms inside Pyodide, 2 ms natively)
+# Evaluation comes in smaller pieces: it runs while a learner may be drawing, and a drawing waits for
+# the piece under way (a forward pass only, so about 10-30 ms inside Pyodide).
+EVAL_WORK = 1e7
+# At most this many rows per micro-batch: the rows the products are chosen at (session.py, run.py),
+# and inside Pyodide, without BLAS, longer products run several times slower per row.
+MAX_MICRO_ROWS = 256
+
+
+def evaluation_rows(network):
+    """Test examples per piece of evaluation: about EVAL_WORK multiply-adds."""
+    return max(1, min(1000, int(EVAL_WORK / network.flops_per_example())))
+
+
+class Trainer:
+    """Trains `network` on normalised inputs x_train with labels y_train, evaluating on
+    (x_test, y_test) every `eval_every` epochs (and after the last). `config` is a
+    validated config; `rng` the run's shuffling stream (dropout has its own)."""
+
+    def __init__(self, network, config, x_train, y_train, x_test, y_test, rng):
+        self.network = network
+        self.config = config
+        self.x_train, self.y_train = x_train, y_train
+        self.x_test, self.y_test = x_test, y_test
+        self.rng = rng
+        self.loss_fn = softmax_cross_entropy  # a learner's own version can take its place
+        self.batch_size = min(config["batch_size"], len(x_train))
+        self.batches_per_epoch = math.ceil(len(x_train) / self.batch_size)
+        self.optimizer = make_optimizer(config)
+        flops = network.flops_per_example()
+        self.micro_batch = max(1, min(MAX_MICRO_ROWS, int(WORK / (3 * flops))))  # forward + two backward products
+        self.eval_rows = evaluation_rows(network)
+        self.epoch = 0        # finished epochs
+        self.batch = 0        # finished batches within the current epoch
+        self.step = 0         # finished batches overall
+        self.order = None     # this epoch's shuffled indices
+        self.diverged = None  # the explanation, once the loss or gradients stop being finite
+        self.last_eval = None
+        self.restored_epoch = None  # set when divergence put back an earlier epoch's weights
+        self.good = (0, network.copy_state(), None)  # (epoch, weights, evaluation) to fall back on
+        self._epoch_totals = [0.0, 0.0, 0]  # summed batch loss, summed batch accuracy, batches
+
+    @property
+    def finished(self):
+        return self.diverged is not None or self.epoch >= self.config["epochs"]
+
+    def learning_rate(self, step=None):
+        """Learning rate at `step` (default: the next step), from the exponential schedule."""
+        return exponential(self.step if step is None else step, self.config["learning_rate"],
+                           decay_rate=self.config["lr_decay"], decay_steps=self.batches_per_epoch)
+
+    def events(self):
+        """Trains until done, yielding an event after every batch and every epoch."""
+        while not self.finished:
+            if self.batch == 0 or self.order is None:
+                self.order = self.rng.permutation(len(self.x_train))
+            while self.batch < self.batches_per_epoch:
+                start = self.batch * self.batch_size
+                idx = self.order[start:start + self.batch_size]
+                event = yield from self.batch_events(self.x_train[idx], self.y_train[idx])
+                yield event
+                if event["type"] == "diverged":
+                    return
+            yield (yield from self.end_epoch())
+            if self.diverged is not None:
+                yield self._diverged_event()
+                return
+        if self.diverged is None:
+            yield {"type": "finished", "epoch": self.epoch, "step": self.step}
+
+    def train_step(self, x, y):
+        """One mini-batch update, all at once. Returns a "progress" or "diverged" event."""
+        pieces = self.batch_events(x, y)
+        while True:
+            try:
+                next(pieces)
+            except StopIteration as done:
+                return done.value
+
+    def batch_events(self, x, y):
+        """One mini-batch update, yielding "work" between micro-batches; returns the
+        "progress" event, or "diverged" with the weights untouched."""
+        network, config, N = self.network, self.config, len(y)
+        grads, loss, correct = {}, 0.0, 0
+        for start in range(0, N, self.micro_batch):
+            xb, yb = x[start:start + self.micro_batch], y[start:start + self.micro_batch]
+            logits = network.forward(xb, training=True)
+            piece_loss, dlogits = self.loss_fn(logits, yb)
+            share = len(yb) / N  # the batch's loss is the mean over all N examples
+            network.backward(dlogits if share == 1 else dlogits * dlogits.dtype.type(share))
+            for name, _, g in network.named_params():
+                if name in grads:
+                    grads[name] += g
+                else:
+                    grads[name] = g if share == 1 else g.copy()
+            loss += piece_loss * share
+            correct += int(np.sum(logits.argmax(axis=1) == yb))
+            if start + self.micro_batch < N:
+                yield {"type": "work", "phase": "train"}
+
+        grad_norms = {layer.name: math.sqrt(sum(float(np.vdot(g, g)) for g in
+                                                (grads[f"{layer.name}.{k}"] for k in layer.params)))
+                      for layer in network.param_layers()}
+        total_norm = math.sqrt(sum(n * n for n in grad_norms.values()))
+        learning_rate = self.learning_rate()
+        # Every few steps, the activation layers' health, from what they kept of the last micro-batch.
+        stats = activation_statistics(network.layers) if self.step % STATS_EVERY == 0 else None
+        if not (math.isfinite(loss) and math.isfinite(total_norm)):
+            what = "the loss" if not math.isfinite(loss) else "the gradients"
+            return self._diverge(f"Training stopped at epoch {self.epoch + 1}, batch {self.batch + 1}: "
+                                 f"{what} stopped being finite numbers (infinite or NaN).", learning_rate)
+
+        clip = config["clip_norm"]
+        scale = clip / total_norm if 0 < clip < total_norm else 1.0
+        params = []
+        for name, W, _ in network.named_params():
+            g = grads[name]
+            if scale != 1.0:
+                g *= scale
+            if config["weight_decay"] and name.endswith(".W"):
+                g += config["weight_decay"] * W
+            params.append((name, W, g))
+        self.optimizer.step(params, learning_rate)
+
+        self.batch += 1
+        self.step += 1
+        batch_accuracy = correct / N
+        totals = self._epoch_totals
+        totals[0] += loss
+        totals[1] += batch_accuracy
+        totals[2] += 1
+        event = {
+            "type": "progress", "epoch": self.epoch, "epochs": config["epochs"],
+            "batch": self.batch, "batches": self.batches_per_epoch, "step": self.step,
+            "samples": N, "loss": loss, "accuracy": batch_accuracy,
+            "learning_rate": learning_rate, "grad_norms": grad_norms, "clipped": scale < 1.0,
+        }
+        if stats is not None:
+            event["activations"] = stats
+        return event
+
+    def _diverge(self, what, learning_rate):
+        """Stops the run, keeping weights that still predict: the last good step's if
+        they do, else the last evaluated epoch's (or the untrained start)."""
+        kept = "The weights from the last good step are kept."
+        self.restored_epoch = None
+        if not self._predicts():
+            epoch, weights, evaluation = self.good
+            self.network.load_state(weights)
+            self.last_eval = evaluation
+            self.restored_epoch = epoch
+            kept = (f"The weights had grown so large that the network read every example the same way, "
+                    f"so they were put back to {'the end of epoch %d' % epoch if epoch else 'their untrained start'}.")
+        self.diverged = (
+            f"{what} This usually means the learning rate ({learning_rate:.3g}) is too high: each update "
+            f"overshoots, the weights grow, and the numbers overflow. Try a learning rate 10 times smaller, "
+            f"or turn on gradient clipping. {kept}")
+        return self._diverged_event()
+
+    def _diverged_event(self):
+        return {"type": "diverged", "epoch": self.epoch, "batch": self.batch, "step": self.step,
+                "message": self.diverged, "restored_epoch": self.restored_epoch}
+
+    def _predicts(self):
+        """Do the current weights give finite, not all-alike outputs on some test examples?"""
+        with np.errstate(all="ignore"):
+            logits = self.network.forward(self.x_test[:200])
+        return bool(np.all(np.isfinite(logits)) and len(np.unique(logits.argmax(axis=1))) > 1)
+
+    def end_epoch(self):
+        """Ends the epoch, evaluating on the test set when it is time (yielding "work"
+        between chunks); returns the "epoch" event."""
+        epoch = self.epoch + 1  # counted as finished once its evaluation is done, not before
+        loss_sum, accuracy_sum, batches = self._epoch_totals
+        event = {
+            "type": "epoch", "epoch": epoch, "epochs": self.config["epochs"], "step": self.step,
+            # Training figures are the mean over the epoch's batches (weights kept changing).
+            "train_loss": loss_sum / max(batches, 1), "train_accuracy": accuracy_sum / max(batches, 1),
+            "learning_rate": self.learning_rate(), "evaluated": False,
+        }
+        every = self.config.get("eval_every", 1)
+        if epoch % every and epoch < self.config["epochs"]:
+            self._next_epoch()
+            return event
+        chunks = evaluation_chunks(self.network, self.x_test, self.y_test, self.eval_rows)
+        while True:
+            try:
+                next(chunks)
+                yield {"type": "work", "phase": "evaluate"}
+            except StopIteration as done:
+                result = done.value
+                break
+        self._next_epoch()
+        self.last_eval = result
+        if math.isfinite(result["loss"]):
+            self.good = (self.epoch, self.network.copy_state(), result)
+        else:
+            self._diverge(f"Training stopped after epoch {self.epoch}: the test loss is no longer a finite "
+                          "number, because the network's outputs overflow.", self.learning_rate())
+        return {**event, "evaluated": True, "test_loss": result["loss"], "test_accuracy": result["accuracy"],
+                "confusion": result["confusion"].tolist(),
+                "per_class_accuracy": per_class_accuracy(result["confusion"]).tolist()}
+
+    def _next_epoch(self):
+        self.epoch += 1
+        self.batch = 0
+        self._epoch_totals = [0.0, 0.0, 0]
+
+    def state_dict(self):
+        """Everything besides the weights needed to resume exactly: position, optimiser, RNGs."""
+        state = {f"optimizer/{k}": v for k, v in self.optimizer.state_dict().items()}
+        state.update({"epoch": np.array(self.epoch), "batch": np.array(self.batch),
+                      "step": np.array(self.step), "epoch_totals": np.array(self._epoch_totals),
+                      "rng": np.array(json.dumps(self.rng.bit_generator.state))})
+        dropout = self._dropout_rng()
+        if dropout is not None:
+            state["dropout_rng"] = np.array(json.dumps(dropout.bit_generator.state))
+        if self.order is not None:
+            state["order"] = self.order.copy()
+        return state
+
+    def load_state_dict(self, state):
+        self.epoch, self.batch, self.step = (int(state[k]) for k in ("epoch", "batch", "step"))
+        self.order = np.array(state["order"]) if "order" in state else None
+        loss_sum, accuracy_sum, batches = state["epoch_totals"]
+        self._epoch_totals = [float(loss_sum), float(accuracy_sum), int(batches)]
+        self.rng.bit_generator.state = json.loads(str(state["rng"]))
+        if "dropout_rng" in state and self._dropout_rng() is not None:
+            self._dropout_rng().bit_generator.state = json.loads(str(state["dropout_rng"]))
+        self.optimizer.load_state_dict({k[len("optimizer/"):]: v for k, v in state.items()
+                                        if k.startswith("optimizer/")})
+
+    def _dropout_rng(self):
+        return next((layer.rng for layer in self.network.layers if hasattr(layer, "rate")), None)
