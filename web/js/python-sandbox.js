@@ -22,11 +22,13 @@ export function openSandbox(source, name) {
   const failed = new Promise((_, reject) => (fail = reject));
   failed.catch(() => {}); // observed by whoever uses the port
   let timer = 0;
+  let ready = false;
 
   function onMessage(event) {
     if (event.source !== frame.contentWindow || !event.data || typeof event.data !== "object") return;
     const { scratchnet, message, why } = event.data;
-    if (scratchnet === "sandbox-ready") {
+    if (scratchnet === "sandbox-ready" && !ready) {
+      ready = true;
       clearTimeout(timer);
       frame.contentWindow.postMessage({ scratchnet: "start", source, port: channel.port2, name }, "*", [channel.port2]);
     } else if (scratchnet === "worker-error") {
@@ -36,8 +38,10 @@ export function openSandbox(source, name) {
     }
   }
   addEventListener("message", onMessage);
+  // The frame's script says it is ready before its load event: a frame that loaded and said
+  // nothing did not get its script (say, a host's policy blocked it).
   frame.addEventListener("load", () => {
-    timer = setTimeout(() => fail(new Error("the Python sandbox (sandbox.html) could not be loaded")), READY_LIMIT_MS);
+    if (!ready) timer = setTimeout(() => fail(new Error("the Python sandbox (sandbox.html) could not be loaded")), READY_LIMIT_MS);
   });
   frame.src = new URL("sandbox.html", document.baseURI).href;
   document.body.append(frame);
