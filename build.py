@@ -472,10 +472,10 @@ def main():
         log(f"tests finished in {time.perf_counter() - started:.0f} s")
         return code
     elif args.command == "bench":
-        return run_built([["tests/bench_native.py"], ["tests/e2e/bench_browser.py"], ["tests/e2e/bench_startup.py"],
-                          ["tests/e2e/bench_throughput.py"], ["tests/e2e/bench_exercises.py"],
-                          ["tests/e2e/bench_inspector.py"], ["tests/e2e/bench_playground.py"],
-                          ["tests/e2e/bench_journey.py"], ["tests/e2e/bench_cnn.py"]])
+        return run_built([["bench/bench_native.py"], ["bench/bench_browser.py"], ["bench/bench_startup.py"],
+                          ["bench/bench_throughput.py"], ["bench/bench_exercises.py"],
+                          ["bench/bench_inspector.py"], ["bench/bench_playground.py"],
+                          ["bench/bench_journey.py"], ["bench/bench_cnn.py"]])
     return 0
 
 

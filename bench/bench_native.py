@@ -1,7 +1,7 @@
 """Native benchmark: accuracy of the recipes on the official MNIST test set, and
 training throughput of the same `py/` code the browser runs.
 
-Run with `python3 build.py bench` (or `.venv/bin/python tests/bench_native.py`).
+Run with `python3 build.py bench` (or `.venv/bin/python bench/bench_native.py`).
 It prints a Markdown table for the README. Not collected by pytest: accuracy and
 speed bars are measured here, never as timed unit tests.
 """

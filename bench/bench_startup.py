@@ -1,7 +1,7 @@
 """Start-up benchmark: how soon the app is ready, against a bare Pyodide + NumPy boot (not a test:
 pytest does not collect this file).
 
-    python tests/e2e/bench_startup.py [--visits 3] [--mbps 20 --rtt-ms 40] [--json FILE]
+    python bench/bench_startup.py [--visits 3] [--mbps 20 --rtt-ms 40] [--json FILE]
 
 Serves dist/ (with build.py's caching headers) from a child process and, in one headless Chromium,
 takes turns, --visits rounds of:
@@ -31,6 +31,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "e2e"))  # e2e_helpers
 from e2e_helpers import BOOT_TIMEOUT_MS, CHROMIUM_ARGS, DIST, find_chromium, wait_state  # noqa: E402
 from startup_server import serve, start_server  # noqa: E402
 

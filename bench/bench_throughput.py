@@ -1,7 +1,7 @@
 """Training-throughput benchmark: ScratchNet in the browser against TensorFlow.js and native NumPy
 (not a test: pytest does not collect this file).
 
-    .venv/bin/python tests/e2e/bench_throughput.py [--seconds 4] [--repeats 3] [--json FILE]
+    .venv/bin/python bench/bench_throughput.py [--seconds 4] [--repeats 3] [--json FILE]
 
 Measures samples/s of training steps of the default MLP (784-128-10, ReLU, softmax cross-entropy,
 momentum, L2 weight decay, clipping at a global gradient norm, float32) at batch 32 and 128, in one
@@ -12,7 +12,7 @@ headless Chromium, one measurement at a time:
     starts the page's worker; bridge.benchmark(batch, seconds) runs there (py/scratchnet/benchmark.py);
   * TensorFlow.js 4.22 (from node_modules, served on 127.0.0.1) with the WASM backend, single-threaded
     SIMD and multi-threaded SIMD (the page is cross-origin isolated), and with the cpu backend: the same
-    network, data and update, trained by a hand-written step (bench_pages/tfjs-bench.js);
+    network, data and update, trained by a hand-written step (bench/pages/tfjs-bench.js);
   * TF.js WASM single-threaded SIMD again, with two plainer steps that leave out the recipe's clipping
     and L2 (extra rows, --extra-repeats measurements each): the plainest idiomatic step,
     optimizer.minimize(() => loss, true) with tf.train.momentum, and a tf.layers.sequential model of
@@ -46,8 +46,9 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
+ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "e2e"))  # e2e_helpers
 sys.path.insert(1, ROOT)
 sys.path.insert(2, os.path.join(ROOT, "py"))
 os.environ.setdefault("SCRATCHNET_QUIET_SERVER", "1")
@@ -100,8 +101,8 @@ def benchmark_data(dist):
 
 
 def make_bench_folder(folder, data):
-    """bench_pages/ plus the TF.js files it loads and the data, in `folder`."""
-    shutil.copytree(os.path.join(HERE, "bench_pages"), folder)
+    """bench/pages/ plus the TF.js files it loads and the data, in `folder`."""
+    shutil.copytree(os.path.join(HERE, "pages"), folder)
     os.makedirs(os.path.join(folder, "tfjs"))
     for source, name in TFJS_FILES:
         if not os.path.exists(os.path.join(source, name)):

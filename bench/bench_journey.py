@@ -1,7 +1,7 @@
 """Measures every step of the shipped lessons, natively and in the browser, for the README and for
 the lessons' own text (which quotes these numbers).
 
-    .venv/bin/python tests/e2e/bench_journey.py [--write] [--lessons journey,break-it]
+    .venv/bin/python bench/bench_journey.py [--write] [--lessons journey,break-it]
 
 Natively, each step's settings train on the site's own data bundle (the very images the page
 trains on), and the journey's steps that use every image the page has also on all 60,000 MNIST
@@ -20,6 +20,7 @@ import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "e2e"))  # e2e_helpers
 
 from e2e_helpers import DIST, ROOT, attr, launch_browser, open_app, start_server, wait_state  # noqa: E402
 

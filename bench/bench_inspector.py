@@ -1,6 +1,6 @@
 """Benchmark of the inspector in the real page (not a test: pytest does not collect this file).
 
-    python tests/e2e/bench_inspector.py [--repeats 20] [--json FILE]
+    python bench/bench_inspector.py [--repeats 20] [--json FILE]
 
 Serves dist/ with `build.py serve`, opens the app in headless Chromium (the pretrained
 784-128-10 model) and measures, inside the page, medians over --repeats:
@@ -21,6 +21,7 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "e2e"))  # e2e_helpers
 from bench_browser import LATENCY_PROBE, STROKES, start_project_server  # noqa: E402
 from e2e_helpers import DIST, draw, launch_browser, open_app  # noqa: E402
 

@@ -1,6 +1,6 @@
 """Browser benchmark for the built site (not a test: pytest does not collect this file).
 
-    python tests/e2e/bench_browser.py [--strokes 20] [--target 0.95] [--max-minutes 15] [--json FILE]
+    python bench/bench_browser.py [--strokes 20] [--target 0.95] [--max-minutes 15] [--json FILE]
 
 Serves dist/ on 127.0.0.1 with `build.py serve` (its caching headers included), opens it in
 headless Chromium and measures:
@@ -24,6 +24,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "e2e"))  # e2e_helpers
 from e2e_helpers import (BOOT_TIMEOUT_MS, DIST, ROOT, attr, draw, free_port, launch_browser,  # noqa: E402
                          open_app, spawn_server, wait_state)
 

@@ -1,6 +1,6 @@
 """Benchmark of the 2-D playground in the real page (not a test: pytest does not collect this file).
 
-    python tests/e2e/bench_playground.py [--runs 3] [--target 0.95] [--limit 30] [--json FILE]
+    python bench/bench_playground.py [--runs 3] [--target 0.95] [--limit 30] [--json FILE]
 
 Serves dist/ with `build.py serve`, opens the app in headless Chromium, lets it settle (a first
 visit makes its one-off Python memory snapshot in a second worker once idle; that is waited for,
@@ -30,7 +30,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "py"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "e2e"))  # e2e_helpers
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "py"))
 from bench_browser import start_project_server  # noqa: E402
 from bench_startup import app_worker  # noqa: E402
 from e2e_helpers import DIST, launch_browser, open_app  # noqa: E402

@@ -1,6 +1,6 @@
 """The engines of the training-throughput benchmark (bench_throughput.py), each with .setup() once,
 then .measure(batch_size, seconds, run) -> result dict: ScratchNet in the built page, TF.js in the
-benchmark pages (bench_pages/), and native NumPy in a child process of bench_throughput.py.
+benchmark pages (bench/pages/), and native NumPy in a child process of bench_throughput.py.
 
 Imported by bench_throughput.py, which puts py/ on sys.path first.
 """
@@ -62,7 +62,7 @@ class ScratchNetBrowser:
         return [u for u in self.requests if not u.startswith((self.base_url, "blob:", "data:"))]
 
 
-# The TF.js steps (settings["style"] in bench_pages/tfjs-bench.js): what each leaves out or adds, for
+# The TF.js steps (settings["style"] in bench/pages/tfjs-bench.js): what each leaves out or adds, for
 # the label. "recipe" is ScratchNet's default recipe, step for step.
 TFJS_STYLES = {
     "recipe": "",

@@ -1,6 +1,6 @@
 """Benchmark of the exercises in the built site (not a test: pytest does not collect this file).
 
-    python tests/e2e/bench_exercises.py [--repeats 5] [--json FILE]
+    python bench/bench_exercises.py [--repeats 5] [--json FILE]
 
 In headless Chromium, on the page served from dist/:
   * Check: from pressing Check on a correct dense_backward to the result shown, median of
@@ -22,6 +22,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "e2e"))  # e2e_helpers
 from e2e_helpers import DIST, SECOND_WORKER, draw, launch_browser, open_app, start_server, wait_state  # noqa: E402
 
 # The learner's code: the maths of each exercise, typed in as a learner would write it.

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
+ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "py"))
 
 from scratchnet.app.throughput import benchmark_run  # noqa: E402
@@ -45,7 +45,7 @@ def make_tfjs_folder(folder, dataset, batch_sizes):
     os.makedirs(os.path.join(folder, "tfjs"))
     os.makedirs(os.path.join(folder, "data"))
     for name in ("tfjs-cnn.html", "tfjs-cnn.js"):
-        shutil.copyfile(os.path.join(HERE, "bench_pages", name), os.path.join(folder, name))
+        shutil.copyfile(os.path.join(HERE, "pages", name), os.path.join(folder, name))
     for package, name in TFJS_FILES:
         source = os.path.join(TFJS, package, "dist", name)
         if not os.path.exists(source):
@@ -162,7 +162,7 @@ def profile_section(browser, native, tfjs):
     lines = ["### Where the time goes",
              "",
              f"ScratchNet: a clock around each layer's forward and backward, the loss and the optimiser's update "
-             f"inside real training steps (tests/e2e/cnn_layer_profile.py) at batch {browser['batch_size']}, "
+             f"inside real training steps (bench/cnn_layer_profile.py) at batch {browser['batch_size']}, "
              f"in the page's benchmark worker (Pyodide, {browser['steps']} steps; convolution products "
              f"{', '.join(f'{k} {v}' for k, v in browser['formulations'].items())}) and natively for comparison "
              f"(this Python, {native['steps']} steps, "
@@ -215,7 +215,7 @@ def page_time_section(t):
             (f"other bridge calls ({others[0]:,}: {', '.join(sorted(calls))})", others[1]),
             ("the worker waiting between calls (messages, the page handling each chunk)", wall - python)]
     lines = ["", f"Where the page's worker spent those {wall:.0f} s (its bridge calls and the trainer timed inside "
-                 f"it by tests/e2e/cnn_layer_profile.py's instrument_page):", "",
+                 f"it by bench/cnn_layer_profile.py's instrument_page):", "",
              "| in the page's worker | seconds | share |", "|---|---:|---:|"]
     lines += [f"| {label} | {seconds:.1f} | {seconds / wall:.1%} |" for label, seconds in rows]
     if t["cpu"]:

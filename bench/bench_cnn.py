@@ -1,7 +1,7 @@
 """Benchmark of the convolutional network, the `cnn` recipe, in the browser (not a test: pytest
 does not collect this file).
 
-    OPENBLAS_NUM_THREADS=1 .venv/bin/python tests/e2e/bench_cnn.py [--quick] [--out FILE] [--dist DIR]
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/bench_cnn.py [--quick] [--out FILE] [--dist DIR]
 
 Against the built site (dist/ or $SCRATCHNET_DIST or --dist, copied at the start so that a rebuild
 changes nothing), in one headless Chromium:
@@ -12,7 +12,7 @@ changes nothing), in one headless Chromium:
     epochs end; the bar is 98.5% within 3 minutes;
  2. throughput: samples/s of the CNN's training steps, ScratchNet through bridge.benchmark(batch,
     recipe="cnn") in a second worker started from the page's own js/worker.js, against the same
-    CNN in TF.js 4.22.0 on its single-threaded SIMD WASM backend (bench_pages/tfjs-cnn.js: an
+    CNN in TF.js 4.22.0 on its single-threaded SIMD WASM backend (bench/pages/tfjs-cnn.js: an
     optimizer.minimize step and a tf.layers model's trainOnBatch), on the same standardised
     images, at batch 16 and 64, median of --repeats measurements taken in turns;
  3. where the time goes: each layer's forward and backward, the loss and Adam's update inside real
@@ -32,6 +32,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "e2e"))  # e2e_helpers
 os.environ.setdefault("SCRATCHNET_QUIET_SERVER", "1")
 
 import bench_cnn_support as support  # noqa: E402
@@ -244,7 +245,7 @@ def main():
               "tfjs_layers": "TF.js WASM (SIMD, 1 thread), `tf.layers` `model.trainOnBatch`"}
     throughput, medians = support.throughput_section(results, labels, BATCH_SIZES, args.seconds, args.repeats,
                                                      load)
-    lines = ["## The convolutional network in the browser (`tests/e2e/bench_cnn.py`"
+    lines = ["## The convolutional network in the browser (`bench/bench_cnn.py`"
              + (", --quick)" if args.quick else ")"),
              "",
              f"Machine: {os.cpu_count()} cores ({support.cpu_model()}); Chromium {chromium} headless "
