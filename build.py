@@ -3,6 +3,9 @@
 
     python3 build.py serve    install what is missing, build dist/, serve it on http://127.0.0.1:8000
     python3 build.py test     install what is missing, build, run the whole test suite
+                              (--unit, --js or --e2e: only those; --under-load: with two
+                              busy-looping processes competing for the cores)
+    python3 build.py lint     the pinned linters: ruff for Python, Biome for JavaScript
     python3 build.py build    install what is missing and build dist/
     python3 build.py bench    run the benchmarks (native accuracy and speed, in-browser speed)
     python3 build.py setup    only install: .venv/, node_modules/, the Pyodide NumPy wheel, a browser
@@ -442,6 +445,60 @@ def run_built(commands):
     return next((code for code in codes if code), 0)
 
 
+def js_tests():
+    """The JavaScript unit tests, with Node's own test runner. They read the settings' schema from
+    Python (the page gets it from Python too), written to .cache/ first."""
+    schema = os.path.join(CACHE, "settings-schema.json")
+    os.makedirs(CACHE, exist_ok=True)
+    subprocess.run([venv_python(), "-c", "import json, sys; from scratchnet.training.settings import SCHEMA; "
+                    "open(sys.argv[1], 'w').write(json.dumps(SCHEMA))", schema], check=True)
+    files = sorted(os.path.join("tests", "js", f) for f in os.listdir(os.path.join(ROOT, "tests", "js"))
+                   if f.endswith(".test.mjs"))
+    return subprocess.run(["node", "--test", *files], cwd=ROOT, env={**os.environ, "SCRATCHNET_SCHEMA": schema}).returncode
+
+
+def busy_loops(count):
+    """`count` processes that spin on a core each until the returned function stops them: what a
+    test run competes with on a loaded machine."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+
+    def stop():
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+    return stop
+
+
+def test(args, extra):
+    """The test suite, or the parts the flags name; returns the exit status."""
+    setup()
+    everything = not (args.unit or args.js or args.e2e)
+    stop = busy_loops(2) if args.under_load else (lambda: None)
+    try:
+        codes = []
+        if args.unit or everything:
+            folders = ["tests"] if everything else ["tests", "--ignore=tests/e2e"]
+            if everything:
+                codes.append(run_built([["-m", "pytest", *folders, *extra]]))
+            else:
+                codes.append(subprocess.run([venv_python(), "-m", "pytest", *folders, *extra], cwd=ROOT).returncode)
+        elif args.e2e:
+            codes.append(run_built([["-m", "pytest", "tests/e2e", *extra]]))
+        if args.js or everything:
+            codes.append(js_tests())
+        return next((code for code in codes if code), 0)
+    finally:
+        stop()
+
+
+def lint():
+    """ruff over the Python, Biome over the JavaScript (both pinned); returns the exit status."""
+    setup()
+    ruff = subprocess.run([os.path.join(VENV, "bin", "ruff"), "check", "py", "tests", "bench", "build.py"], cwd=ROOT)
+    biome = subprocess.run([os.path.join(NODE_MODULES, ".bin", "biome"), "lint"], cwd=ROOT)
+    return ruff.returncode or biome.returncode
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -451,7 +508,13 @@ def main():
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--no-build", action="store_true", help="serve dist/ as it is")
     s.add_argument("--dir", default=DIST, help="serve this folder instead of dist/ (implies --no-build)")
-    sub.add_parser("test", help="build, then run the whole test suite (extra arguments go to pytest)")
+    t = sub.add_parser("test", help="build, then run the whole test suite (extra arguments go to pytest)")
+    t.add_argument("--unit", action="store_true", help="only the Python unit tests (no build, no browser)")
+    t.add_argument("--js", action="store_true", help="only the JavaScript unit tests (node --test)")
+    t.add_argument("--e2e", action="store_true", help="only the end-to-end tests (builds first)")
+    t.add_argument("--under-load", action="store_true",
+                   help="with two busy-looping processes competing for the cores, as on a loaded machine")
+    sub.add_parser("lint", help="run the pinned linters (ruff, Biome)")
     sub.add_parser("bench", help="build, then run the benchmarks and print their tables")
     args, extra = parser.parse_known_args()
     if extra and args.command != "test":
@@ -468,9 +531,11 @@ def main():
             build()
         serve(args.port, args.dir)
     elif args.command == "test":
-        code = run_built([["-m", "pytest", "tests", *extra]])
-        log(f"tests finished in {time.perf_counter() - started:.0f} s")
+        code = test(args, extra)
+        log(f"tests finished in {time.perf_counter() - started:.0f} s" + (" (under load)" if args.under_load else ""))
         return code
+    elif args.command == "lint":
+        return lint()
     elif args.command == "bench":
         return run_built([["bench/bench_native.py"], ["bench/bench_browser.py"], ["bench/bench_startup.py"],
                           ["bench/bench_throughput.py"], ["bench/bench_exercises.py"],

@@ -1,6 +1,7 @@
 """Settings: strict validation naming every bad field, recipes, and registries."""
 
 import json
+import os
 
 import pytest
 
@@ -113,3 +114,17 @@ def test_schema_fields_have_defaults_that_validate():
     assert FIELDS["optimizer"]["choices"] == ["sgd", "momentum", "adam"]
     assert FIELDS["activation"]["choices"] == ["relu", "sigmoid", "tanh"]
     assert FIELDS["initializer"]["choices"] == ["xavier", "he"]
+
+
+CASES = json.load(open(os.path.join(os.path.dirname(__file__), "settings_cases.json")))["cases"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c['setting']}={c['text']!r}" for c in CASES])
+def test_python_agrees_with_the_pages_reading_of_each_setting(case):
+    """The table tests/js/settings.test.mjs runs through the page's parser: what the page takes,
+    Python takes as the same value; what both must refuse for its range, Python refuses."""
+    if case["value"] is not None:
+        assert validate_config({case["setting"]: case["value"]})[case["setting"]] == case["value"]
+    if "number" in case:
+        with pytest.raises(ConfigError):
+            validate_config({case["setting"]: case["number"]})

@@ -51,6 +51,16 @@ function revive(value, parts) {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revive(v, parts)]));
 }
 
+// The bridge's calls the page makes (app/bridge.py's CALLS, but for init, which boot() makes);
+// tests/test_bridge.py checks that the two lists agree.
+export const BRIDGE_CALLS = [
+  "validate", "new_training", "reset", "use_pretrained", "train", "step", "evaluate", "mistakes", "classify",
+  "first_layer_weights", "export_model", "export_experiment", "import_model", "checkpoint", "restore", "benchmark",
+  "exercise", "check_code", "use_code", "use_reference", "code_view",
+  "playground_schema", "playground_new", "playground_reset", "playground_place", "playground_train",
+  "inspect", "inspect_update", "spot_check", "cell_examples",
+];
+
 const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
 const copies = (files) => Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, bytes.slice()]));
 const buffers = (files) => Object.values(files).map((bytes) => bytes.buffer);
@@ -242,11 +252,6 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
     }
   }
 
-  function addMethods(names) {
-    for (const name of names) {
-      if (name !== "init") client[camel(name)] = (args, data, options) => call(name, args, data, options);
-    }
-  }
 
   function snapshotLater({ files, python }) {
     return makeSnapshotWhenIdle({
@@ -277,7 +282,8 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
     if (main && booted.how === "fresh" && files.snapshotKey && !status.snapshot && (await canStore())) {
       status.snapshot = snapshotLater({ files, python });
     }
-    addMethods(booted.calls);
+    const missing = BRIDGE_CALLS.filter((name) => !booted.calls.includes(name));
+    if (missing.length) throw new Error(`The Python package does not have ${missing.join(", ")}: the site's files are of two builds.`);
     return {
       info: revive(JSON.parse(booted.info.text), booted.info.parts),
       calls: booted.calls, build: files.manifest.build || "", seconds: (performance.now() - t0) / 1000, how: booted.how,
@@ -286,6 +292,8 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
 
   /** Call bridge function `name` (as Python spells it) with keyword arguments and optional bytes. */
   client.call = call;
+  // One method per bridge call: client.newTraining(args, data, options) calls new_training.
+  for (const name of BRIDGE_CALLS) client[camel(name)] = (args, data, options) => call(name, args, data, options);
 
   /** Keep the session's current state, to be put back by restart(). */
   client.saveCheckpoint = async () => {
