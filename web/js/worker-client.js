@@ -151,7 +151,9 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
   let checkpoint = null; // bytes of the last checkpoint, put back by restart()
   let tainted = false; // has the app's interpreter run the learner's code?
   const activity = { pending: 0, since: performance.now(), onCall: null };
-  const status = { how: null, errors: [], snapshot: null };
+  const status = { how: null, errors: [], snapshot: null, calls: {} }; // calls: how many of each were made
+  // A sentinel for tests: a call queued behind everything asked of Python so far, answered in turn.
+  status.roundTrip = () => call("validate", { config: {} }).then(() => undefined);
   if (main) globalThis.scratchnetPython = status; // how Python started, for tests and the curious
   const client = { onDied: null };
 
@@ -204,6 +206,7 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
   }
 
   async function call(name, args = {}, data = null, { timeoutMs = 0 } = {}) {
+    status.calls[name] = (status.calls[name] || 0) + 1;
     if (name === "check_code") return check(args, limitFor(name, timeoutMs));
     if (name === "use_reference" && tainted) return backToReference();
     activity.pending++;
