@@ -113,3 +113,12 @@ def test_back_to_the_reference_undoes_a_monkeypatched_package(page):
     wait_state(page, "ready", BOOT_TIMEOUT_MS)
     assert_works(page)
     assert attr(page, "status", "data-state") == "ready"
+
+
+def test_a_worker_that_grew_past_the_memory_limit_is_replaced(page):
+    # 1.6 GB kept alive by the learner's module: WebAssembly memory never shrinks, so the worker
+    # is replaced, which gives the memory back.
+    train_with(page, RELU + "\n_kept = np.empty(1_600_000_000, dtype=np.uint8)\n")
+    notice = wait_restarted(page)
+    assert "GB of memory" in notice, notice
+    assert_works(page)
