@@ -303,6 +303,11 @@ def bundle_app(js):
              "--allow-overwrite"])
 
 
+# uPlot 1.6.32 formats numbers for navigator.language when its module loads, which throws where that
+# is not a valid language tag (WebKitGTK reports "C" under LANG=C.UTF-8): the page would not start.
+# The site's copy uses the browser's own default locale instead, which is always valid.
+UPLOT_LOCALE = ("new Intl.NumberFormat(domEnv ? nav.language : 'en-US')", "new Intl.NumberFormat()")
+
 SANDBOX_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 
 
@@ -335,8 +340,13 @@ def build():
         shutil.copyfile(os.path.join(PYODIDE_DIR, name), os.path.join(DIST, pyodide_folder, name))
     shutil.copyfile(wheel, os.path.join(DIST, pyodide_folder, os.path.basename(wheel)))
     os.makedirs(os.path.join(vendor, "uplot"))
-    for name in ("uPlot.esm.js", "uPlot.min.css"):
-        shutil.copyfile(os.path.join(NODE_MODULES, "uplot", "dist", name), os.path.join(vendor, "uplot", name))
+    shutil.copyfile(os.path.join(NODE_MODULES, "uplot", "dist", "uPlot.min.css"), os.path.join(vendor, "uplot", "uPlot.min.css"))
+    with open(os.path.join(NODE_MODULES, "uplot", "dist", "uPlot.esm.js")) as f:
+        uplot = f.read()
+    if UPLOT_LOCALE[0] not in uplot:
+        sys.exit(f"uPlot changed: its number formatter is not `{UPLOT_LOCALE[0]}`; check how it reads the locale")
+    with open(os.path.join(vendor, "uplot", "uPlot.esm.js"), "w") as f:
+        f.write(uplot.replace(*UPLOT_LOCALE))
 
     bundle_vendor(vendor)
     bundle_app(os.path.join(DIST, "js"))

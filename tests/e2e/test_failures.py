@@ -3,7 +3,9 @@
 import json
 import os
 
-from e2e_helpers import open_app, wait_state
+import pytest
+
+from e2e_helpers import draw, open_app, wait_prediction, wait_state
 
 
 def fatal_text(page):
@@ -69,5 +71,20 @@ def test_page_opened_from_disk_says_to_serve_it(browser, dist_dir):
         wait_state(page, "error")
         text = fatal_text(page)
         assert "file://" in text and "build.py serve" in text
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("language", ["C", "en-US@posix"])
+def test_a_browser_whose_language_is_not_a_valid_tag_starts(browser, base_url, language):
+    """WebKitGTK reports "C" under LANG=C.UTF-8, some browsers "en-US@posix": neither is a valid
+    language tag, and a library that formats numbers for it at load would stop the page."""
+    page = open_app(browser, base_url, wait_ready=False, setup=lambda context, page: context.add_init_script(
+        f"Object.defineProperty(Navigator.prototype, 'language', {{ get: () => {json.dumps(language)} }});"))
+    try:
+        assert page.evaluate("() => navigator.language") == language
+        wait_state(page, "ready", 90_000)
+        draw(page, [[(0.52, 0.15), (0.48, 0.85)]])
+        assert wait_prediction(page) == "1"
     finally:
         page.context.close()

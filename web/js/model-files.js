@@ -23,7 +23,8 @@ async function loadFile(event, { controller, notify, clearNotice, report, progre
   try {
     const reply = await controller.loadModel(new Uint8Array(await file.arrayBuffer()));
     if (!reply.ok) {
-      notify(`Could not load "${file.name}": ${reply.error} The current model is kept.`);
+      const reason = String(reply.error).trim();
+      notify(`Could not load "${file.name}": ${reason}${/[.!?]$/.test(reason) ? "" : "."} The current model is kept.`);
       return;
     }
     clearNotice();
