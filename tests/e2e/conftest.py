@@ -1,4 +1,5 @@
-"""Fixtures for the browser tests: a local static server for dist/ and one headless Chromium.
+"""Fixtures for the browser tests: a local static server for dist/, one headless Chromium, and
+app_page, which opens the app in a page of its own for one test.
 
 The site must be built first (`python3 build.py build`); nothing here builds it.
 """
@@ -6,8 +7,7 @@ The site must be built first (`python3 build.py build`); nothing here builds it.
 import os
 
 import pytest
-
-from e2e_helpers import DIST, launch_browser, start_server
+from e2e_helpers import BOOT_TIMEOUT_MS, DIST, launch_browser, open_app, start_server, wait_state
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +35,21 @@ def browser():
         browser = launch_browser(playwright)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def app_page(browser, base_url):
+    """Opens the app for this test alone: app_page(fragment="", **options) opens base_url +
+    fragment in a context of its own (open_app's options) and waits until it is ready. Every page
+    it opened is closed after the test."""
+    pages = []
+
+    def open_page(fragment="", **options):
+        page = open_app(browser, base_url + fragment, wait_ready=False, **options)
+        pages.append(page)
+        wait_state(page, "ready", BOOT_TIMEOUT_MS)
+        return page
+
+    yield open_page
+    for page in pages:
+        page.context.close()

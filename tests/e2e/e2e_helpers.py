@@ -1,6 +1,8 @@
 """Helpers for the browser tests and the browser benchmark: a local static server for dist/,
 launching Chromium, opening the app and driving it (drawing strokes with the mouse, waiting
-for states). Kept out of conftest.py so that scripts can import it under a unique name.
+for states), and the sentinels that show something did not happen (round trips to the app's
+Python, the counts of the calls it made). Kept out of conftest.py so that scripts can import it
+under a unique name.
 """
 
 import functools
@@ -79,7 +81,7 @@ def spawn_server(command, port, probe="manifest.json", seconds=30, env=None):
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError(f"the server {' '.join(command[1:3])} did not start")
+                raise RuntimeError(f"the server {' '.join(command[1:3])} did not start") from None
             time.sleep(0.1)
 
 
@@ -179,6 +181,55 @@ def wait_state(page, state, timeout=30_000):
     actual = page.get_attribute("[data-testid=status]", "data-state")
     if actual != state:
         raise AssertionError(f"page went to {actual!r} instead of {state!r}: {page.text_content('#fatal')}")
+
+
+IDLE = "[data-testid=status][data-state=ready][data-busy=false]"
+
+
+def calls(target):
+    """How many bridge calls of each name the app in `target` (a Page, or the Frame of an embedded
+    app) has made so far, e.g. {"train": 12, ...}: "train" counts the training chunks asked for."""
+    return target.evaluate("() => ({ ...scratchnetPython.calls })")
+
+
+def round_trips(target, n=2):
+    """Awaits `n` sentinel calls to the app's Python, one after the other, each queued behind all
+    the work asked of it so far and answered in turn. After them, whatever was asked before has
+    been answered, and whatever those answers led to (a running loop's next chunk) has been asked."""
+    target.evaluate("async (n) => { for (let i = 0; i < n; i++) await scratchnetPython.roundTrip(); }", n)
+
+
+def settle(target, timeout=180_000):
+    """Waits until nothing runs in the app in `target`: the status ready and not busy, and nothing
+    new asked of Python over two round trips (the sentinels' own calls aside)."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        target.wait_for_selector(IDLE, timeout=timeout)
+        expected = calls(target)
+        expected["validate"] = expected.get("validate", 0) + 2  # the two round trips
+        round_trips(target, 2)
+        if calls(target) == expected and target.query_selector(IDLE):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the app still asks for work: {calls(target)}")
+
+
+def assert_run_does_not_go_on(target):
+    """The sentinel for "the run does not go on": over two round trips no training chunk is asked
+    for, and the epoch and the progress bars stay where they are."""
+    def seen():
+        return (calls(target).get("train", 0), target.get_attribute("[data-testid=epoch]", "data-value"),
+                target.eval_on_selector("#epoch-progress", "el => el.value"),
+                target.eval_on_selector("#batch-progress", "el => el.value"))
+
+    before = seen()
+    round_trips(target, 2)
+    assert seen() == before, "the run went on"
+
+
+def pace(ms):
+    """A person's pace between clicks; waits for nothing (so never follow it with an assertion)."""
+    time.sleep(ms / 1000)
 
 
 def attr(page, testid, name="data-value"):
