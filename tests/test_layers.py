@@ -4,6 +4,7 @@ differences (float64, tiny seeded shapes)."""
 import numpy as np
 import pytest
 
+from scratchnet.nn import activations
 from scratchnet.nn.activations import ACTIVATIONS, Activation, make_activation
 from scratchnet.nn.gradcheck import check_layer, numerical_gradient, relative_error
 from scratchnet.nn.layers import Dense, Dropout
@@ -91,6 +92,32 @@ def test_activation_forward_values():
     np.testing.assert_allclose(Activation("tanh").forward(x), np.tanh(x))
 
 
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_sigmoid_and_tanh_backward_use_the_kept_output_and_never_compute_f_again(name, monkeypatch):
+    rng = np.random.default_rng(9)
+    z, da = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    layer = make_activation(name)
+    a = layer.forward(z)
+    assert layer.cache is z  # the pre-activations, as the activation statistics read them
+    expected = da * a * (1 - a) if name == "sigmoid" else da * (1 - a * a)
+
+    def computed_again(*args):
+        raise AssertionError("backward computed f(z) again")
+
+    monkeypatch.setattr(activations, "sigmoid_forward", computed_again)
+    monkeypatch.setattr(np, "tanh", computed_again)
+    np.testing.assert_array_equal(layer.backward(da), expected)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_activation_backward_given_z_alone_computes_the_same(name):
+    # The exercises' signature, backward(da, z): without the kept output the reference computes it.
+    rng = np.random.default_rng(10)
+    z, da = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    forward, backward = ACTIVATIONS[name]
+    np.testing.assert_array_equal(backward(da, z), backward(da, z, forward(z)))
+
+
 def test_sigmoid_saturates_without_overflow_warnings():
     with np.errstate(over="raise", invalid="raise"):
         out = Activation("sigmoid").forward(np.array([[-1e4, 1e4]]))
@@ -150,7 +177,7 @@ def test_numerical_gradient_of_a_known_function():
 
 
 def test_gradient_check_catches_a_wrong_backward():
-    half = Activation("tanh", backward=lambda da, z: 0.5 * da * (1 - np.tanh(z) ** 2))
+    half = Activation("tanh", backward=lambda da, z, a: 0.5 * da * (1 - np.tanh(z) ** 2))
     rng = np.random.default_rng(8)
     errors = check_layer(half, rng.standard_normal((3, 4)), rng)
     assert errors["x"] > 0.1

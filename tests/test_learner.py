@@ -4,11 +4,13 @@ reference comes back, and the code panel shows what runs."""
 
 import inspect
 
+import numpy as np
 import pytest
 
-from scratchnet.teaching import exercises
-from scratchnet.data.datasets import Dataset
+from scratchnet import recipe
 from scratchnet.app.session import Session
+from scratchnet.data.datasets import Dataset
+from scratchnet.teaching import exercises, learner_code
 
 SETTINGS = {"hidden_sizes": [32], "train_size": 600, "epochs": 1, "optimizer": "momentum", "seed": 2}
 HELPERS = "import numpy as np\n\n"
@@ -57,7 +59,8 @@ def test_training_with_the_learners_code_uses_it_and_matches_the_reference(sessi
     trainer, relu = session.run.trainer, session.network.layers[1]
     assert trainer.loss_fn is session.functions["softmax_cross_entropy"]
     assert trainer.optimizer.step_fn is session.functions["momentum_step"]
-    assert relu.forward_fn is session.functions["relu_forward"] and relu.backward_fn is session.functions["relu_backward"]
+    assert relu.forward_fn is session.functions["relu_forward"]
+    assert relu.backward_fn.__wrapped__ is session.functions["relu_backward"]  # called without the kept output
     mine = [e["test_loss"] for e in run_to_end(session) if e["type"] == "epoch"]
     assert mine == pytest.approx(reference, rel=1e-5)
 
@@ -101,3 +104,30 @@ def test_a_checkpoint_keeps_the_learners_code(session, trained_network):
     fresh = Session(session.dataset, trained_network)
     fresh.restore(saved)
     assert fresh.code == session.code and "sgd_step" in fresh.functions
+
+
+@pytest.mark.parametrize("empty_W_works", [True, False], ids=["skips-dx", "needs-W"])
+def test_each_learner_function_runs_once_per_layer_and_step(make_trainer, empty_W_works):
+    # No call is tried and then repeated: a dense_backward that cannot take an empty W (asked
+    # once, when the code is put in use) is given W whole; backward(da, z) gets z, not the output.
+    network, trainer = make_trainer(recipe("default", train_size=100, epochs=1, hidden_sizes=[16],
+                                           activation="sigmoid"), test_size=100)
+    calls = []
+
+    def dense_backward(dz, x, W):
+        calls.append(("dense", W.shape))
+        dW = x.T @ dz if empty_W_works else np.zeros_like(W) + x.T @ dz
+        return dz @ W.T, dW, dz.sum(axis=0)
+
+    def sigmoid_backward(da, z):
+        calls.append(("sigmoid", z.shape))
+        s = 1 / (1 + np.exp(-z))
+        return da * s * (1 - s)
+
+    functions = {"dense_backward": dense_backward, "sigmoid_backward": sigmoid_backward}
+    learner_code.use(network, trainer, {name: learner_code.wrap(fn) for name, fn in functions.items()})
+    assert [layer.products.name for layer in network.dense_layers()] == ["yours", "yours"]
+    assert network.dense_layers()[0].products.skips_dx is empty_W_works
+    calls.clear()
+    assert trainer.train_step(trainer.x_train[:32], trainer.y_train[:32])["type"] == "progress"
+    assert calls == [("dense", (16, 10)), ("sigmoid", (32, 16)), ("dense", (0 if empty_W_works else 784, 16))]

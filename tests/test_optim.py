@@ -1,10 +1,13 @@
 """Optimisers against steps worked out by hand, and exact resumption from saved state."""
 
 
+import sys
+
 import numpy as np
 import pytest
 
-from scratchnet.nn.optimizers import SGD, Adam, Momentum, make_optimizer
+from scratchnet.nn.optimizers import SGD, Adam, Momentum, make_optimizer, momentum_step
+from scratchnet.teaching import exercises
 
 
 def params(w, g):
@@ -48,6 +51,22 @@ def test_adam_two_steps_by_hand():
     np.testing.assert_allclose(w, [w1 - 0.01 * m_hat / (np.sqrt(v_hat) + 1e-8)], rtol=1e-12)
     np.testing.assert_allclose(opt.m["p"], [0.08])
     np.testing.assert_allclose(opt.v["p"], [0.004996])
+
+
+def test_adam_computes_the_update_its_docstring_writes_eps_included():
+    # With a large eps the two forms differ unless eps is rescaled as the docstring says.
+    b1, b2, eps, lr = 0.9, 0.999, 0.1, 0.01
+    rng = np.random.default_rng(5)
+    w = rng.standard_normal(6)
+    expected, m, v = w.copy(), np.zeros(6), np.zeros(6)
+    opt = Adam(beta1=b1, beta2=b2, eps=eps)
+    for t in range(1, 6):
+        g = rng.standard_normal(6) * 0.01
+        opt.step(params(w, g), lr)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g ** 2
+        expected = expected - lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
+        np.testing.assert_allclose(w, expected, rtol=1e-13, atol=0)
 
 
 def test_adam_first_step_moves_each_weight_by_about_the_learning_rate():
@@ -113,16 +132,49 @@ def test_unknown_optimizer_lists_the_valid_names():
         make_optimizer({"optimizer": "rmsprop", "momentum": 0.5})
 
 
-def test_momentum_in_place_gives_the_numbers_of_momentum_step():
-    from scratchnet.nn.optimizers import momentum_step
+def test_momentum_step_updates_W_and_v_in_place_and_returns_them():
+    W, dW, v = np.array([1.0, 2.0]), np.array([1.0, -1.0]), np.array([0.5, 0.0])
+    new_W, new_v = momentum_step(W, dW, v, 0.1, 0.9)
+    assert new_W is W and new_v is v
+    np.testing.assert_allclose(v, [0.9 * 0.5 - 0.1, 0.1])   # v <- mu v - lr dW
+    np.testing.assert_allclose(W, [1.0 + 0.35, 2.1])         # W <- W + v
+
+
+def test_the_default_momentum_runs_momentum_step_itself():
+    # The function the code panel shows (the exercise's reference) is the one that runs:
+    # every call of its code is counted, however it is reached.
+    assert Momentum().step_fn is exercises.REFERENCES["momentum_step"] is momentum_step
+    calls = []
+
+    def count(frame, event, arg):
+        if event == "call" and frame.f_code is momentum_step.__code__:
+            calls.append(frame.f_locals["W"].shape)
+
+    a, b = np.ones(2), np.ones(3)
+    sys.setprofile(count)
+    try:
+        Momentum(momentum=0.9).step([("a", a, np.ones(2)), ("b", b, np.ones(3))], 0.1)
+    finally:
+        sys.setprofile(None)
+    assert calls == [(2,), (3,)]
+
+
+def test_a_momentum_step_returning_new_arrays_goes_through_the_same_seam():
+    # A learner's pure version: its new arrays are written into the layer's own weights,
+    # with the reference's numbers bit for bit.
+    def pure(W, dW, v, learning_rate, momentum):
+        v = momentum * v - learning_rate * dW
+        return W + v, v
 
     rng = np.random.default_rng(11)
-    w_fast = rng.standard_normal((5, 4)).astype(np.float32)
-    w_pure = w_fast.copy()
-    fast, pure = Momentum(momentum=0.8), Momentum(momentum=0.8, step_fn=lambda *a: momentum_step(*a))
+    w_reference = rng.standard_normal((5, 4)).astype(np.float32)
+    w_pure = w_reference.copy()
+    kept = w_pure
+    reference, learners = Momentum(momentum=0.8), Momentum(momentum=0.8, step_fn=pure)
     for _ in range(5):
         g = rng.standard_normal((5, 4)).astype(np.float32)
-        fast.step([("w", w_fast, g)], 0.05)
-        pure.step([("w", w_pure, g)], 0.05)
-    np.testing.assert_allclose(w_fast, w_pure, rtol=1e-6)
-    np.testing.assert_allclose(fast.velocity["w"], pure.velocity["w"], rtol=1e-6)
+        reference.step([("w", w_reference, g)], 0.05)
+        learners.step([("w", w_pure, g)], 0.05)
+    assert w_pure is kept and w_pure.dtype == np.float32
+    np.testing.assert_array_equal(w_pure, w_reference)
+    np.testing.assert_array_equal(learners.velocity["w"], reference.velocity["w"])

@@ -88,15 +88,44 @@ def test_without_dx_the_plain_functions_skip_that_product_but_not_the_gradients(
         shapes_seen.append(W.shape)
         return dz @ W.T, x.T @ dz, dz.sum(axis=0)
 
-    dx, dW, db = products.Plain(None, backward).backward(dz, x, W, need_dx=False)
-    assert dx is None and shapes_seen == [(0, 3)]  # the product for dx was empty
+    assert PLAIN.skips_dx and products.handles_empty_W(backward)
+    dx, dW, db = products.Plain(None, backward, skips_dx=True).backward(dz, x, W, need_dx=False)
+    assert dx is None and shapes_seen[-1:] == [(0, 3)]  # the product for dx was empty
     np.testing.assert_array_equal(dW, x.T @ dz)
     np.testing.assert_array_equal(db, dz.sum(axis=0))
 
-    def uses_W(dz, x, W):  # right maths written in a way that needs W's shape
-        dW = np.zeros_like(W)
-        dW += x.T @ dz
-        return dz @ W.T, dW, dz.sum(axis=0)
 
-    _, dW, _ = products.Plain(None, uses_W).backward(dz, x, W, need_dx=False)
-    np.testing.assert_allclose(dW, x.T @ dz)  # asked again with W, so still right
+def uses_W(dz, x, W):
+    """Right maths written in a way that needs W's shape (it fails on an empty W)."""
+    dW = np.zeros_like(W)
+    dW += x.T @ dz
+    return dz @ W.T, dW, dz.sum(axis=0)
+
+
+def test_a_function_that_needs_W_is_always_given_W_whole_and_called_once():
+    rng = np.random.default_rng(4)
+    x, W, dz = rng.standard_normal((6, 10)), rng.standard_normal((10, 3)), rng.standard_normal((6, 3))
+    assert not products.handles_empty_W(uses_W)
+    calls = []
+
+    def counted(dz, x, W):
+        calls.append(W.shape)
+        return uses_W(dz, x, W)
+
+    dx, dW, _ = products.Plain(None, counted).backward(dz, x, W, need_dx=False)
+    assert calls == [(10, 3)] and dx is None
+    np.testing.assert_allclose(dW, x.T @ dz)
+
+
+def test_an_error_in_backward_is_raised_not_swallowed_and_retried():
+    rng = np.random.default_rng(5)
+    x, W, dz = rng.standard_normal((6, 10)), rng.standard_normal((10, 3)), rng.standard_normal((6, 3))
+    calls = []
+
+    def fails(dz, x, W):
+        calls.append(W.shape)
+        raise IndexError("a slip")
+
+    with pytest.raises(IndexError, match="a slip"):
+        products.Plain(None, fails, skips_dx=True).backward(dz, x, W, need_dx=False)
+    assert calls == [(0, 3)]

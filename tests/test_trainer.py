@@ -213,6 +213,54 @@ def test_no_clipping_when_off_or_when_the_norm_is_below_the_limit(make_trainer, 
     assert_update(before, after, {name: lr * grads[name] for name in before})
 
 
+# --- the named steps ----------------------------------------------------------------------------
+
+def test_a_batch_is_gradients_regularise_step_report_in_that_order(make_trainer):
+    _, trainer = make_trainer(small_config(), test_size=100)
+    order = []
+    spy = lambda name, fn: lambda *args: order.append(name) or fn(*args)  # noqa: E731
+    for name in ("gradients", "regularise", "report"):
+        setattr(trainer, name, spy(name, getattr(trainer, name)))
+    trainer.optimizer.step = spy("step", trainer.optimizer.step)
+    event = trainer.train_step(trainer.x_train[:32], trainer.y_train[:32])
+    assert order == ["gradients", "regularise", "step", "report"] and event["type"] == "progress"
+
+
+def test_micro_batches_add_up_to_the_batchs_gradients(make_trainer):
+    network, trainer = make_trainer(small_config(), test_size=100)
+    x, y = trainer.x_train[:32], trainer.y_train[:32]
+    whole = raw_gradients(network, x, y)
+    trainer.micro_batch = 7
+    pieces = trainer.gradients(x, y)
+    works = []
+    while True:
+        try:
+            works.append(next(pieces))
+        except StopIteration as done:
+            grads, loss, correct = done.value
+            break
+    assert works == [{"type": "work", "phase": "train"}] * 4  # between 5 micro-batches of <= 7 rows
+    assert grads.keys() == whole.keys()
+    for name in whole:
+        np.testing.assert_allclose(grads[name], whole[name], rtol=1e-4, atol=1e-6, err_msg=name)
+    expected_loss, _ = softmax_cross_entropy(network.forward(x), y)
+    assert loss == pytest.approx(float(expected_loss), rel=1e-5)
+    assert correct == int(np.sum(network.forward(x).argmax(axis=1) == y))
+
+
+def test_regularise_clips_then_decays_the_weights_gradients_only(make_trainer):
+    network, trainer = make_trainer(small_config(weight_decay=0.1), test_size=100)
+    rng = np.random.default_rng(3)
+    grads = {name: rng.standard_normal(value.shape).astype(value.dtype) for name, value, _ in network.named_params()}
+    given = {name: g.copy() for name, g in grads.items()}
+    params = trainer.regularise(grads, 0.5)
+    assert [name for name, _, _ in params] == [name for name, _, _ in network.named_params()]
+    for name, W, g in params:
+        expected = given[name] * 0.5 + (0.1 * W if name.endswith(".W") else 0)
+        np.testing.assert_allclose(g, expected, rtol=1e-6, err_msg=name)
+    assert trainer.clip_scale(20.0) == 5.0 / 20.0 and trainer.clip_scale(1.0) == 1.0
+
+
 # --- divergence --------------------------------------------------------------------------------
 
 def test_huge_learning_rate_diverges_cleanly_keeping_the_last_good_weights(make_trainer):

@@ -3,9 +3,12 @@
 Each is a pair of pure functions, forward and backward by the chain rule,
 
     a  = f(z)                 *_forward(z) -> a
-    dz = da * f'(z)           *_backward(da, z) -> dz
+    dz = da * f'(z)           *_backward(da, z, a=None) -> dz
 
-and one layer class, `Activation`, that calls a pair and keeps z for backward.
+and one layer class, `Activation`, that calls a pair. Its forward pass keeps
+both z and a = f(z), and backward passes both: the derivatives of sigmoid and
+tanh are functions of their output, s (1 - s) and 1 - t^2, so backward never
+computes f(z) again. Given z alone (as the exercises give it) they compute it.
 These functions are what a learner rewrites in the page. They have no
 parameters. Softmax is not here: it lives with the loss in `losses.py`, because
 together their gradient is simply (p - onehot(y)) / N.
@@ -21,8 +24,8 @@ def relu_forward(z):
     return np.maximum(z, 0)
 
 
-def relu_backward(da, z):
-    """d relu / dz = 1 where z > 0, else 0, so dz = da * [z > 0]."""
+def relu_backward(da, z, a=None):
+    """d relu / dz = 1 where z > 0, else 0, so dz = da * [z > 0]   (a is not needed)."""
     return da * (z > 0)
 
 
@@ -33,9 +36,10 @@ def sigmoid_forward(z):
     return 1.0 / (1.0 + np.exp(-np.clip(z, -60, 60)))
 
 
-def sigmoid_backward(da, z):
-    """d sigmoid / dz = s (1 - s) with s = sigmoid(z), so dz = da * s * (1 - s)."""
-    s = sigmoid_forward(z)
+def sigmoid_backward(da, z, a=None):
+    """d sigmoid / dz = s (1 - s) with s = sigmoid(z), so dz = da * s * (1 - s).
+    a: sigmoid(z) as the forward pass kept it (else it is computed from z)."""
+    s = sigmoid_forward(z) if a is None else a
     return da * s * (1 - s)
 
 
@@ -44,9 +48,10 @@ def tanh_forward(z):
     return np.tanh(z)
 
 
-def tanh_backward(da, z):
-    """d tanh / dz = 1 - tanh(z)^2, so dz = da * (1 - t^2) with t = tanh(z)."""
-    t = np.tanh(z)
+def tanh_backward(da, z, a=None):
+    """d tanh / dz = 1 - tanh(z)^2, so dz = da * (1 - t^2) with t = tanh(z).
+    a: tanh(z) as the forward pass kept it (else it is computed from z)."""
+    t = np.tanh(z) if a is None else a
     return da * (1 - t * t)
 
 
@@ -59,7 +64,8 @@ ACTIVATIONS = {
 
 
 class Activation:
-    """An activation as a layer: forward keeps z; backward returns dz = f_backward(da, z)."""
+    """An activation as a layer: forward keeps z (in `cache`, which the activation
+    statistics read) and its output a; backward returns dz = f_backward(da, z, a)."""
 
     params, grads = {}, {}
 
@@ -69,14 +75,16 @@ class Activation:
         self.name = kind
         self.forward_fn = forward or reference[0]
         self.backward_fn = backward or reference[1]
-        self.cache = None
+        self.cache = None  # z
+        self.a = None
 
     def forward(self, z, training=False):
         self.cache = z
-        return self.forward_fn(z)
+        self.a = self.forward_fn(z)
+        return self.a
 
     def backward(self, da):
-        return self.backward_fn(da, self.cache)
+        return self.backward_fn(da, self.cache, self.a)
 
     def named_params(self):
         return iter(())

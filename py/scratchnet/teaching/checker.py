@@ -13,9 +13,9 @@ import traceback
 
 import numpy as np
 
+from scratchnet.nn.gradcheck import centred_difference, numerical_gradient, relative_error
 from scratchnet.teaching.exercises import REFERENCES
 from scratchnet.teaching.exercises import signature as exercises_signature
-from scratchnet.nn.gradcheck import centred_difference, numerical_gradient, relative_error
 
 TOLERANCE = 1e-6
 FILENAME = "<your code>"
@@ -171,7 +171,7 @@ def _cases(name, rng, mnist_batch):
     W, dW, v = (rng.standard_normal((4, 3)) for _ in range(3))
     if name == "sgd_step":
         return [("random inputs", (W, dW, 0.1), {"W": (REFERENCES[name](W, dW, 0.1), None, [])}, False)]
-    new_W, new_v = REFERENCES[name](W, dW, v, 0.1, 0.9)
+    new_W, new_v = REFERENCES[name](W.copy(), dW, v.copy(), 0.1, 0.9)  # the reference updates in place
     return [("random inputs", (W, dW, v, 0.1, 0.9), {"W": (new_W, None, []), "v": (new_v, None, [])}, False)]
 
 

@@ -9,16 +9,19 @@ reference implementation the network really runs.
     sgd_step(W, dW, learning_rate) -> W
     momentum_step(W, dW, v, learning_rate, momentum) -> (W, v)
 
-Pure functions, CS231n style; the references are the package's own functions
+Functions, CS231n style; the references are the package's own functions
 (layers.py, activations.py, losses.py, optimizers.py), so what the page shows is what
-runs. A stub is the docstring, the shapes and the equation, with the body left
-to write. Checking a learner's version is in checker.py; using it, in learner.py.
+runs. Two go a little further for speed, and say so: the reference backward functions
+of the activations also take the output a the forward pass kept (a=None), and the
+reference momentum_step updates W and v in place. A learner's versions take the
+arguments above and may return new arrays. A stub is the docstring, the shapes and the
+equation, with the body left to write. Checking a learner's version is in checker.py;
+using it, in learner_code.py.
 """
 
 import inspect
 
-from scratchnet.nn import activations, layers, losses
-from scratchnet.nn import optimizers
+from scratchnet.nn import activations, layers, losses, optimizers
 
 REFERENCES = {
     "dense_forward": layers.dense_forward, "dense_backward": layers.dense_backward,

@@ -4,6 +4,9 @@
 optimiser call the learner's versions of the exercises (exercises.py) from the
 next step on; `use({})` puts the references back. Each learner function is
 wrapped so that an error in it says which line of the learner's code failed.
+The learner's functions go through the same seams as the references: the
+optimiser writes what a learner's update returns into the weights, and the
+activation layer calls a learner's backward(da, z) without its kept output.
 A dense layer then computes its products with the learner's two functions only
 (optionally skipping constant input columns, which any correct version allows:
 see products.py); NumPy's einsum formulation is not used for learner code.
@@ -13,14 +16,15 @@ from the package itself (or the learner's code where it is in use), with the
 shapes of the running network.
 """
 
+import functools
 import inspect
 
 from scratchnet.nn import products
 from scratchnet.nn.activations import Activation
-from scratchnet.teaching.checker import run_learner
-from scratchnet.teaching.exercises import REFERENCES
 from scratchnet.nn.layers import PLAIN, Dense
 from scratchnet.nn.optimizers import SGD, Momentum
+from scratchnet.teaching.checker import run_learner
+from scratchnet.teaching.exercises import REFERENCES
 
 
 def wrap(fn):
@@ -35,16 +39,30 @@ def _fn(functions, name):
     return functions[name] if name in functions else REFERENCES[name]
 
 
+def given_z(backward):
+    """An exercise's backward(da, z), called as the activation layer calls backward:
+    with the kept output a too, which the learner's version does not take."""
+    @functools.wraps(backward)
+    def called_with_output(da, z, a):
+        return backward(da, z)
+    return called_with_output
+
+
 def use(network, trainer, functions, batch=None):
     """Makes `network` (and `trainer`, if any) run `functions` ({exercise name: function});
     the references for the others. `batch`: real inputs to time the products on."""
     for layer in network.layers:
         if isinstance(layer, Activation):
-            layer.forward_fn = _fn(functions, f"{layer.kind}_forward")
-            layer.backward_fn = _fn(functions, f"{layer.kind}_backward")
+            forward, backward = f"{layer.kind}_forward", f"{layer.kind}_backward"
+            layer.forward_fn = _fn(functions, forward)
+            layer.backward_fn = given_z(functions[backward]) if backward in functions else REFERENCES[backward]
     dense = {"dense_forward", "dense_backward"} & set(functions)
-    base = PLAIN if not dense else products.Plain(
-        _fn(functions, "dense_forward"), _fn(functions, "dense_backward"), name="yours")
+    if dense:
+        dense_backward = _fn(functions, "dense_backward")
+        base = products.Plain(_fn(functions, "dense_forward"), dense_backward, name="yours",
+                              skips_dx=products.handles_empty_W(dense_backward))
+    else:
+        base = PLAIN
     if batch is not None:
         products.choose(network, batch, base, allow_einsum=not dense)
     elif dense or any(layer.products.name.startswith("yours") for layer in network.dense_layers()):
@@ -66,8 +84,7 @@ def _section(title, obj, sources, name=None):
 def code_view(network, trainer, sources):
     """[{"title", "source", "yours"}]: the code the current network runs, in the order a
     training step runs it, and "shapes": one line per layer with parameters."""
-    from scratchnet.nn import activations, layers, losses
-    from scratchnet.nn import optimizers
+    from scratchnet.nn import activations, layers, losses, optimizers
 
     sections = [_section("Dense layer", Dense, {}),
                 _section("dense_forward", layers.dense_forward, sources, "dense_forward"),

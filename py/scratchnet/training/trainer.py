@@ -1,15 +1,19 @@
 """Mini-batch training, reported as a stream of plain-data events.
 
-The trainer shuffles the training set each epoch, takes mini-batches, runs
-forward, loss, backward, then regularises and updates:
+The loop, as a textbook writes it:
 
-    logits = network(x);  loss, dlogits = softmax_cross_entropy(logits, y)
-    backward(dlogits)                     -> gradients g for every parameter
-    g <- g * min(1, clip_norm / ||g||)    (clipping by global norm, if enabled)
-    g_W <- g_W + weight_decay * W         (L2 on weights, not biases)
-    optimizer.step(params, lr(step))
+    for epoch in range(epochs):
+        for x, y in minibatches(shuffle(x_train, y_train), batch_size):
+            loss, dlogits = softmax_cross_entropy(network.forward(x), y)   # gradients
+            grads = network.backward(dlogits)
+            g <- g * min(1, clip_norm / ||g||)    (clip by global norm)     # regularise
+            g_W <- g_W + weight_decay * W         (L2 on weights, not biases)
+            optimizer.step(params, grads, learning_rate(step))              # step
+            yield "progress"                                                # report
+        yield "epoch", with the test set's loss and accuracy
 
-It never prints or draws: `events()` yields dicts ("progress" after each batch, every
+`events()` is the two loops and `batch_events()` the body, one named step a line.
+It never prints or draws: the events are dicts ("progress" after each batch, every
 STATS_EVERY steps with the activation layers' statistics, see activation_stats.py;
 "epoch" after each epoch, "diverged", "finished", and "work" between pieces of
 a long computation) and whoever consumes them (the CLI, the browser's session)
@@ -26,11 +30,11 @@ import math
 
 import numpy as np
 
-from scratchnet.training.activation_stats import STATS_EVERY, activation_statistics
 from scratchnet.nn.losses import softmax_cross_entropy
-from scratchnet.training.metrics import evaluation_chunks, per_class_accuracy
 from scratchnet.nn.optimizers import make_optimizer
 from scratchnet.nn.schedules import exponential
+from scratchnet.training.activation_stats import STATS_EVERY, activation_statistics
+from scratchnet.training.metrics import evaluation_chunks, per_class_accuracy
 
 WORK = 1e8  # multiply-adds per piece of training work (about 40-140 ms inside Pyodide, 2 ms natively)
 # Evaluation comes in smaller pieces: it runs while a learner may be drawing, and a drawing waits for
@@ -112,9 +116,30 @@ class Trainer:
                 return done.value
 
     def batch_events(self, x, y):
-        """One mini-batch update, yielding "work" between micro-batches; returns the
-        "progress" event, or "diverged" with the weights untouched."""
-        network, config, N = self.network, self.config, len(y)
+        """One mini-batch update: gradients, regularise, step, report. Yields "work" between
+        micro-batches; returns the "progress" event, or "diverged" with the weights untouched
+        when the loss or the gradients are no longer finite numbers."""
+        grads, loss, correct = yield from self.gradients(x, y)
+        grad_norms = self.grad_norms(grads)
+        total_norm = math.sqrt(sum(n * n for n in grad_norms.values()))
+        learning_rate = self.learning_rate()
+        # Every few steps, the activation layers' health, from what they kept of the last
+        # micro-batch (before a divergence check runs the network on other examples).
+        stats = activation_statistics(self.network.layers) if self.step % STATS_EVERY == 0 else None
+        if not (math.isfinite(loss) and math.isfinite(total_norm)):
+            what = "the loss" if not math.isfinite(loss) else "the gradients"
+            return self._diverge(f"Training stopped at epoch {self.epoch + 1}, batch {self.batch + 1}: "
+                                 f"{what} stopped being finite numbers (infinite or NaN).", learning_rate)
+        clip_scale = self.clip_scale(total_norm)
+        self.optimizer.step(self.regularise(grads, clip_scale), learning_rate)
+        return self.report(len(y), loss, correct, learning_rate, grad_norms, clip_scale < 1.0, stats)
+
+    def gradients(self, x, y):
+        """The gradients {name: g} of the batch's mean loss, the loss, and how many examples the
+        network got right. Computed in micro-batches of at most `micro_batch` rows, yielding
+        "work" between them: each one's dlogits is scaled by its share of the batch, so their
+        gradients add up to the batch's."""
+        network, N = self.network, len(y)
         grads, loss, correct = {}, 0.0, 0
         for start in range(0, N, self.micro_batch):
             xb, yb = x[start:start + self.micro_batch], y[start:start + self.micro_batch]
@@ -131,31 +156,34 @@ class Trainer:
             correct += int(np.sum(logits.argmax(axis=1) == yb))
             if start + self.micro_batch < N:
                 yield {"type": "work", "phase": "train"}
+        return grads, loss, correct
 
-        grad_norms = {layer.name: math.sqrt(sum(float(np.vdot(g, g)) for g in
-                                                (grads[f"{layer.name}.{k}"] for k in layer.params)))
-                      for layer in network.param_layers()}
-        total_norm = math.sqrt(sum(n * n for n in grad_norms.values()))
-        learning_rate = self.learning_rate()
-        # Every few steps, the activation layers' health, from what they kept of the last micro-batch.
-        stats = activation_statistics(network.layers) if self.step % STATS_EVERY == 0 else None
-        if not (math.isfinite(loss) and math.isfinite(total_norm)):
-            what = "the loss" if not math.isfinite(loss) else "the gradients"
-            return self._diverge(f"Training stopped at epoch {self.epoch + 1}, batch {self.batch + 1}: "
-                                 f"{what} stopped being finite numbers (infinite or NaN).", learning_rate)
+    def grad_norms(self, grads):
+        """{layer name: ||g||} over each layer's parameters."""
+        return {layer.name: math.sqrt(sum(float(np.vdot(g, g)) for g in
+                                          (grads[f"{layer.name}.{k}"] for k in layer.params)))
+                for layer in self.network.param_layers()}
 
-        clip = config["clip_norm"]
-        scale = clip / total_norm if 0 < clip < total_norm else 1.0
-        params = []
-        for name, W, _ in network.named_params():
+    def clip_scale(self, total_norm):
+        """min(1, clip_norm / ||g||), or 1 when clipping is off."""
+        clip = self.config["clip_norm"]
+        return clip / total_norm if 0 < clip < total_norm else 1.0
+
+    def regularise(self, grads, clip_scale):
+        """[(name, W, g)] for the optimiser, each g clipped (g <- g * clip_scale) and, for
+        weights, with weight decay added (g <- g + weight_decay * W), in place."""
+        weight_decay, params = self.config["weight_decay"], []
+        for name, W, _ in self.network.named_params():
             g = grads[name]
-            if scale != 1.0:
-                g *= scale
-            if config["weight_decay"] and name.endswith(".W"):
-                g += config["weight_decay"] * W
+            if clip_scale != 1.0:
+                g *= clip_scale
+            if weight_decay and name.endswith(".W"):
+                g += weight_decay * W
             params.append((name, W, g))
-        self.optimizer.step(params, learning_rate)
+        return params
 
+    def report(self, N, loss, correct, learning_rate, grad_norms, clipped, stats):
+        """Counts the step (position, the epoch's running totals); returns its "progress" event."""
         self.batch += 1
         self.step += 1
         batch_accuracy = correct / N
@@ -164,10 +192,10 @@ class Trainer:
         totals[1] += batch_accuracy
         totals[2] += 1
         event = {
-            "type": "progress", "epoch": self.epoch, "epochs": config["epochs"],
+            "type": "progress", "epoch": self.epoch, "epochs": self.config["epochs"],
             "batch": self.batch, "batches": self.batches_per_epoch, "step": self.step,
             "samples": N, "loss": loss, "accuracy": batch_accuracy,
-            "learning_rate": learning_rate, "grad_norms": grad_norms, "clipped": scale < 1.0,
+            "learning_rate": learning_rate, "grad_norms": grad_norms, "clipped": clipped,
         }
         if stats is not None:
             event["activations"] = stats
@@ -184,7 +212,7 @@ class Trainer:
             self.last_eval = evaluation
             self.restored_epoch = epoch
             kept = (f"The weights had grown so large that the network read every example the same way, "
-                    f"so they were put back to {'the end of epoch %d' % epoch if epoch else 'their untrained start'}.")
+                    f"so they were put back to {f'the end of epoch {epoch}' if epoch else 'their untrained start'}.")
         self.diverged = (
             f"{what} This usually means the learning rate ({learning_rate:.3g}) is too high: each update "
             f"overshoots, the weights grow, and the numbers overflow. Try a learning rate 10 times smaller, "
