@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from scratchnet.model import walk
 from scratchnet.model.architecture import build_layers
 from scratchnet.nn.layers import Dense
 from scratchnet.nn.losses import softmax
@@ -86,21 +87,15 @@ class Network:
         x = x.reshape(len(x), *self.input_shape).astype(np.float32)
         return (x * np.float32(scale) - np.float32(self.mean)) / np.float32(self.std)
 
-    def forward(self, x, training=False):
-        """Normalised inputs (N, *input_shape) -> logits (N, C). Caches what backward needs."""
-        for layer in self.layers:
-            x = layer.forward(x, training)
-        return x
+    def forward(self, x, training=False, keep=False):
+        """Normalised inputs (N, *input_shape) -> logits (N, C). Caches what backward needs.
+        With `keep`: [x, each layer's output] (see walk.py)."""
+        return walk.forward(self.layers, x, training, keep)
 
-    def backward(self, dlogits):
-        """Back-propagates dL/dlogits (N, C) through every layer, setting their grads."""
-        dout = dlogits
-        first = self.layers[0]
-        for layer in reversed(self.layers):
-            if layer is first and layer.params:  # its dx would be the gradient for the inputs: unneeded
-                layer.backward(dout, need_dx=False)
-            else:
-                dout = layer.backward(dout)
+    def backward(self, dlogits, keep=False):
+        """Back-propagates dL/dlogits (N, C) through every layer, setting their grads.
+        With `keep`: the gradient of each layer's input (see walk.py)."""
+        return walk.backward(self.layers, dlogits, keep)
 
     def named_params(self):
         """Yields (name, value, gradient) for every parameter, e.g. ('dense1.W', W, dW)."""

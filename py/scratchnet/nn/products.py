@@ -32,7 +32,8 @@ and every formulation here computes exactly that, with the same interface:
 `choose(network, x)` times each formulation on each dense layer's real input (a
 forward pass of a real batch) and gives every layer the fastest. All of them
 agree up to float rounding; the gradient checks pass under each (tests/test_products.py).
-This module knows no network beyond its `dense_layers()` and `forward`.
+This module knows no network beyond its `layers`, `dense_layers()` and
+`forward(x, keep=True)` (every layer's input, from the network's one walk).
 """
 
 import time
@@ -169,15 +170,14 @@ def choose(network, x, base, allow_einsum=True, repeats=3):
     options = formulations(base, allow_einsum)
     timings = {}
     rng = np.random.default_rng(0)
-    first = network.dense_layers()[0] if network.dense_layers() else None
-    for layer in network.layers:
-        if layer in network.dense_layers():
+    dense = network.dense_layers()
+    for layer, a in zip(network.layers, network.forward(x, keep=True)):
+        if layer in dense:
             W, b = layer.params["W"], layer.params["b"]
-            dz = rng.standard_normal((len(x), W.shape[1])).astype(W.dtype)
-            need_dx = layer is not first or network.layers[0] is not first
-            timings[layer.name] = {name: _time(p, x, W, b, dz, need_dx, repeats) for name, p in options.items()}
+            dz = rng.standard_normal((len(a), W.shape[1])).astype(W.dtype)
+            need_dx = layer is not network.layers[0]
+            timings[layer.name] = {name: _time(p, a, W, b, dz, need_dx, repeats) for name, p in options.items()}
             layer.products = options[min(timings[layer.name], key=timings[layer.name].get)]
-        x = layer.forward(x)
     return timings
 
 

@@ -25,12 +25,8 @@ def hidden_activations(network, x):
 def forward_with_hidden(network, x):
     """One forward pass that keeps what the hidden activation layers output on the way:
     (logits (N, C), [their outputs as in hidden_activations, input first])."""
-    outs = []
-    for layer in network.layers:
-        x = layer.forward(x, training=False)
-        if isinstance(layer, Activation):
-            outs.append(x)
-    return x, outs
+    values = network.forward(x, keep=True)
+    return values[-1], [a for layer, a in zip(network.layers, values[1:]) if isinstance(layer, Activation)]
 
 
 def forward_in_training_mode(network, x, rng):

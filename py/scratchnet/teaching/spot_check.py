@@ -18,7 +18,8 @@ import numpy as np
 
 from scratchnet.nn.gradcheck import centred_difference, relative_error
 from scratchnet.nn.losses import softmax_cross_entropy
-from scratchnet.teaching.trace import backward, float64_twin, forward, network_input
+from scratchnet.model.walk import backward, forward
+from scratchnet.teaching.trace import float64_twin, network_input
 
 # Smaller gradients are swamped by the rounding of the numerical estimate, and would test
 # float64 rather than backprop: on the trained 784-128-10 model (a confident one, batch of
@@ -50,15 +51,12 @@ def spot_check(network, examples, labels, rng, per_param=4, h=1e-5, loss_fn=soft
     "batch_size", "h", "loss"}."""
     layers = float64_twin(network)
     y = np.asarray(labels, dtype=np.int64)
-    values = forward(layers, network_input(network, examples))
+    values = forward(layers, network_input(network, examples), keep=True)
     loss, dlogits = loss_fn(values[-1], y)
     backward(layers, dlogits)
 
     def loss_from(i):
-        out = values[i]
-        for layer in layers[i:]:
-            out = layer.forward(out, training=False)
-        return loss_fn(out, y)[0]
+        return loss_fn(forward(layers[i:], values[i]), y)[0]
 
     entries, per_layer, k = [], [], 0
     for i, layer in enumerate(layers):

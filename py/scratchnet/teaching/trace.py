@@ -7,6 +7,7 @@ functions they call, a learner's own included) on a float64 twin of the network:
 shallow copies of its layers holding float64 copies of the parameters. So the model
 itself, its caches, its optimiser and its run's random streams are never touched:
 the twin runs in inference mode and its dropout layers hold no generator at all.
+It walks the layers as the network does (model/walk.py), keeping every value.
 
 Names follow the maths, layers with parameters numbered from 1:
 
@@ -26,6 +27,7 @@ import copy
 
 import numpy as np
 
+from scratchnet.model.walk import backward, forward
 from scratchnet.teaching import equations as eq
 from scratchnet.nn.activations import Activation
 from scratchnet.nn.layers import Dense
@@ -52,29 +54,6 @@ def float64_twin(network):
 def network_input(network, examples):
     """Raw examples (N, *sample_shape) normalised exactly as the model does, then float64."""
     return network.normalize(np.asarray(examples)).astype(np.float64)
-
-
-def forward(layers, x):
-    """Runs x through the layers in inference mode; returns [input, each layer's output]."""
-    values = [x]
-    for layer in layers:
-        values.append(layer.forward(values[-1], training=False))
-    return values
-
-
-def backward(layers, dlogits):
-    """Back-propagates dL/dlogits, setting every layer's grads; returns the gradient of each
-    layer's input (None for the first layer's, as in Network.backward)."""
-    grads, dout = [None] * len(layers), dlogits
-    for i in reversed(range(len(layers))):
-        layer = layers[i]
-        if i == 0 and isinstance(layer, Dense):
-            layer.backward(dout, need_dx=False)
-        elif i == 0:
-            layer.backward(dout)
-        else:
-            dout = grads[i] = layer.backward(dout)
-    return grads
 
 
 def names(layers):
@@ -143,7 +122,7 @@ def trace(network, example, label, loss_fn=softmax_cross_entropy):
     """
     label = _check_label(network, label)
     layers = float64_twin(network)
-    values = forward(layers, network_input(network, np.asarray(example)[None]))
+    values = forward(layers, network_input(network, np.asarray(example)[None]), keep=True)
     outputs, numbers = names(layers)
     inputs = ["x", *outputs[:-1]]
     logits, y = values[-1], np.array([label])
@@ -159,7 +138,7 @@ def trace(network, example, label, loss_fn=softmax_cross_entropy):
     shown.append(quantity("L", np.array(loss), "forward", eq.loss_equation(label),
                           "The loss of this example: 0 only if the network gives the true class probability 1."))
 
-    grads = backward(layers, dlogits)
+    grads = backward(layers, dlogits, keep=True)
     back = [quantity("dlogits", dlogits, "backward", eq.dlogits_equation(label),
                      "Negative only at the true class: the update raises its score and lowers every other "
                      "score, each in proportion to its probability.")]
@@ -184,14 +163,14 @@ def apply_update(network, example, label, learning_rate, loss_fn=softmax_cross_e
     label = _check_label(network, label)
     layers = float64_twin(network)
     x, y = network_input(network, np.asarray(example)[None]), np.array([label])
-    logits = forward(layers, x)[-1]
+    logits = forward(layers, x)
     loss_before, dlogits = loss_fn(logits, y)
     before = softmax(logits)[0]
     backward(layers, dlogits)
     for layer in layers:
         for key in layer.params:
             layer.params[key] = step_fn(layer.params[key], layer.grads[key], learning_rate)
-    logits = forward(layers, x)[-1]
+    logits = forward(layers, x)
     return {"label": label, "learning_rate": float(learning_rate), "before": before, "after": softmax(logits)[0],
             "loss_before": float(loss_before), "loss_after": float(loss_fn(logits, y)[0])}
 
