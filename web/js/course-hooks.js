@@ -82,7 +82,7 @@ export function createCourseHooks({ info, view, client, controller, settingsPane
     if (command.type === "set") {
       const values = {};
       for (const [name, value] of Object.entries(command.settings)) {
-        if (!fields[name]) return refuse(`"${name}" is not a setting`);
+        if (!Object.hasOwn(fields, name)) return refuse(`"${name}" is not a setting`); // "constructor" is inherited, not a setting
         const parsed = parseField(fields[name], formatValue(value));
         if ("error" in parsed) return refuse(`${name}: ${parsed.error}`);
         values[name] = parsed.value;
