@@ -36,7 +36,9 @@ export function readCommand(data) {
       return { error: `"set" needs settings: an object of 1 to ${MAX_SETTINGS} settings by name` };
     }
     for (const [name, value] of Object.entries(settings)) {
-      if (!NAME.test(name) || !isValue(value)) return { error: `"set" has a setting ${JSON.stringify(name.slice(0, 40))} that is not a name with a number, text or list of whole numbers` };
+      // Names are checked against the settings themselves where they are carried out (course-hooks.js).
+      if (!NAME.test(name)) return { error: `${JSON.stringify(name.slice(0, 40))} is not a setting` };
+      if (!isValue(value)) return { error: `${name} must be a number, text (up to 200 characters) or a list of up to 16 whole numbers` };
     }
     return { command: { type, settings: { ...settings } } };
   }
