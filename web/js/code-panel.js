@@ -1,10 +1,13 @@
 // The code panel: the NumPy the network runs, read from the worker's own package, and the
 // exercises, where the learner writes a function themselves, checks it (a numerical gradient
 // check in the worker, stopped after CHECK_LIMIT_MS), and trains with it. Drafts are kept in
-// this browser and travel in the link (#code=...); code that arrives in a link is shown and
-// waits for Check or Train: it never runs on opening.
+// this browser and travel in the link (#code=...). Code that arrives in a link is kept apart,
+// shown read-only and marked "from a link": it is never saved, checked or trained with until the
+// learner adopts it (it then replaces their draft of that exercise), and a malformed code= value
+// is named in a notice here.
 
-import { drafts as codec } from "./code-drafts.js";
+import { drafts as codec, readLinkCode } from "./code-drafts.js";
+import { createLinkMark, showLinkProblems } from "./link-code-view.js";
 
 const CHECK_LIMIT_MS = 5000;
 const $ = (id) => document.getElementById(id);
@@ -17,10 +20,14 @@ export function createCodePanel(client, { report, post, changed }) {
   const select = $("exercise");
   const result = document.querySelector("[data-testid=check-result]");
   let editor = null; // {view, setText, getText, setEditable}, once CodeMirror has loaded
-  let mode = "view"; // "view": what runs, read-only; "edit": the learner's draft of one exercise
+  // "view": what runs, read-only; "edit": the learner's draft of one exercise; "link": a link's
+  // code for one exercise, read-only, not adopted.
+  let mode = "view";
   let inUse = []; // exercise names whose learner code the network runs
-  const drafts = codec.load(location.hash);
-  const fromLink = codec.fromLink(location.hash);
+  const drafts = codec.load(); // the learner's own, as kept in this browser
+  const link = readLinkCode(location.hash);
+  // The link's code that is not already the learner's draft: name -> source, until adopted or dropped.
+  const fromLink = Object.fromEntries(Object.entries(link.code).filter(([name, source]) => drafts[name] !== source));
   const exercises = {}; // name -> {stub, reference}
 
   async function exercise(name) {
@@ -65,6 +72,7 @@ export function createCodePanel(client, { report, post, changed }) {
   // What runs, read-only: everything (name = ""), or one function.
   async function showRunning(name = "") {
     mode = "view";
+    linkMark.hide();
     $("edit-code").textContent = "Edit: write it yourself";
     editor.setEditable(false);
     const view = await client.codeView();
@@ -74,15 +82,48 @@ export function createCodePanel(client, { report, post, changed }) {
     editor.setText(shown.map((s) => `# ---- ${s.title}${s.yours ? " (your code)" : ""} ----\n${s.source}`).join("\n"));
   }
 
+  // The learner's draft of `name` to edit, or, while a link's code for it waits, that code to read.
   async function edit(name) {
     select.value = name;
+    $("edit-code").textContent = "Show what runs";
+    if (Object.hasOwn(fromLink, name)) {
+      mode = "link"; // before the text changes: a link's code is never saved as a draft
+      linkMark.show(name, Object.hasOwn(drafts, name), $("code-editor"));
+      editor.setEditable(false);
+      editor.setText(fromLink[name]);
+      $("check-code").disabled = true;
+      return;
+    }
+    linkMark.hide();
     const text = drafts[name] ?? (await exercise(name)).stub;
     mode = "edit";
-    $("edit-code").textContent = "Show what runs";
     editor.setText(text);
     editor.setEditable(true);
     $("check-code").disabled = false;
   }
+
+  function showLinkNote() {
+    const names = Object.keys(fromLink);
+    $("code-note").textContent = names.length
+      ? `The link you opened brought code for ${names.join(", ")}, kept apart from your drafts: it runs only when you press Use this code, then Check or Train with my code.`
+      : "";
+  }
+
+  // The link's code for the exercise shown becomes the learner's draft (or is dropped).
+  function settleLinkCode(adopt) {
+    const name = select.value;
+    if (mode !== "link" || !Object.hasOwn(fromLink, name)) return;
+    if (adopt) {
+      drafts[name] = fromLink[name];
+      codec.save(drafts);
+    }
+    delete fromLink[name];
+    changed();
+    showLinkNote();
+    edit(name).catch(report);
+  }
+  const linkMark = createLinkMark({ onAdopt: () => settleLinkCode(true), onDrop: () => settleLinkCode(false) });
+  showLinkProblems(link.problems, $("code-note"));
 
   function clearResult() {
     result.dataset.passed = "";
@@ -120,6 +161,7 @@ export function createCodePanel(client, { report, post, changed }) {
   async function check() {
     clearResult(); // at once, so nobody reads the last answer as this one's
     const name = select.value;
+    if (mode === "link") return; // a link's code is checked only once adopted
     const source = mode === "edit" ? editor.getText() : drafts[name] ?? (await exercise(name)).stub;
     try {
       await client.saveCheckpoint(); // Python cannot be interrupted: a hang costs a restart, not the work
@@ -138,7 +180,8 @@ export function createCodePanel(client, { report, post, changed }) {
     const sources = Object.fromEntries(Object.entries(drafts).filter(([name]) => select.querySelector(`option[value="${name}"]`)));
     if (mode === "edit") sources[select.value] = editor.getText();
     if (!Object.keys(sources).length) {
-      result.textContent = "Write a function first: choose one, press Edit, then Check.";
+      result.textContent = mode === "link" ? "The code from the link runs only once you press Use this code."
+        : "Write a function first: choose one, press Edit, then Check.";
       return;
     }
     try {
@@ -186,9 +229,9 @@ export function createCodePanel(client, { report, post, changed }) {
   for (const name of select.options) name.textContent = name.value;
   select.addEventListener("change", () => {
     select.dataset.chosen = "1";
-    (mode === "edit" ? edit(select.value) : showRunning(select.value)).catch(report);
+    (mode === "view" ? showRunning(select.value) : edit(select.value)).catch(report);
   });
-  $("edit-code").addEventListener("click", () => (mode === "edit" ? showRunning(select.value) : edit(select.value)).catch(report));
+  $("edit-code").addEventListener("click", () => (mode === "view" ? edit(select.value) : showRunning(select.value)).catch(report));
   $("check-code").addEventListener("click", check);
   $("train-my-code").addEventListener("click", trainWithMine);
   $("reference-code").addEventListener("click", backToReference);
@@ -197,16 +240,15 @@ export function createCodePanel(client, { report, post, changed }) {
     /** Load the editor and show the code (and open the exercise the link asks for). */
     async start(view) {
       await loadEditor();
-      if (fromLink.length) {
-        $("code-note").textContent = `This link brought your code for ${fromLink.join(", ")}: it runs only when you press Check or Train with my code.`;
-      }
-      if (view.exercises.length) await edit(view.exercises[0]);
+      showLinkNote();
+      const first = view.exercises[0] || Object.keys(fromLink)[0];
+      if (first) await edit(first);
       else await showRunning();
     },
     setModel,
     /** Is the learner's code in use (calls get a time limit then)? */
     inUse: () => inUse.length > 0,
-    /** The drafts, for the link. */
-    drafts: () => drafts,
+    /** The code for the page's own link: the learner's drafts, and a link's code not yet settled where they have none. */
+    drafts: () => ({ ...fromLink, ...drafts }),
   };
 }
