@@ -1,17 +1,14 @@
 // Where the run history lives between visits: one IndexedDB object store of plain records. Where
 // IndexedDB is out of reach (some private windows, sandboxed frames), the history lives in memory
-// for this visit only and `persistent` says so. It knows nothing of runs beyond their `id`.
+// for this visit only and `persistent` says so. The database may be deleted or its connection
+// closed while the page is open (the site's data cleared, another tab upgrading it): the
+// connection is then opened again for the next call, and every failure is a rejected promise,
+// never a throw. It knows nothing of runs beyond their `id`, and reads records back unchecked
+// (run-record.js checks them).
 
 const DB_NAME = "scratchnet";
 const STORE = "runs";
 const VERSION = 1;
-
-function request(req) {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
 
 function openDatabase() {
   return new Promise((resolve, reject) => {
@@ -23,28 +20,83 @@ function openDatabase() {
   });
 }
 
-/** Open the store: {persistent, all(), put(record), clear()} (all of them promises). */
+function memoryStore() {
+  const memory = new Map();
+  return {
+    persistent: false,
+    all: async () => [...memory.values()].sort((a, b) => a.id - b.id),
+    put: async (record) => void memory.set(record.id, structuredClone(record)),
+    remove: async (ids) => {
+      for (const id of ids) memory.delete(id);
+    },
+    clear: async () => memory.clear(),
+  };
+}
+
+/**
+ * Open the store: {persistent, all(), put(record), remove(ids), clear()} (all of them promises).
+ * all() gives the records as stored, in key order.
+ */
 export async function openHistoryStore() {
   let db = null;
   try {
-    db = await openDatabase();
+    db = watch(await openDatabase());
   } catch {
-    db = null;
+    return memoryStore();
   }
-  if (!db) {
-    const memory = new Map();
-    return {
-      persistent: false,
-      all: async () => [...memory.values()].sort((a, b) => a.id - b.id),
-      put: async (record) => void memory.set(record.id, structuredClone(record)),
-      clear: async () => memory.clear(),
+  let opening = null;
+
+  // A connection is given up when another page wants the database changed or deleted (holding
+  // on would block that), and when the browser closes it (the site's data cleared).
+  function watch(connection) {
+    connection.onversionchange = () => {
+      connection.close();
+      if (db === connection) db = null;
     };
+    connection.onclose = () => {
+      if (db === connection) db = null;
+    };
+    return connection;
   }
-  const store = (mode) => db.transaction(STORE, mode).objectStore(STORE);
+
+  function connection() {
+    if (db) return Promise.resolve(db);
+    opening ??= openDatabase().then((c) => (db = watch(c))).finally(() => {
+      opening = null;
+    });
+    return opening;
+  }
+
+  // One transaction: `action(store)` makes its requests; resolves with the last one's result once
+  // the transaction is done. A failure on a connection that may have been closed under us opens
+  // the database again and tries once more (every action here may be repeated).
+  async function run(mode, action) {
+    for (let attempt = 0; ; attempt++) {
+      const current = await connection();
+      try {
+        return await new Promise((resolve, reject) => {
+          const tx = current.transaction(STORE, mode); // throws if the connection is closed
+          const req = action(tx.objectStore(STORE));
+          tx.oncomplete = () => resolve(req ? req.result : undefined);
+          tx.onabort = () => reject(tx.error || new Error("the history could not be written"));
+        });
+      } catch (err) {
+        if (db === current) {
+          current.close();
+          db = null;
+        }
+        if (attempt > 0) throw err;
+      }
+    }
+  }
+
   return {
     persistent: true,
-    all: async () => (await request(store("readonly").getAll())).sort((a, b) => a.id - b.id),
-    put: (record) => request(store("readwrite").put(record)).then(() => undefined),
-    clear: () => request(store("readwrite").clear()).then(() => undefined),
+    all: () => run("readonly", (store) => store.getAll()),
+    put: (record) => run("readwrite", (store) => void store.put(record)),
+    remove: (ids) => run("readwrite", (store) => {
+      for (const id of ids) store.delete(id);
+    }),
+    clear: () => run("readwrite", (store) => void store.clear()),
   };
 }
