@@ -12,10 +12,10 @@ import time
 
 import numpy as np
 
-from scratchnet.teaching import learner_code
-from scratchnet.training.settings import recipe
 from scratchnet.data.datasets import Dataset
 from scratchnet.nn.products import describe
+from scratchnet.teaching import learner_code
+from scratchnet.training.settings import recipe
 from scratchnet.training.setup import choose_products, prepare_run
 
 

@@ -17,60 +17,30 @@ with an activation and a dropout rate, means
 
     dense:256, <activation>, [dropout:<rate>], dense:128, <activation>, [dropout:<rate>]
 
-and is what an empty `layers` setting stands for. Nothing here knows a dataset:
-the input shape and the class count are arguments.
+and is what an empty `layers` setting stands for. Each kind's text, parsing and building
+are its entry in layer_kinds.py; this module puts them together into whole networks.
+Nothing here knows a dataset: the input shape and the class count are arguments.
 """
 
 import math
 
 import numpy as np
 
-from scratchnet.nn import conv
-from scratchnet.nn.activations import ACTIVATIONS, Activation
+from scratchnet.model.layer_kinds import KINDS, WORDS, Maker
 from scratchnet.nn.initializers import get_initializer
-from scratchnet.nn.layers import Dense, Dropout
 
-# Limits, so that no settings, link or file can ask for more than a browser tab can hold.
+# Limits on the whole, so that no settings, link or file can ask for more than a browser tab
+# can hold (the limits on each layer are layer_kinds.py's).
 MAX_SPECS = 16
-MAX_UNITS = 1024
-MAX_FILTERS = 64
-MAX_KERNEL = 7
-MAX_POOL = 4
 MAX_PARAMS = 5_000_000
-
-
-def _int(text, low, high, what):
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise ValueError(f"{what} must be a whole number from {low} to {high}, not {text!r}")
-    return int(text)
-
-
-def _rate(text):
-    try:
-        rate = float(text)
-    except ValueError:
-        rate = -1.0
-    if not 0 <= rate <= 0.9:
-        raise ValueError(f"a dropout rate must be a number from 0 to 0.9, not {text!r}")
-    return rate
 
 
 def parse_spec(token):
     """One spec from its text ("dense:128", "relu", "conv:8:5", ...)."""
-    name, *args = token.strip().lower().split(":")
-    if name in ACTIVATIONS and not args:
-        return {"type": "activation", "name": name}
-    if name == "dense" and len(args) == 1:
-        return {"type": "dense", "units": _int(args[0], 1, MAX_UNITS, "dense units")}
-    if name == "dropout" and len(args) == 1:
-        return {"type": "dropout", "rate": _rate(args[0])}
-    if name == "conv" and len(args) == 2:
-        return {"type": "conv2d", "filters": _int(args[0], 1, MAX_FILTERS, "conv filters"),
-                "size": _int(args[1], 1, MAX_KERNEL, "a conv kernel size")}
-    if name == "maxpool" and len(args) == 1:
-        return {"type": "maxpool", "size": _int(args[0], 2, MAX_POOL, "a pooling size")}
-    if name == "flatten" and not args:
-        return {"type": "flatten"}
+    word, *args = token.strip().lower().split(":")
+    kind = KINDS.get(WORDS.get(word))
+    if kind is not None and len(args) == kind.arity:
+        return kind.parse(word, args)
     raise ValueError(f"{token.strip()!r} is not a layer; write e.g. dense:128, relu, sigmoid, tanh, "
                      "dropout:0.2, conv:8:5, maxpool:2 or flatten")
 
@@ -78,17 +48,7 @@ def parse_spec(token):
 def spec_text(spec):
     """The short text of one spec (the inverse of parse_spec)."""
     kind = spec["type"]
-    if kind == "activation":
-        return spec["name"]
-    if kind == "dense":
-        return f"dense:{spec['units']}"
-    if kind == "dropout":
-        return f"dropout:{spec['rate']:g}"
-    if kind == "conv2d":
-        return f"conv:{spec['filters']}:{spec['size']}"
-    if kind == "maxpool":
-        return f"maxpool:{spec['size']}"
-    return kind
+    return KINDS[kind].text(spec) if kind in KINDS else kind
 
 
 def parse_layers(text):
@@ -128,30 +88,16 @@ def build_layers(config, sample_shape, num_classes, rng, dropout_rng, dtype=np.f
     """The layers for `config` on examples of `sample_shape` with `num_classes` outputs.
     Returns (layers, input shape). Weights come from `rng`; dropout masks from `dropout_rng`."""
     specs = hidden_specs(config) + [{"type": "dense", "units": num_classes}]
-    init = get_initializer(config["initializer"])
+    make = Maker(get_initializer(config["initializer"]), rng, dropout_rng, dtype)
     shape = input_shape_for(specs, sample_shape)
-    input_shape, layers, counts, params = shape, [], {}, 0
-
-    def name(kind):
-        counts[kind] = counts.get(kind, 0) + 1
-        return f"{kind}{counts[kind]}"
-
+    input_shape, layers, params = shape, [], 0
     for spec in specs:
-        kind = spec["type"]
-        if kind == "dense" and len(shape) > 1:
-            layers.append(conv.Flatten(name("flatten")))
+        if spec["type"] not in KINDS:
+            raise ValueError(f"unknown layer type {spec['type']!r}")
+        if spec["type"] == "dense" and len(shape) > 1:
+            layers.append(KINDS["flatten"].build({"type": "flatten"}, shape, make))
             shape = (math.prod(shape),)
-        if kind == "dense":
-            fan_in, fan_out = shape[0], spec["units"]
-            layer = Dense(init(fan_in, fan_out, rng, dtype), np.zeros(fan_out, dtype), name("dense"))
-        elif kind == "activation":
-            layer = Activation(spec["name"])
-        elif kind == "dropout":
-            layer = Dropout(spec["rate"], dropout_rng, name("dropout"))
-        elif kind in ("conv2d", "maxpool", "flatten"):
-            layer = _build_conv_layer(spec, shape, init, rng, dtype, name)
-        else:
-            raise ValueError(f"unknown layer type {kind!r}")
+        layer = KINDS[spec["type"]].build(spec, shape, make)
         shape = layer.output_shape(shape)
         if not all(d >= 1 for d in shape):
             raise ValueError(f"the layers shrink the input to nothing at {spec_text(spec)}; "
@@ -161,16 +107,3 @@ def build_layers(config, sample_shape, num_classes, rng, dropout_rng, dtype=np.f
             raise ValueError(f"the network would have over {MAX_PARAMS:,} weights; make it smaller")
         layers.append(layer)
     return layers, input_shape
-
-
-def _build_conv_layer(spec, shape, init, rng, dtype, name):
-    if spec["type"] == "flatten":
-        return conv.Flatten(name("flatten"))
-    if len(shape) != 3:
-        raise ValueError(f"{spec_text(spec)} needs images, but it comes after a flat layer")
-    if spec["type"] == "maxpool":
-        return conv.MaxPool2D(spec["size"], name("pool"))
-    channels, size, filters = shape[0], spec["size"], spec["filters"]
-    # Each output value sums channels * size^2 inputs, and each input reaches filters * size^2 outputs.
-    W = init(channels * size * size, filters * size * size, rng, dtype, shape=(filters, channels, size, size))
-    return conv.Conv2D(W, np.zeros(filters, dtype), name("conv"))

@@ -16,13 +16,15 @@ The memory estimate counts, for one example: the raw example and its normalised 
 per value, for a float64 input and float32 temporaries), every layer's output (4 bytes per
 value: float32), and every convolution's patch matrix (im2col, 4 bytes per value). Flatten and
 the final softmax are left out (a view; C values). It is an estimate of the forward pass only:
-training memory is bounded by the trainer's micro-batches, not here.
+training memory is bounded by the trainer's micro-batches, not here. Each layer's shapes and
+costs are its kind's entry in layer_kinds.py.
 """
 
 import math
 from typing import NamedTuple
 
 from scratchnet.model.architecture import MAX_PARAMS, hidden_specs, input_shape_for
+from scratchnet.model.layer_kinds import KINDS
 from scratchnet.plain_words import size_text
 
 
@@ -36,34 +38,6 @@ class Cost(NamedTuple):
 MAX_EXAMPLE_COST = Cost(multiply_adds=500_000_000, bytes=32_000_000, params=MAX_PARAMS)
 
 
-def _layer(spec, shape):
-    """(output shape, multiply-adds, weights, patch values) of one layer on input `shape`, or
-    None where the layer does not fit the shape (building the network then says why)."""
-    kind = spec["type"]
-    if kind == "dense":
-        fan_in = math.prod(shape)
-        return (spec["units"],), fan_in * spec["units"], (fan_in + 1) * spec["units"], 0
-    if kind in ("activation", "dropout"):
-        return shape, 0, 0, 0
-    if kind == "flatten":
-        return (math.prod(shape),), 0, 0, 0
-    if len(shape) != 3:
-        return None
-    channels, height, width = shape
-    if kind == "maxpool":
-        size = spec["size"]
-        if height < size or width < size:
-            return None
-        out = (channels, height // size, width // size)
-        return out, math.prod(out) * size * size, 0, 0
-    filters, size = spec["filters"], spec["size"]
-    out_h, out_w = height - size + 1, width - size + 1
-    if out_h < 1 or out_w < 1:
-        return None
-    patch = channels * size * size
-    return (filters, out_h, out_w), filters * patch * out_h * out_w, (patch + 1) * filters, patch * out_h * out_w
-
-
 def estimate(config, sample_shape, num_classes):
     """The Cost of one example for a validated `config` on examples of `sample_shape` with
     `num_classes` classes, from shapes alone (nothing is allocated). Where a layer does not fit
@@ -74,7 +48,7 @@ def estimate(config, sample_shape, num_classes):
     for spec in specs:
         if spec["type"] == "dense" and len(shape) > 1:  # the flatten build_layers adds: a view
             shape = (math.prod(shape),)
-        layer = _layer(spec, shape)
+        layer = KINDS[spec["type"]].cost(spec, shape)  # None where it does not fit the shape
         if layer is None:
             break
         out, work, weights, patches = layer

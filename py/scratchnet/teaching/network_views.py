@@ -9,11 +9,11 @@ numbers the page shows can be tested in pytest.
 
 import numpy as np
 
+from scratchnet.data.drawing import preprocess_stages
 from scratchnet.nn.activations import Activation
 from scratchnet.nn.layers import Dense, Dropout
 from scratchnet.nn.losses import softmax
 from scratchnet.training.metrics import most_confident_mistakes
-from scratchnet.data.drawing import preprocess_stages
 
 
 def hidden_activations(network, x):

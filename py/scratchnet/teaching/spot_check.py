@@ -16,9 +16,9 @@ so a gradient that is wrongly zero still shows. Not here: single layers (gradche
 
 import numpy as np
 
+from scratchnet.model.walk import backward, forward
 from scratchnet.nn.gradcheck import centred_difference, relative_error
 from scratchnet.nn.losses import softmax_cross_entropy
-from scratchnet.model.walk import backward, forward
 from scratchnet.teaching.trace import float64_twin, network_input
 
 # Smaller gradients are swamped by the rounding of the numerical estimate, and would test

@@ -19,7 +19,8 @@ Names follow the maths, layers with parameters numbered from 1:
     da_{k-1} = dz_k W_k^T,    dz_k = da_k * f'(z_k)
 
 Any other layer (dropout, a convolution, pooling) keeps its own name (dropout1, pool1)
-and its gradient is "d" + that name. The equations come from equations.py.
+and its gradient is "d" + that name. The equations and notes, per layer kind, come
+from equations.py.
 Not here: weight decay, clipping and momentum (an "update" is plain SGD), batches.
 """
 
@@ -27,12 +28,11 @@ import copy
 
 import numpy as np
 
+from scratchnet.model.layer_kinds import kind_of
 from scratchnet.model.walk import backward, forward
-from scratchnet.teaching import equations as eq
-from scratchnet.nn.activations import Activation
-from scratchnet.nn.layers import Dense
 from scratchnet.nn.losses import softmax, softmax_cross_entropy
 from scratchnet.nn.optimizers import sgd_step
+from scratchnet.teaching import equations as eq
 
 
 def float64_twin(network):
@@ -67,7 +67,7 @@ def names(layers):
             name = "logits"
         elif layer.params:
             name = f"z{k}"
-        elif isinstance(layer, Activation) and out and out[-1] == f"z{k}":
+        elif kind_of(layer) == "activation" and out and out[-1] == f"z{k}":
             name = f"a{k}"
         else:
             name = layer.name
@@ -83,31 +83,6 @@ def quantity(name, values, direction, equation, note="", layer=None, param=None)
     return {"name": name, "pass": direction, "equation": equation, "note": note,
             "shape": list(values.shape), "values": values.astype(np.float32), "layer": layer, "param": param,
             "min": float(values.min()), "max": float(values.max()), "norm": float(np.linalg.norm(values))}
-
-
-def _forward_note(layer, values):
-    if isinstance(layer, Dense):
-        D, M = layer.params["W"].shape
-        return f"Each of the {M} units: a weighted sum of all {D} inputs, plus its bias."
-    if isinstance(layer, Activation) and layer.kind == "relu":
-        return f"{int(np.sum(values > 0))} of {values.size} units are above zero; the others are cut to 0."
-    if isinstance(layer, Activation) and layer.kind == "sigmoid":
-        return f"Each sum squashed into (0, 1): {int(np.sum(values > 0.5))} of {values.size} units are above 0.5."
-    if isinstance(layer, Activation) and layer.kind == "tanh":
-        return f"Each sum squashed into (-1, 1): {int(np.sum(values > 0))} of {values.size} units are above zero."
-    return ""
-
-
-def _backward_note(layer, values):
-    kind = layer.kind if isinstance(layer, Activation) else None
-    if kind == "relu":
-        passing = int(np.sum(values != 0))
-        return f"A unit that was off passes no gradient back: {passing} of {values.size} entries are not zero."
-    if kind == "sigmoid":
-        return "The slope s (1 - s) is at most 0.25: going back through a sigmoid multiplies every entry by 0.25 or less."
-    if kind == "tanh":
-        return "The slope 1 - tanh^2 is at most 1 and near 0 for a saturated unit, which passes little gradient back."
-    return ""
 
 
 def trace(network, example, label, loss_fn=softmax_cross_entropy):
@@ -132,7 +107,7 @@ def trace(network, example, label, loss_fn=softmax_cross_entropy):
                       "The example as one row of numbers, normalised as in training.")]
     for layer, name, inp, k, v in zip(layers, outputs, inputs, numbers, values[1:]):
         shown.append(quantity(name, v, "forward", eq.forward_equation(layer, name, inp, k),
-                              _forward_note(layer, v), layer.name))
+                              eq.forward_note(layer, v), layer.name))
     shown.append(quantity("p", p, "forward", eq.softmax_equation(),
                           f"Probabilities that add up to 1; the true class y = {label} has {p[0, label]:.4f}."))
     shown.append(quantity("L", np.array(loss), "forward", eq.loss_equation(label),
@@ -150,7 +125,7 @@ def trace(network, example, label, loss_fn=softmax_cross_entropy):
                                  layer.name, f"{layer.name}.{key}"))
         if grads[i] is not None:
             back.append(quantity("d" + inp, grads[i], "backward", eq.input_gradient_equation(layer, out, inp, k),
-                                 _backward_note(layer, grads[i]), layer.name))
+                                 eq.backward_note(layer, grads[i]), layer.name))
     return {"label": label, "predicted": int(p[0].argmax()), "prob": float(p[0, label]), "loss": float(loss),
             "probabilities": p[0], "forward": shown, "backward": back,
             "image_shape": list(network.sample_shape[-2:]) if len(network.sample_shape) >= 2 else None}
