@@ -254,7 +254,7 @@ def copy_versioned(source, folder, stem, suffix):
 
 
 # The scripts that decide what a memory snapshot of Python holds and how it is read back.
-SNAPSHOT_CODE = ["runtime.js", "snapshot-store.js", "snapshot-at-idle.js", "unzip.js", "worker.js"]
+SNAPSHOT_CODE = ["python/runtime.js", "python/snapshot-store.js", "python/snapshot-at-idle.js", "python/unzip.js", "worker.js"]
 
 
 def snapshot_fields():

@@ -1,4 +1,4 @@
-"""The shipped lessons: checked by the page's own checker (web/js/lesson-check.js, run under Node)
+"""The shipped lessons: checked by the page's own checker (web/js/course/lesson-check.js, run under Node)
 against the lesson schema and the settings, every step's settings validated by Python as well,
 the lesson list matching the files, bad lessons refused with their reason, the Markdown subset
 never turning text into markup, and every measured number a step's text quotes being one its
@@ -37,8 +37,8 @@ def node(script, payload):
     """Runs an ES module `script` under Node with `payload` as JSON on stdin; returns its JSON output."""
     if shutil.which("node") is None:
         pytest.fail("Node.js is needed to run the page's lesson checker (README: Node.js >= 20)")
-    imports = (f"import {{ checkLesson, goalMet }} from {json.dumps('file://' + os.path.join(JS, 'lesson-check.js'))};\n"
-               f"import {{ parseMarkdown }} from {json.dumps('file://' + os.path.join(JS, 'markdown.js'))};\n")
+    imports = (f"import {{ checkLesson, goalMet }} from {json.dumps('file://' + os.path.join(JS, 'course', 'lesson-check.js'))};\n"
+               f"import {{ parseMarkdown }} from {json.dumps('file://' + os.path.join(JS, 'course', 'markdown.js'))};\n")
     reader = ("let input = ''; for await (const chunk of process.stdin) input += chunk;\n"
               "const payload = JSON.parse(input);\n")
     done = subprocess.run(["node", "--input-type=module", "-e", imports + reader + script], input=json.dumps(payload),

@@ -115,7 +115,7 @@ def copy_build(dist, target, attempts=10):
 # starts its own (in a sandbox frame of its own), booted; window.__benchCall(name, args) then calls
 # a bridge function there. Returns the boot's {seconds, build}.
 SECOND_WORKER = """async () => {
-  const { createWorkerClient } = await import(new URL("js/worker-client.js", location.href).href);
+  const { createWorkerClient } = await import(new URL("js/python/client.js", location.href).href);
   const client = createWorkerClient(() => {}, { name: "scratchnet-bench", main: false });
   const booted = await client.boot();
   window.__benchCall = (name, args) => client.call(name, args, null, { timeoutMs: 600000 });

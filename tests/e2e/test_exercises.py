@@ -125,9 +125,14 @@ def test_my_code_survives_a_reload_and_travels_in_the_link_without_running(page,
     fresh = other.new_page()
     fresh.goto(link)
     wait_state(fresh, "ready", 90_000)
-    fresh.wait_for_selector("[data-testid=code-editor] .cm-content[contenteditable=true]")
+    # In another browser the link's code is shown apart, read-only, until it is adopted.
+    fresh.wait_for_selector("[data-testid=code-from-link]")
     assert "# mine" in fresh.text_content("[data-testid=code-editor] .cm-content")
     assert "runs only when you press" in fresh.text_content("#code-note")
     assert fresh.get_attribute("[data-testid=check-result]", "data-passed") == ""  # not run on opening
     assert fresh.locator("[data-testid=using-my-code]").count() == 0
+    fresh.click("[data-testid=adopt-link-code]")
+    fresh.wait_for_selector("[data-testid=code-from-link]", state="detached")
+    fresh.wait_for_selector("[data-testid=code-editor] .cm-content[contenteditable=true]")
+    assert "# mine" in fresh.text_content("[data-testid=code-editor] .cm-content")
     other.close()

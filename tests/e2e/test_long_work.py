@@ -4,10 +4,9 @@ read while the test set is still being evaluated, and Stop ends a run in the mid
 
 import numpy as np
 import pytest
+from e2e_helpers import assert_run_does_not_go_on, attr, draw, open_app, settle, wait_prediction
 
 from scratchnet import Network, recipe, save_model
-
-from e2e_helpers import attr, draw, open_app, wait_prediction, wait_state
 
 LARGEST = {"hidden_sizes": [1024, 1024, 1024, 1024]}
 
@@ -40,14 +39,14 @@ def test_stop_ends_a_run_in_the_middle_of_a_huge_batch(browser, base_url):
     page = open_app(browser, base_url + "#hidden_sizes=1024,1024,1024,1024&batch_size=30000&train_size=30000&epochs=1")
     try:
         page.click("[data-testid=train]")
-        page.wait_for_selector("[data-testid=status] .status-text:has-text('Training')", timeout=60_000)
-        page.wait_for_timeout(1000)
+        # A chunk of the huge first batch answered and the next asked for: the run is in that batch.
+        page.wait_for_function("() => scratchnetPython.calls.train >= 2", timeout=60_000)
         page.click("[data-testid=stop]")
-        wait_state(page, "ready", 60_000)
-        page.wait_for_selector("[data-testid=status][data-busy=false]", timeout=60_000)
+        settle(page, 60_000)
         assert page.text_content("[data-testid=train]").strip() == "Resume"
         assert attr(page, "epoch") == "0"
         assert page.eval_on_selector("#batch-progress", "el => el.value") == 0  # stopped inside the first batch
+        assert_run_does_not_go_on(page)
         draw(page, [[(0.5, 0.15), (0.5, 0.85)]])
         assert wait_prediction(page) != ""
     finally:
@@ -57,7 +56,7 @@ def test_stop_ends_a_run_in_the_middle_of_a_huge_batch(browser, base_url):
 # A second worker of the page, started as js/worker-client.js starts its own, whose calls are sent
 # at once and answered in whatever order the worker runs them; each answer is logged as it arrives.
 ORDER = """async () => {
-  const { createWorkerClient } = await import(new URL("js/worker-client.js", location.href).href);
+  const { createWorkerClient } = await import(new URL("js/python/client.js", location.href).href);
   const client = createWorkerClient(() => {}, { name: "scratchnet-order", main: false });
   await client.boot();
   const answered = [];

@@ -1,9 +1,9 @@
-// Commands from a course page (web/js/host-commands.js): only exact shapes are taken.
+// Commands from a course page (web/js/embed/host-commands.js): only exact shapes are taken.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { readCommand } from "../../web/js/host-commands.js";
+import { readCommand } from "../../web/js/embed/host-commands.js";
 
 const host = (fields) => ({ source: "scratchnet-host", ...fields });
 

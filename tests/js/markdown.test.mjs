@@ -1,9 +1,9 @@
-// The lessons' Markdown (web/js/markdown.js): a small, safe subset, as plain data.
+// The lessons' Markdown (web/js/course/markdown.js): a small, safe subset, as plain data.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { parseInline, parseMarkdown } from "../../web/js/markdown.js";
+import { parseInline, parseMarkdown } from "../../web/js/course/markdown.js";
 
 test("paragraphs and lists become blocks", () => {
   const blocks = parseMarkdown("One line.\n\n- a\n- b");

@@ -1,11 +1,11 @@
-// The page's reading of settings from links and controls (web/js/state.js), against the table of
+// The page's reading of settings from links and controls (web/js/state/settings.js), against the table of
 // cases that tests/test_config.py also runs through Python's validate_config.
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { parseField, readSettings, settingsToHash } from "../../web/js/state.js";
+import { parseField, readSettings, settingsToHash } from "../../web/js/state/settings.js";
 
 const table = JSON.parse(readFileSync(new URL("../settings_cases.json", import.meta.url)));
 const schema = JSON.parse(readFileSync(process.env.SCRATCHNET_SCHEMA ?? new URL("../../.cache/settings-schema.json", import.meta.url)));

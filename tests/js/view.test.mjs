@@ -1,9 +1,9 @@
-// What a link asks the page to show (web/js/view.js): panels, hidden parts, locks, embedding.
+// What a link asks the page to show (web/js/state/view.js): panels, hidden parts, locks, embedding.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { defaultView, readView, viewToParams } from "../../web/js/view.js";
+import { defaultView, readView, viewToParams } from "../../web/js/state/view.js";
 
 test("an empty link asks for the whole page", () => {
   const { view, problems } = readView("");

@@ -1,7 +1,7 @@
 // Entry point: checks that this browser can run ScratchNet, then loads the app.
 // Any failure to load the app's own files ends in a plain-words message, never a blank page.
 
-import { showFatal } from "./fatal.js";
+import { showFatal } from "./shell/fatal.js";
 
 function missingFeature() {
   if (typeof WebAssembly !== "object" || typeof WebAssembly.instantiate !== "function") {

@@ -2,24 +2,24 @@
 // to the worker. All model and training state lives in Python; the page shows the worker's own
 // summaries (each with a model id), so what it shows always matches the model in use.
 
-import { showFatal } from "./fatal.js";
-import { createWorkerClient, DownloadError, WorkerDiedError } from "./worker-client.js";
-import { createDrawPanel } from "./draw-panel.js";
-import { createProgressView } from "./progress.js";
-import { createRunController } from "./run-controller.js";
-import { showButtons } from "./train-buttons.js";
-import { createModelView } from "./model-view.js";
-import { createSettingsPanel } from "./settings-panel.js";
-import { createCodePanel } from "./code-panel.js";
-import { drafts as codeDrafts } from "./code-drafts.js";
-import { readView } from "./view.js";
-import { applyView, connectToHost, untilSeen } from "./embed.js";
-import { clearNotice, notify, notifyLink, plain, setStatus } from "./status.js";
-import { createOutbox } from "./outbox.js";
-import { createCourseHooks } from "./course-hooks.js";
-import * as panels from "./panels.js";
-import { wireModelFiles } from "./model-files.js";
-import { createInspectPanel } from "./inspect-panel.js";
+import { showFatal } from "./shell/fatal.js";
+import { createWorkerClient, DownloadError, WorkerDiedError } from "./python/client.js";
+import { createDrawPanel } from "./draw/panel.js";
+import { createProgressView } from "./training/progress.js";
+import { createRunController } from "./training/run-controller.js";
+import { showButtons } from "./training/train-buttons.js";
+import { createModelView } from "./training/model-view.js";
+import { createSettingsPanel } from "./training/settings-panel.js";
+import { createCodePanel } from "./code/panel.js";
+import { drafts as codeDrafts } from "./code/drafts.js";
+import { readView } from "./state/view.js";
+import { applyView, connectToHost, untilSeen } from "./embed/embed.js";
+import { clearNotice, notify, notifyLink, plain, setStatus } from "./shell/status.js";
+import { createOutbox } from "./embed/outbox.js";
+import { createCourseHooks } from "./course/hooks.js";
+import * as panels from "./shell/panels.js";
+import { wireModelFiles } from "./training/model-files.js";
+import { createInspectPanel } from "./inspect/panel.js";
 import { startPlayground } from "./playground/playground.js";
 
 const STEPS = [

@@ -11,7 +11,7 @@
 // restoreFailed, info}; {type: "snapshot", memory, state}; {type: "answer", id, text, parts};
 // {type: "failed", id, message, dead}. `dead` says Python can answer no more (it exited).
 
-import { makeSnapshot, startPython } from "./runtime.js";
+import { makeSnapshot, startPython } from "./python/runtime.js";
 
 const HOME = "/home/pyodide";
 const message = (err) => String(err && err.message ? err.message : err);

@@ -1,20 +1,13 @@
-// The playground's two class colours and the heat-map scale between them: orange for class 0,
-// blue for class 1 (told apart with the common colour-vision differences), white for undecided.
+// The playground's two class colours, on the page's one sign convention (../colours.js): class 1,
+// the positive side, orange; class 0 blue; white for undecided.
+
+import { NEGATIVE, POSITIVE } from "../widgets/colours.js";
+
+export { signedColour } from "../widgets/colours.js";
 
 /** Each class's colour as [r, g, b], and as CSS text. */
-export const CLASS_RGB = [[232, 113, 10], [8, 119, 189]];
+export const CLASS_RGB = [NEGATIVE, POSITIVE];
 export const CLASS_CSS = CLASS_RGB.map(([r, g, b]) => `rgb(${r}, ${g}, ${b})`);
-
-const WHITE = [255, 255, 255];
-
-/** The colour of a value in [-1, 1]: class 0's below zero, class 1's above, fading to white at
- * zero; `strength` (0-1) caps how far from white it goes, so points drawn on top stay visible. */
-export function signedColour(value, strength = 1) {
-  const v = Math.max(-1, Math.min(1, Number.isFinite(value) ? value : 0));
-  const target = CLASS_RGB[v < 0 ? 0 : 1];
-  const a = Math.abs(v) * strength;
-  return WHITE.map((w, i) => Math.round(w + (target[i] - w) * a));
-}
 
 /** Paint `values` (a Float32Array of rows x cols) into `canvas` at that resolution, each value
  * turned into a colour by `colourOf(value) -> [r, g, b]`. */

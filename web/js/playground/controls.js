@@ -3,8 +3,8 @@
 // named at its control and never leaves the page. A choice is a <select>, a set of names
 // ("multi") a group of checkboxes, anything else a text field. Test ids: playground-<name>.
 
-import { checkInto, formatValue } from "../state.js";
-import { fieldInput, fieldNotes } from "../controls.js";
+import { checkInto, formatValue } from "../state/settings.js";
+import { fieldInput, fieldNotes } from "../training/controls.js";
 
 const TYPING_MS = 350; // a text field's value is used once typing pauses (or on Enter / leaving it)
 

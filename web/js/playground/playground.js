@@ -3,8 +3,8 @@
 // hidden units' maps, the loss curve and the figures. The canvas carries the live figures as
 // data-test-accuracy and data-fps (frames drawn per second while training).
 
-import { createSettings, readSettings, settingsToHash } from "../state.js";
-import { createLineChart } from "../charts.js";
+import { createSettings, readSettings, settingsToHash } from "../state/settings.js";
+import { createLineChart } from "../widgets/charts.js";
 import { buildPlaygroundControls } from "./controls.js";
 import { createBoundary, createRateMeter } from "./boundary.js";
 import { createUnitMaps } from "./units.js";

@@ -6,7 +6,7 @@
 // next instead of waiting for the page; each chunk is answered with a frame.
 // It knows nothing of the page: it takes the worker client and callbacks.
 
-import { WorkerDiedError } from "../worker-client.js";
+import { WorkerDiedError } from "../python/client.js";
 
 // Each chunk trains for what is left of FRAME_MS once the frame's other costs (computing it in
 // Python, its trip to the page) are paid, so the boundary is redrawn about 1000 / FRAME_MS times

@@ -3,10 +3,10 @@
 // changes them, shared through "Copy link" and the embed code, and checked by Python too.
 
 import { buildControls } from "./controls.js";
-import { createSharePanel } from "./share.js";
-import { createSettings, readSettings, settingsToHash } from "./state.js";
-import { checkViewNames } from "./view.js";
-import { applyView } from "./embed.js";
+import { createSharePanel } from "../embed/share.js";
+import { createSettings, readSettings, settingsToHash } from "../state/settings.js";
+import { checkViewNames } from "../state/view.js";
+import { applyView } from "../embed/embed.js";
 
 const $ = (id) => document.getElementById(id);
 

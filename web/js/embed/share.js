@@ -4,7 +4,7 @@
 // code reproduces the embed as it is. When the clipboard is out of reach (a frame without
 // allow="clipboard-write"), the text is shown selected, ready to copy by hand.
 
-import { PANELS } from "./view.js";
+import { PANELS } from "../state/view.js";
 import { contentHeight, viewTitle } from "./embed.js";
 import { createSettingPicker } from "./share-picker.js";
 

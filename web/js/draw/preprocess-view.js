@@ -5,7 +5,7 @@
 // (classify's "stages"); this module only draws them.
 // [data-testid=preprocess-stages] carries data-bbox, data-scaled and data-shift.
 
-import { createHeatmap } from "./heatmap.js";
+import { createHeatmap } from "../widgets/heatmap.js";
 
 const SHOWN = 112; // CSS pixels per stage picture
 const FRAME_COLOUR = "#f59e0b";

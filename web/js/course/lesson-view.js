@@ -6,7 +6,7 @@
 
 import { renderMarkdown } from "./markdown.js";
 import { checkLesson, goalMet, stepConfig } from "./lesson-check.js";
-import { applyView } from "./embed.js";
+import { applyView } from "../embed/embed.js";
 
 const MAX_LESSON_BYTES = 200_000;
 const $ = (id) => document.getElementById(id);

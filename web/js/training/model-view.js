@@ -3,7 +3,7 @@
 // answer about a model that has since been replaced is dropped, never shown. The evaluation comes
 // in short pieces, so a drawing is read between them.
 
-import * as panels from "./panels.js";
+import * as panels from "../shell/panels.js";
 
 const MISTAKES_SHOWN = 24;
 const WEIGHT_UNITS = 64;

@@ -5,6 +5,8 @@
 // loaded when the first equation is shown, not with the page, so that Python's start is not kept
 // waiting for it; until then an equation shows its TeX source.
 
+import { loadKatex } from "../libraries.js";
+
 let katex = null;
 let loading = null;
 
@@ -20,6 +22,6 @@ export function renderEquation(element, tex) {
   element.dataset.tex = tex;
   if (katex) return typeset(element, tex);
   element.textContent = tex;
-  loading ||= import("../vendor/katex/katex.mjs").then((module) => (katex = module.default));
+  loading ||= loadKatex().then((module) => (katex = module.default));
   loading.then(() => element.dataset.tex === tex && typeset(element, tex)).catch(() => {}); // the source stays shown
 }

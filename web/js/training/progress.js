@@ -3,7 +3,7 @@
 // summary point per chart per chunk; a model's recorded curves, and earlier runs as faint lines
 // behind. It never talks to the worker; the wiring module hands it the events.
 
-import { createLineChart, PALETTE } from "./charts.js";
+import { createLineChart, PALETTE } from "../widgets/charts.js";
 
 const $ = (id) => document.getElementById(id);
 const percent = (v) => `${(100 * v).toFixed(1)}%`;

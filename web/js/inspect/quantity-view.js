@@ -3,9 +3,9 @@
 // heat map (an input image in its own shape), a matrix as a heat map of the same shape as the
 // parameter it belongs to. The element carries data-testid="inspect-NAME" and data-shape="1x128".
 
-import { createBars } from "./bars.js";
+import { createBars } from "../widgets/bars.js";
 import { renderEquation } from "./equation.js";
-import { createHeatmap, formatNumber } from "./heatmap.js";
+import { createHeatmap, formatNumber } from "../widgets/heatmap.js";
 
 const FEW = 20; // at most this many values are drawn as bars
 

@@ -4,7 +4,7 @@
 // A course page or a lesson step can lock settings (shown, not editable) or hide them; recipes
 // leave both alone. A setting the others make irrelevant (momentum for plain SGD) is greyed out.
 
-import { checkInto, formatValue } from "./state.js";
+import { checkInto, formatValue } from "../state/settings.js";
 
 /** The control for one schema field: a <select> for a choice, else a text field that brings up
  * the right keyboard on a phone. */

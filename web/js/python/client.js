@@ -13,7 +13,7 @@
 // The learner's Check runs in a second worker of its own (the checker), so the network's
 // interpreter never runs code that failed a check; a checker whose check failed is replaced.
 
-import { openSandbox } from "./python-sandbox.js";
+import { openSandbox } from "./sandbox.js";
 import { DownloadError, downloadSite } from "./site-files.js";
 import { canStore, clearFailures, dropSnapshot, readSnapshot } from "./snapshot-store.js";
 import { makeSnapshotWhenIdle } from "./snapshot-at-idle.js";
@@ -32,6 +32,7 @@ export { DownloadError };
 const CALL_LIMIT_MS = 60000; // any call; a closed or stuck worker is found out at the latest then
 const BOOT_LIMIT_MS = 240000; // starting Python and loading the digits and model, on a slow machine
 const MEMORY_LIMIT = 1.5e9; // bytes of WebAssembly memory: a worker past this is replaced
+const FIRST = new Set(["classify"]); // calls that go before all others queued
 const ARRAYS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array };
 
 // The bridge's {"$part": i, dtype, shape} markers replaced by typed arrays over the binary parts.
@@ -79,6 +80,7 @@ function connect(source, name, onStep) {
     sandbox.close();
     for (const { reject } of pending.values()) reject(err);
     for (const [, reject] of waiters.values()) reject(err);
+    for (const job of queued.splice(0)) job.reject(err);
     pending.clear();
     waiters.clear();
     if (worker.onDied) worker.onDied(err);
@@ -111,13 +113,40 @@ function connect(source, name, onStep) {
   /** The next message of `type`, within `limitMs` (else the worker is ended). */
   worker.answer = (type, limitMs) => withLimit(new Promise((resolve, reject) => waiters.set(type, [resolve, reject])), limitMs, type);
 
+  // Calls go to the worker one at a time, a drawing's classification first: the learner's stroke
+  // never waits behind the work queued at start-up or a chunk asked for ahead, and a call's time
+  // limit counts only its own running time. The next call is sent as soon as an answer arrives,
+  // before the page handles that answer, so Python goes straight from one call to the next.
+  const queued = [];
+  let running = false;
   worker.call = (callName, args, data, limitMs) => {
     if (worker.dead) return Promise.reject(worker.dead);
+    return new Promise((resolve, reject) => {
+      queued.push({ callName, args, data, limitMs, resolve, reject });
+      pump();
+    });
+  };
+
+  function pump() {
+    if (running || worker.dead || !queued.length) return;
+    const first = queued.findIndex((job) => FIRST.has(job.callName));
+    const job = queued.splice(Math.max(first, 0), 1)[0];
+    running = true;
     const id = nextId++;
     const answered = new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
-    worker.post({ type: "call", id, name: callName, args, data }, data ? [data.buffer] : []);
-    return withLimit(answered, limitMs, callName);
-  };
+    worker.post({ type: "call", id, name: job.callName, args: job.args, data: job.data }, job.data ? [job.data.buffer] : []);
+    const next = () => {
+      running = false;
+      pump();
+    };
+    withLimit(answered, job.limitMs, job.callName).then((answer) => {
+      next();
+      job.resolve(answer);
+    }, (err) => {
+      next();
+      job.reject(err);
+    });
+  }
 
   function withLimit(promise, limitMs, what) {
     let timer = 0;

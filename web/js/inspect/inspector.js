@@ -5,8 +5,8 @@
 // shows. Answers are tied to a request number, so a late answer for another example is dropped.
 // Test contract: [data-testid=inspector] carries data-prob and data-loss (empty while computing).
 
-import { createBars } from "./bars.js";
-import { formatNumber } from "./heatmap.js";
+import { createBars } from "../widgets/bars.js";
+import { formatNumber } from "../widgets/heatmap.js";
 import { renderQuantity } from "./quantity-view.js";
 
 const $ = (id) => document.getElementById(id);

@@ -4,7 +4,7 @@
 // and the reading in plain words. [data-testid=gradcheck] carries data-max-rel-error (empty
 // while the check runs).
 
-import { formatNumber } from "./heatmap.js";
+import { formatNumber } from "../widgets/heatmap.js";
 
 const $ = (id) => document.getElementById(id);
 

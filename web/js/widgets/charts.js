@@ -3,7 +3,7 @@
 // draw faint background lines (earlier runs, say), each with its own x values. The x axis starts
 // at 0.
 
-import uPlot from "../vendor/uplot/uPlot.esm.js";
+import { uPlot } from "../libraries.js";
 
 // An axis range that fits [min, max] with a little room, within [limits[0], limits[1]].
 function zoomed(min, max, limits) {

@@ -2,8 +2,8 @@
 // the exercise and the test digit it opens with, and the embedding (host, id); read from and
 // written to the URL hash with the same strict reading as the settings (hash.js).
 
-import { EXERCISES } from "./code-drafts.js";
-import { capped, nameList, quote, readParams } from "./hash.js";
+import { EXERCISES } from "../code/drafts.js";
+import { capped, nameList, quote, readParams } from "./url-params.js";
 
 const INDEX = /^\d{1,9}$/;
 const ID = /^[A-Za-z0-9_.:-]{1,64}$/;

@@ -2,7 +2,7 @@
 // one from a file, through the run controller (a running loop stops first). A file that cannot be
 // used is refused with Python's reason, and the current model is kept.
 
-import { saveFile } from "./save-file.js";
+import { saveFile } from "../widgets/save-file.js";
 
 const $ = (id) => document.getElementById(id);
 

@@ -3,12 +3,12 @@
 // main.js hands it the same callbacks it gets itself (models, events, states); everything here
 // acts through the page's own settings panel, run controller and buttons.
 
-import { createHealthView } from "./health-view.js";
-import { openHistoryStore } from "./history-store.js";
-import { createRunHistory } from "./run-history.js";
+import { createHealthView } from "../training/coach-view.js";
+import { openHistoryStore } from "../training/history-store.js";
+import { createRunHistory } from "../training/run-history.js";
 import { createLessonView } from "./lesson-view.js";
-import { parseField, formatValue } from "./state.js";
-import { saveFile } from "./save-file.js";
+import { parseField, formatValue } from "../state/settings.js";
+import { saveFile } from "../widgets/save-file.js";
 
 const $ = (id) => document.getElementById(id);
 

@@ -6,7 +6,8 @@
 // learner adopts it (it then replaces their draft of that exercise), and a malformed code= value
 // is named in a notice here.
 
-import { drafts as codec, readLinkCode } from "./code-drafts.js";
+import { loadCodeMirror } from "../libraries.js";
+import { drafts as codec, readLinkCode } from "./drafts.js";
 import { createLinkMark, showLinkProblems } from "./link-code-view.js";
 
 const CHECK_LIMIT_MS = 5000;
@@ -36,7 +37,7 @@ export function createCodePanel(client, { report, post, changed }) {
   }
 
   async function loadEditor() {
-    const cm = await import("../vendor/codemirror/codemirror.js");
+    const cm = await loadCodeMirror();
     const editable = new cm.Compartment();
     // In a shadow root CodeMirror's styles are constructed style sheets, which a strict
     // Content-Security-Policy (no inline styles) allows; in the document they would be <style> tags.

@@ -2,8 +2,8 @@
 // activations. A drawing is read when the stroke ends, and read again whenever the model changes
 // or learns (the newest answer wins); each answer carries the id of the model that gave it.
 
-import { createDrawpad } from "./drawpad.js";
-import * as panels from "./panels.js";
+import { createDrawpad } from "./pad.js";
+import * as panels from "../shell/panels.js";
 import { createStagesView } from "./preprocess-view.js";
 
 const $ = (id) => document.getElementById(id);

@@ -3,7 +3,7 @@
 // under the keyboard cursor. The map is one tab stop; the arrow keys move the cursor (Shift: 10
 // cells, Home/End: the row's ends) and the value is announced. It knows nothing of networks.
 
-import { diverging } from "./panels.js";
+import { diverging } from "./colours.js";
 
 const MAX_CELL = 12; // CSS pixels: a small array still reads as cells, not as a wall of colour
 let made = 0; // heat maps made so far, for unique ids

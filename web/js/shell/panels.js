@@ -2,12 +2,7 @@
 // first-layer weight mosaic, the confusion matrix and the gallery of mistakes. Nothing here
 // talks to the worker or knows how the numbers were made.
 
-const INK = [17, 24, 39];
-const PAPER = [255, 255, 255];
-const POSITIVE = [234, 88, 12];
-const NEGATIVE = [37, 99, 235];
-
-const mix = (from, to, t) => from.map((f, i) => Math.round(f + (to[i] - f) * t));
+import { diverging, INK, mix, PAPER } from "../widgets/colours.js";
 
 /** Paint a canvas of width x height pixels, colourAt(x, y) -> [r, g, b, a?]. */
 export function paint(canvas, width, height, colourAt) {
@@ -27,9 +22,6 @@ export function paint(canvas, width, height, colourAt) {
   }
   ctx.putImageData(image, 0, 0);
 }
-
-/** Diverging colour for v in [-1, 1]: blue below zero, orange above, white at zero. */
-export const diverging = (v) => (v >= 0 ? mix(PAPER, POSITIVE, Math.min(v, 1)) : mix(PAPER, NEGATIVE, Math.min(-v, 1)));
 
 /** Draw a grayscale image (values in [0, 1] or [0, 255], 1 or 255 = ink) onto a canvas. */
 export function drawGray(canvas, values, size = 28, scale = 1) {

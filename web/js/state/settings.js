@@ -3,7 +3,7 @@
 // or the worker. Reading is strict: a value that does not parse is refused with a reason in plain words,
 // and the caller keeps its default. Nothing read here is ever evaluated or treated as markup.
 
-import { capped, quote, readParams } from "./hash.js";
+import { capped, quote, readParams } from "./url-params.js";
 import { defaultView, VIEW_KEYS, viewToParams } from "./view.js";
 
 const INT = /^[+-]?\d+$/;

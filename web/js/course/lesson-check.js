@@ -4,9 +4,9 @@
 // locked or hidden name and goal bound. It knows nothing of the page; the tests run it under Node
 // on the shipped lessons.
 
-import { validate } from "./json-schema.js";
-import { formatValue, parseField } from "./state.js";
-import { PARTS } from "./view.js";
+import { validate } from "../state/json-schema.js";
+import { formatValue, parseField } from "../state/settings.js";
+import { PARTS } from "../state/view.js";
 
 const MAX_PROBLEMS = 8;
 const NUMERIC = ["int", "float"];
@@ -45,7 +45,7 @@ export function checkLesson(lesson, lessonSchema, schema, recipes) {
       problems.push(where(`the recipe "${step.recipe}" does not exist (there are ${Object.keys(recipes).join(", ")})`));
     }
     for (const [name, value] of Object.entries(step.settings || {})) {
-      const field = fields[name];
+      const field = Object.hasOwn(fields, name) ? fields[name] : null;
       if (!field) {
         problems.push(where(`"${name}" is not a setting`));
         continue;

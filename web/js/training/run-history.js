@@ -6,7 +6,7 @@
 // changed item by item as runs start and progress, never rebuilt on an event. A store that fails
 // loses history, never the run. Plain data in; it never talks to the worker.
 
-import { formatValue } from "./state.js";
+import { formatValue } from "../state/settings.js";
 import { MAX_POINTS, cleanRecord, recordProblem } from "./run-record.js";
 
 export const MAX_RUNS = 200;
