@@ -25,8 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "e2e"))  # e2e_helpers
-from e2e_helpers import (BOOT_TIMEOUT_MS, DIST, ROOT, attr, draw, free_port, launch_browser,  # noqa: E402
-                         open_app, spawn_server, wait_state)
+from e2e_helpers import BOOT_TIMEOUT_MS, DIST, ROOT, attr, draw, free_port, launch_browser, open_app, spawn_server, wait_state  # noqa: E402
 
 # A page that does nothing but boot Pyodide in a module worker and import NumPy, using the
 # same files as the app (found through its manifest).
@@ -116,7 +115,7 @@ def measure_classify(page, strokes):
     for i in range(strokes):
         page.click("[data-testid=clear]")
         page.wait_for_selector("[data-testid=prediction][data-pending=false]")
-        page.evaluate("window.__latencies = window.__latencies.slice(0, %d)" % i)
+        page.evaluate(f"window.__latencies = window.__latencies.slice(0, {i})")
         draw(page, STROKES[i % len(STROKES)])
         page.wait_for_function(f"() => window.__latencies.length > {i}")
     return page.evaluate("window.__latencies")

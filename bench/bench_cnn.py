@@ -36,11 +36,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 os.environ.setdefault("SCRATCHNET_QUIET_SERVER", "1")
 
 import bench_cnn_support as support  # noqa: E402
-from bench_cnn_support import log, loadavg  # noqa: E402
+from bench_cnn_support import loadavg, log  # noqa: E402
 from cnn_layer_profile import profile_layers  # noqa: E402
 from cpu_usage import cpu_between, cpu_snapshot  # noqa: E402
-from e2e_helpers import (CHROMIUM_ARGS, DIST, SECOND_WORKER, PageLog, copy_build, launch_browser,  # noqa: E402
-                         open_app, serve_in_thread, wait_state)
+from e2e_helpers import CHROMIUM_ARGS, DIST, SECOND_WORKER, PageLog, copy_build, launch_browser, open_app, serve_in_thread, wait_state  # noqa: E402
 
 TARGET, LIMIT_S = 0.985, 180.0
 with open(os.path.join(HERE, "cnn_layer_profile.py")) as _f:

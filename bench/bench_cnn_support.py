@@ -14,9 +14,9 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "py"))
 
 from scratchnet.app.throughput import benchmark_run  # noqa: E402
-from scratchnet.training.settings import recipe  # noqa: E402
-from scratchnet.data.mnist import load_bundle  # noqa: E402
 from scratchnet.data.datasets import mnist_dataset  # noqa: E402
+from scratchnet.data.mnist import load_bundle  # noqa: E402
+from scratchnet.training.settings import recipe  # noqa: E402
 
 TFJS = os.path.join(ROOT, "node_modules", "@tensorflow")
 TFJS_FILES = [("tfjs", "tf.min.js"), ("tfjs-backend-wasm", "tf-backend-wasm.min.js"),

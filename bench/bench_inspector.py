@@ -84,7 +84,7 @@ def classify_ms(page, repeats):
     for i in range(repeats):
         page.click("[data-testid=clear]")
         page.wait_for_selector("[data-testid=prediction][data-pending=false]")
-        page.evaluate("window.__latencies = window.__latencies.slice(0, %d)" % i)
+        page.evaluate(f"window.__latencies = window.__latencies.slice(0, {i})")
         draw(page, STROKES[i % len(STROKES)])
         page.wait_for_function(f"() => window.__latencies.length > {i}")
     return page.evaluate("window.__latencies")

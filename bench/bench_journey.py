@@ -25,9 +25,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 from e2e_helpers import DIST, ROOT, attr, launch_browser, open_app, start_server, wait_state  # noqa: E402
 
 from scratchnet.cli import find_mnist  # noqa: E402
-from scratchnet.training.settings import recipes_for, validate_config  # noqa: E402
 from scratchnet.data.datasets import load_dataset  # noqa: E402
 from scratchnet.teaching.coach import Coach  # noqa: E402
+from scratchnet.training.settings import recipes_for, validate_config  # noqa: E402
 from scratchnet.training.setup import choose_products, prepare_run  # noqa: E402
 
 LESSONS = os.path.join(ROOT, "web", "lessons")

@@ -17,8 +17,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from scratchnet import load_dataset
-from scratchnet import prepare_run  # noqa: E402
+from scratchnet import (
+    load_dataset,
+    prepare_run,  # noqa: E402
+)
 from scratchnet.app.throughput import step_throughput  # noqa: E402
 from scratchnet.cli import find_mnist  # noqa: E402
 from scratchnet.training.settings import RECIPES, recipe  # noqa: E402

@@ -26,7 +26,8 @@ headless Chromium, one measurement at a time:
     this Python with one BLAS thread (--native-threads).
 
 Every engine trains on the same images, the ones bridge.benchmark uses: the first 64 batches of the
-data bundle in dist/ (copied at the start, so a rebuild during the run does not matter). Each engine and batch size is measured --repeats times, the engines taking
+data bundle in dist/ (copied at the start, so a rebuild during the run does not matter). Each engine and
+batch size is measured --repeats times, the engines taking
 turns, and the median is reported; measurements during which other processes on the machine used
 the CPU are retaken once. Prints how it was measured, then Markdown tables.
 
@@ -54,17 +55,16 @@ sys.path.insert(2, os.path.join(ROOT, "py"))
 os.environ.setdefault("SCRATCHNET_QUIET_SERVER", "1")
 
 import numpy as np  # noqa: E402
-
-import build  # noqa: E402  (make_server and the static handler with the right MIME types)
 from e2e_helpers import CHROMIUM_ARGS, copy_build, find_chromium  # noqa: E402
-from scratchnet.app.throughput import benchmark_run  # noqa: E402
-from scratchnet.training.settings import recipe  # noqa: E402
-from scratchnet.data.mnist import load_bundle  # noqa: E402
-from scratchnet.data.datasets import mnist_dataset  # noqa: E402
-from throughput_engines import (BATCH_SIZES, Native, ScratchNetBrowser, TfjsBrowser,  # noqa: E402
-                                dist_files, native_worker)
+from throughput_engines import BATCH_SIZES, Native, ScratchNetBrowser, TfjsBrowser, dist_files, native_worker  # noqa: E402
 from throughput_measuring import LoadMeter, log, measure_all  # noqa: E402
 from throughput_report import THROUGHPUT_BARS, cpu_model, describe, fastest_tfjs, summarise, table  # noqa: E402
+
+import build  # noqa: E402  (make_server and the static handler with the right MIME types)
+from scratchnet.app.throughput import benchmark_run  # noqa: E402
+from scratchnet.data.datasets import mnist_dataset  # noqa: E402
+from scratchnet.data.mnist import load_bundle  # noqa: E402
+from scratchnet.training.settings import recipe  # noqa: E402
 
 TFJS_DIR = os.path.join(ROOT, "node_modules", "@tensorflow", "tfjs", "dist")
 TFJS_WASM_DIR = os.path.join(ROOT, "node_modules", "@tensorflow", "tfjs-backend-wasm", "dist")

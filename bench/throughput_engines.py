@@ -163,6 +163,7 @@ def native_worker(dist):
     """The child process of Native: the bridge, natively, on the same data bundle and model as the
     page; answers each request line with bridge.benchmark's result."""
     import numpy
+
     from scratchnet.app import bridge
 
     bridge.init(*dist_files(dist))

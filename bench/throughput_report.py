@@ -9,8 +9,9 @@ import platform
 import statistics
 
 from e2e_helpers import CHROMIUM_ARGS
-from scratchnet.training.settings import recipe
 from throughput_engines import BATCH_SIZES, BATCHES_PER_RUN, TfjsBrowser
+
+from scratchnet.training.settings import recipe
 
 
 def kernel_name(kernel):

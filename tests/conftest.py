@@ -11,12 +11,15 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from subsets import small_test_set  # noqa: E402
 
-from scratchnet import load_dataset, prepare_run
-from scratchnet import recipe  # noqa: E402
+from scratchnet import (
+    load_dataset,
+    prepare_run,
+    recipe,  # noqa: E402
+)
 from scratchnet.cli import find_mnist  # noqa: E402
 from scratchnet.data.mnist import DataFileError  # noqa: E402
-from subsets import small_test_set  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ import struct
 import zlib
 
 import numpy as np
-
 from hostile_zips import npy, npy_header
 
 MB = 1 << 20

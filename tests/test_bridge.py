@@ -8,8 +8,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from scratchnet.app import bridge
 from scratchnet import save_model
+from scratchnet.app import bridge
 from scratchnet.data.mnist import balanced_subset, save_bundle
 
 SMALL_RUN = {"train_size": 200, "epochs": 2, "hidden_sizes": [16], "batch_size": 32, "seed": 5}

@@ -27,7 +27,7 @@ def test_every_stub_says_what_to_write_and_is_not_done(name):
     assert f"def {name}(" in stub and '"""' in stub
     result = check_source(name, stub)
     assert not result["passed"] and "not written yet" in result["error"]["message"]
-    assert result["error"]["line"] == stub.splitlines().index(next(l for l in stub.splitlines() if "raise" in l)) + 1
+    assert result["error"]["line"] == stub.splitlines().index(next(line for line in stub.splitlines() if "raise" in line)) + 1
 
 
 def test_a_missing_transpose_is_named_with_the_shapes():
@@ -114,8 +114,8 @@ def test_a_wrapped_learner_function_turns_sys_exit_into_a_learner_code_error():
 
 
 def test_a_run_whose_learner_code_calls_sys_exit_stops_with_a_code_error(dataset, trained_network):
-    from scratchnet.data.datasets import Dataset
     from scratchnet.app.session import Session
+    from scratchnet.data.datasets import Dataset
 
     small = Dataset("small", dataset.x_train[:600], dataset.y_train[:600], dataset.x_test[:100],
                     dataset.y_test[:100], 10)

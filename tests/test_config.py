@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from scratchnet import ConfigError, RECIPES, recipe, validate_config
+from scratchnet import RECIPES, ConfigError, recipe, validate_config
 from scratchnet.training.settings import FIELDS, SCHEMA, validate_field
 
 

@@ -10,8 +10,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from scratchnet.nn.conv import (  # noqa: E402
-    FORMULATIONS, Conv2D, Flatten, MaxPool2D, col2im, conv_init, default_formulation, im2col)
+from scratchnet.nn.conv import FORMULATIONS, Conv2D, Flatten, MaxPool2D, col2im, conv_init, default_formulation, im2col  # noqa: E402
 from scratchnet.nn.gradcheck import check_layer  # noqa: E402
 
 TOLERANCE = 1e-6

@@ -8,8 +8,8 @@ import pytest
 
 from scratchnet import load_model, recipe
 from scratchnet.cli import main
-from scratchnet.training.curves import MAX_POINTS, curves_from_epochs, valid_curves
 from scratchnet.files.model_file import model_bytes
+from scratchnet.training.curves import MAX_POINTS, curves_from_epochs, valid_curves
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,16 @@ import struct
 import numpy as np
 import pytest
 
-from scratchnet.data.mnist import (DataFileError, balanced_subset, input_statistics, load_bundle, load_mnist,
-                             parse_idx, read_idx, save_bundle)
+from scratchnet.data.mnist import (
+    DataFileError,
+    balanced_subset,
+    input_statistics,
+    load_bundle,
+    load_mnist,
+    parse_idx,
+    read_idx,
+    save_bundle,
+)
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]

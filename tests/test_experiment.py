@@ -11,13 +11,13 @@ import zipfile
 
 import numpy as np
 import pytest
-
-from scratchnet.app import bridge
-from scratchnet import load_model, save_model
-from scratchnet.cli import find_mnist
-from scratchnet.training.settings import validate_config
-from scratchnet.data.mnist import balanced_subset, save_bundle
 from test_bridge import call, train_until_finished
+
+from scratchnet import load_model, save_model
+from scratchnet.app import bridge
+from scratchnet.cli import find_mnist
+from scratchnet.data.mnist import balanced_subset, save_bundle
+from scratchnet.training.settings import validate_config
 
 RUN = {"train_size": 600, "epochs": 2, "hidden_sizes": [32], "seed": 3, "dropout": 0.1}
 

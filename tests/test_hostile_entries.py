@@ -11,9 +11,8 @@ import zlib
 
 import numpy as np
 import pytest
+from hostile_zips import DEEP, DEEP_BUT_SHORT, MAX_ENTRIES, MB, archive, deflated_exact, good_arrays, npy, npy_header, write_zip
 
-from hostile_zips import (DEEP, DEEP_BUT_SHORT, MAX_ENTRIES, MB, archive, deflated_exact, good_arrays, npy,
-                          npy_header, write_zip)
 from scratchnet import ModelFileError, load_model, recipe
 from scratchnet.files.model_file import MAX_TEXT_CHARS, parse_model
 from scratchnet.files.safe_npz import MAX_DIRECTORY_ENTRY_BYTES

@@ -18,9 +18,8 @@ import zipfile
 
 import numpy as np
 import pytest
+from hostile_zips import DEEP, DEEP_BUT_SHORT, MAX_ENTRIES, archive, good_arrays, model_with_zero_entry, npy, npy_header, zeros_npy_header
 
-from hostile_zips import (DEEP, DEEP_BUT_SHORT, MAX_ENTRIES, archive, good_arrays, model_with_zero_entry, npy,
-                          npy_header, zeros_npy_header)
 from scratchnet import ModelFileError, Network, load_model, recipe
 from scratchnet.files.model_file import MAX_TEXT_CHARS, model_bytes
 
@@ -159,9 +158,11 @@ def test_a_valid_model_at_the_largest_architecture_loads_within_the_same_memory(
     print(f"784-1024x4-10: loaded in {result['seconds'] * 1000:.0f} ms, peak {result['peak_mb']:.0f} MB")
 
 
-@pytest.mark.parametrize("case", ["deep-config", "deep-short-history", "weights-3e38", "std-1e-300", "huge-text-header", "2GB-text-header", "huge-float-header", "huge-mean-header",
-                                  "object-header", "extra-1GB-zeros", "extra-3GB-zeros", "3GB-weights",
-                                  "lying-bomb", "20000-params", "2236-pixel-conv", "5M-input-dense"])
+@pytest.mark.parametrize("case", [
+    "deep-config", "deep-short-history", "weights-3e38", "std-1e-300",
+    "huge-text-header", "2GB-text-header", "huge-float-header", "huge-mean-header",
+    "object-header", "extra-1GB-zeros", "extra-3GB-zeros", "3GB-weights",
+    "lying-bomb", "20000-params", "2236-pixel-conv", "5M-input-dense"])
 def test_evaluate_prints_a_clean_error_for_hostile_files(hostile, case):
     path, words = hostile[case]
     env = {**os.environ, "PYTHONPATH": PY, "OPENBLAS_NUM_THREADS": "1"}

@@ -17,8 +17,8 @@ import sys
 
 import numpy as np
 import pytest
-
 from hostile_images import bomb_png, drawn_digit, npy_declaring, npy_with, paeth_png, with_bad_crc
+
 from scratchnet import Network, recipe, save_model
 
 resource = pytest.importorskip("resource")

@@ -12,9 +12,9 @@ from contextlib import contextmanager
 
 import numpy as np
 import pytest
-
 from hostile_images import bomb_png, drawn_digit, npy_declaring, npy_with, paeth_png, png_file, with_bad_crc
 from hostile_zips import npy, npy_header
+
 from scratchnet.files.images import ImageError, read_array, read_file, read_image, read_png, read_pnm, to_ink
 from scratchnet.files.png import MAX_CHUNKS, MAX_PIXELS, unfilter
 

@@ -6,19 +6,18 @@ import json
 
 import numpy as np
 import pytest
-
 from subsets import small_test_set
-from scratchnet.app import bridge
-from scratchnet.teaching import inspector
+
 from scratchnet import prepare_run, recipe
-from scratchnet.teaching import trace
+from scratchnet.app import bridge
+from scratchnet.app.session import Session
+from scratchnet.data.drawing import preprocess_stages
 from scratchnet.nn.layers import dense_forward
 from scratchnet.nn.losses import softmax_cross_entropy
-from scratchnet.training.metrics import evaluate
-from scratchnet.data.drawing import preprocess_stages
-from scratchnet.teaching.network_views import classify_drawing
 from scratchnet.nn.products import Plain
-from scratchnet.app.session import Session
+from scratchnet.teaching import inspector, trace
+from scratchnet.teaching.network_views import classify_drawing
+from scratchnet.training.metrics import evaluate
 
 ARCHITECTURES = [
     {"hidden_sizes": [64], "activation": "relu"},

@@ -2,9 +2,9 @@
 
 import numpy as np
 
+from scratchnet.model.network import Network
 from scratchnet.nn.layers import Dense
 from scratchnet.training.metrics import accuracy, confusion_matrix, evaluate, most_confident_mistakes, per_class_accuracy
-from scratchnet.model.network import Network
 
 
 def test_accuracy_is_the_fraction_correct():

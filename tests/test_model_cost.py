@@ -10,13 +10,12 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from scratchnet import ModelFileError, Network
+from scratchnet import ModelFileError, Network, load_model, recipe
 from scratchnet.app import bridge
-from scratchnet import load_model, recipe
 from scratchnet.cli import main
 from scratchnet.data.mnist import save_bundle
-from scratchnet.model.cost import MAX_EXAMPLE_COST, estimate, over_limit
 from scratchnet.files.model_file import check_fits, model_bytes
+from scratchnet.model.cost import MAX_EXAMPLE_COST, estimate, over_limit
 from scratchnet.training.trainer import evaluation_rows
 
 CASES = [("", (28, 28)), ("dense:1024,relu,dropout:0.5,dense:1024,tanh", (28, 28)),

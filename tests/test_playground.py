@@ -11,8 +11,8 @@ import pytest
 from scratchnet import ConfigError
 from scratchnet.app import bridge, playground_calls
 from scratchnet.data import points2d
-from scratchnet.teaching.playground import DEFAULTS, Playground, network_config, validate_settings
 from scratchnet.teaching.network_views import hidden_activations
+from scratchnet.teaching.playground import DEFAULTS, Playground, network_config, validate_settings
 
 
 def test_point_sets_are_seeded_balanced_and_split_in_proportion():

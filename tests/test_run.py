@@ -7,11 +7,11 @@ import re
 import numpy as np
 import pytest
 
-from scratchnet.app import bridge
 from scratchnet import prepare_run, recipe
+from scratchnet.app import bridge
 from scratchnet.cli import main
-from scratchnet.data.mnist import balanced_subset, save_bundle
 from scratchnet.data.datasets import Dataset
+from scratchnet.data.mnist import balanced_subset, save_bundle
 from scratchnet.teaching.network_views import forward_in_training_mode
 from scratchnet.training.setup import streams
 

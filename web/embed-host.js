@@ -10,8 +10,8 @@
 // iframe's own origin, and has the documented shape; anything else is ignored (other frames on a
 // course page, say an ad or a quiz, may post whatever they like). A plain classic script with no
 // dependencies, so it works on pages that cannot use modules.
-(function () {
-  "use strict";
+(() => {
+  
   if (window.ScratchNetHost) return; // included twice: one listener is enough
 
   var MAX_HEIGHT = 20000;
@@ -21,13 +21,13 @@
   var NAME = /^[a-z][a-z0-9_]{0,39}$/;
   var LESSON = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
-  function isNumber(v) { return typeof v === "number" && isFinite(v); }
+  function isNumber(v) { return typeof v === "number" && Number.isFinite(v); }
   function isNumberOrNull(v) { return v === null || isNumber(v); }
   function isWhole(v, min, max) { return isNumber(v) && Math.floor(v) === v && v >= min && v <= max; }
   function isProbability(v) { return isNumber(v) && v >= 0 && v <= 1; }
   function isText(v, max) { return typeof v === "string" && v.length <= max; }
   function isSettingValue(v) {
-    if (Array.isArray(v)) return v.length <= 16 && v.every(function (x) { return isWhole(x, 0, 1e6); });
+    if (Array.isArray(v)) return v.length <= 16 && v.every((x) => isWhole(x, 0, 1e6));
     return isNumber(v) || isText(v, 200);
   }
 
@@ -126,7 +126,7 @@
   function originOf(frame) {
     try {
       return new URL(frame.src, document.baseURI).origin;
-    } catch (err) {
+    } catch {
       return null;
     }
   }
@@ -140,12 +140,12 @@
     return null;
   }
 
-  window.addEventListener("message", function (event) {
+  window.addEventListener("message", (event) => {
     var frame = frameOf(event.source);
     if (!frame || event.origin !== originOf(frame)) return;
     var detail = check(event.data);
     if (!detail) return;
-    if (detail.type === "resize") frame.style.height = detail.height + "px";
+    if (detail.type === "resize") frame.style.height = `${detail.height}px`;
     frame.dispatchEvent(new CustomEvent("scratchnet", { bubbles: true, detail: detail }));
   });
 
@@ -162,9 +162,9 @@
   // again and answers "commandRefused" if it cannot carry it out.
   function send(frame, command) {
     var origin = originOf(frame);
-    if (!frame || !frame.contentWindow || !origin || origin === "null") return false;
+    if (!frame?.contentWindow || !origin || origin === "null") return false;
     var message = { source: "scratchnet-host" };
-    for (var key in command) if (Object.prototype.hasOwnProperty.call(command, key) && key !== "source") message[key] = command[key];
+    for (var key in command) if (Object.hasOwn(command, key) && key !== "source") message[key] = command[key];
     frame.contentWindow.postMessage(message, origin);
     return true;
   }

@@ -283,7 +283,7 @@
         // The same loop, awaiting each step (trainOnBatch is async).
         return (async () => {
           timing.firstLoss = await next();
-          let started = performance.now();
+          const started = performance.now();
           for (let i = 1; i < 3 || performance.now() - started < warmupSeconds * 1000; i++) await next();
           timing.tensorsWarm = tf.memory().numTensors;
           timing.started = performance.now();
@@ -296,7 +296,7 @@
       }
 
       timing.firstLoss = next();
-      let started = performance.now();
+      const started = performance.now();
       for (let i = 1; i < 3 || performance.now() - started < warmupSeconds * 1000; i++) next();
       timing.tensorsWarm = tf.memory().numTensors;
       timing.started = performance.now();

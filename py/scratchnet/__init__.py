@@ -24,11 +24,11 @@ checks it; docs/architecture.md says more):
   plain_words.py  plain-words pieces of messages; experiment.py keeps old exports' replay.py working
 """
 
-from scratchnet.training.settings import RECIPES, ConfigError, recipe, validate_config
 from scratchnet.data.datasets import Dataset, load_dataset
-from scratchnet.model.network import Network
-from scratchnet.files.model_file import ModelFileError, load_model, save_model
 from scratchnet.data.drawing import EmptyDrawingError, preprocess_drawing
+from scratchnet.files.model_file import ModelFileError, load_model, save_model
+from scratchnet.model.network import Network
+from scratchnet.training.settings import RECIPES, ConfigError, recipe, validate_config
 from scratchnet.training.setup import prepare_run
 from scratchnet.training.trainer import Trainer
 

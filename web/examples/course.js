@@ -4,15 +4,15 @@
 //    widgets' addresses are read, and sets the page's base address; anything but an http(s)
 //    address is refused with a note.
 // 2. It lists the messages the widgets send (through embed-host.js) under "What this page heard".
-(function () {
-  "use strict";
+(() => {
+  
   var refused = "";
   var app = new URLSearchParams(location.search).get("app");
   if (app !== null) {
     var url = null;
     try {
       url = new URL(app, location.href);
-    } catch (err) {
+    } catch {
       url = null;
     }
     if (url && (url.protocol === "http:" || url.protocol === "https:") && !url.username && !url.password) {
@@ -28,28 +28,28 @@
   }
 
   function describe(detail) {
-    var who = detail.id ? "[" + detail.id + "] " : "";
+    var who = detail.id ? `[${detail.id}] ` : "";
     switch (detail.type) {
       case "prediction":
-        return who + "prediction: " + detail.digit + " (" + (100 * detail.probabilities[detail.digit]).toFixed(1) + "% sure)";
+        return `${who}prediction: ${detail.digit} (${(100 * detail.probabilities[detail.digit]).toFixed(1)}% sure)`;
       case "epoch":
         return who + "epoch " + detail.epoch + " of " + detail.epochs + ": test accuracy " +
-          (detail.testAccuracy === null ? "unknown" : (100 * detail.testAccuracy).toFixed(1) + "%");
+          (detail.testAccuracy === null ? "unknown" : `${(100 * detail.testAccuracy).toFixed(1)}%`);
       case "trainingDone":
-        return who + "training " + detail.reason + " after " + detail.epoch + " epochs";
+        return `${who}training ${detail.reason} after ${detail.epoch} epochs`;
       default:
         return who + detail.type;
     }
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  document.addEventListener("DOMContentLoaded", () => {
     if (refused) {
       var note = document.getElementById("app-note");
       note.textContent = refused;
       note.hidden = false;
     }
     var list = document.getElementById("activity");
-    document.addEventListener("scratchnet", function (event) {
+    document.addEventListener("scratchnet", (event) => {
       if (event.detail.type === "resize") return;
       var item = document.createElement("li");
       item.textContent = describe(event.detail);

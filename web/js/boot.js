@@ -30,7 +30,7 @@ if (problem) {
     .then((app) => app.start())
     .catch((err) => {
       showFatal(
-        "Part of the page's own code could not be loaded (" + (err && err.message ? err.message : err) + ").",
+        `Part of the page's own code could not be loaded (${err?.message ? err.message : err}).`,
         "If you built this site yourself, run `python3 build.py build` and reload. Otherwise try reloading the page.",
       );
     });

@@ -81,7 +81,7 @@ export async function start() {
   booting.catch(() => {}); // awaited below
   progress = createProgressView();
   drawPanel = createDrawPanel(client, {
-    report: (err) => report(err), outbox, plain, onInk: () => inspector && inspector.inkChanged(),
+    report: (err) => report(err), outbox, plain, onInk: () => inspector?.inkChanged(),
   });
   let booted;
   try {
@@ -149,7 +149,7 @@ function restartWorker(err) {
   if (restarting) return;
   setStatus("restarting", "Restarting Python…");
   notify(`${err.message} Python is being restarted; your model and settings are brought back` +
-    (codePanel && codePanel.inUse() ? ", and the network runs the reference code again (your code stays in the editor)." : "."));
+    (codePanel?.inUse() ? ", and the network runs the reference code again (your code stays in the editor)." : "."));
   restarting = client.restart()
     .then(({ model }) => {
       onModel(model);
@@ -188,7 +188,7 @@ function refreshInspector() {
 const STATUS_TEXT = { idle: "Ready", training: "Training…", stopping: "Stopping…", finished: "Ready", diverged: "Ready" };
 
 function onState(state) {
-  const setUp = controller && controller.starting() && state !== "training";
+  const setUp = controller?.starting() && state !== "training";
   setStatus(state === "training" || state === "stopping" || setUp ? "training" : "ready",
     setUp ? "Setting up the run…" : STATUS_TEXT[state]);
   // Whether anything the learner asked for is still under way (for tests and assistive tech).

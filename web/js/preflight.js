@@ -3,8 +3,8 @@
 // opaque origin ("null"), from which it may load neither its own modules nor its worker. Without
 // this check the page would say "Loading…" for ever.
 // Opening the page from disk (file://) gives the same opaque origin in most browsers.
-(function () {
-  "use strict";
+(() => {
+  
   if (self.origin !== "null") return;
   var fromDisk = location.protocol === "file:";
   var status = document.querySelector("[data-testid=status]");

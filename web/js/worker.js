@@ -14,7 +14,7 @@
 import { makeSnapshot, startPython } from "./python/runtime.js";
 
 const HOME = "/home/pyodide";
-const message = (err) => String(err && err.message ? err.message : err);
+const message = (err) => String(err?.message ? err.message : err);
 
 let port = null;
 let pyodide = null;
@@ -99,7 +99,7 @@ function run({ name, args, data }) {
 }
 
 /** The size of Python's WebAssembly memory: it only grows, so a worker that grew too far is replaced. */
-const heapBytes = () => (pyodide && pyodide._module && pyodide._module.HEAPU8 ? pyodide._module.HEAPU8.length : 0);
+const heapBytes = () => (pyodide?._module?.HEAPU8 ? pyodide._module.HEAPU8.length : 0);
 
 /** Has Python exited (os._exit, a fatal error)? Then no call can run again. */
 function pythonIsDead() {

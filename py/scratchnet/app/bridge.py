@@ -15,21 +15,20 @@ import json
 
 import numpy as np
 
-from scratchnet.teaching import exercises, inspector
 from scratchnet.app import playground_calls
-from scratchnet.teaching import network_views
+from scratchnet.app.session import NoRunError, Session, summarise
 from scratchnet.app.throughput import step_throughput
+from scratchnet.app.wire import encode
+from scratchnet.data.datasets import mnist_dataset
+from scratchnet.data.drawing import EmptyDrawingError
+from scratchnet.data.mnist import load_bundle
+from scratchnet.files.experiment import experiment_zip
+from scratchnet.files.model_file import ModelFileError, check_fits, load_model, model_bytes
+from scratchnet.nn.registry import lookup
+from scratchnet.teaching import exercises, inspector, network_views
 from scratchnet.teaching.checker import LearnerCodeError, compile_code
 from scratchnet.training.settings import SCHEMA, ConfigError, recipes_for
 from scratchnet.training.settings import recipe as config_recipe
-from scratchnet.data.datasets import mnist_dataset
-from scratchnet.files.experiment import experiment_zip
-from scratchnet.data.mnist import load_bundle
-from scratchnet.files.model_file import ModelFileError, check_fits, load_model, model_bytes
-from scratchnet.data.drawing import EmptyDrawingError
-from scratchnet.nn.registry import lookup
-from scratchnet.app.session import NoRunError, Session, summarise
-from scratchnet.app.wire import encode
 
 _session = None
 

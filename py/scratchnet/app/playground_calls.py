@@ -2,8 +2,8 @@
 MNIST session. bridge.py adds `CALLS` to its own; answers carry a summary and a frame of the
 decision boundary (see playground.py)."""
 
-from scratchnet.training.settings import ConfigError
 from scratchnet.teaching.playground import DEFAULTS, SCHEMA, Playground, check_resolution
+from scratchnet.training.settings import ConfigError
 
 _playground = None
 

@@ -15,14 +15,14 @@ import time
 
 import numpy as np
 
+from scratchnet.files.model_file import load_model, model_bytes
 from scratchnet.teaching import learner_code
 from scratchnet.teaching.checker import LearnerCodeError, check_source, compile_code
-from scratchnet.training.settings import ConfigError, recipes_for, validate_config
+from scratchnet.teaching.coach import Coach
 from scratchnet.teaching.exercises import NAMES
 from scratchnet.training.curves import curves_from_epochs
-from scratchnet.teaching.coach import Coach
 from scratchnet.training.metrics import evaluation_chunks
-from scratchnet.files.model_file import load_model, model_bytes
+from scratchnet.training.settings import ConfigError, recipes_for, validate_config
 from scratchnet.training.setup import choose_products, prepare_run
 from scratchnet.training.trainer import evaluation_rows
 

@@ -24,16 +24,16 @@ import time
 
 import numpy as np
 
-from scratchnet.nn import products
-from scratchnet.training.settings import FIELDS, RECIPES, SCHEMA, ConfigError, recipes_for, validate_config
-from scratchnet.training.curves import curves_from_epochs
-from scratchnet.data.mnist import DataFileError, balanced_subset, load_mnist, save_bundle
 from scratchnet.data.datasets import load_dataset
-from scratchnet.files.images import ImageError, read_array, read_image
-from scratchnet.nn.layers import PLAIN
-from scratchnet.training.metrics import evaluate
-from scratchnet.files.model_file import MNIST_CLASSES, MNIST_SAMPLE_SHAPE, ModelFileError, check_fits, load_model, save_model
 from scratchnet.data.drawing import EmptyDrawingError, preprocess_drawing
+from scratchnet.data.mnist import DataFileError, balanced_subset, load_mnist, save_bundle
+from scratchnet.files.images import ImageError, read_array, read_image
+from scratchnet.files.model_file import MNIST_CLASSES, MNIST_SAMPLE_SHAPE, ModelFileError, check_fits, load_model, save_model
+from scratchnet.nn import products
+from scratchnet.nn.layers import PLAIN
+from scratchnet.training.curves import curves_from_epochs
+from scratchnet.training.metrics import evaluate
+from scratchnet.training.settings import FIELDS, RECIPES, SCHEMA, ConfigError, recipes_for, validate_config
 from scratchnet.training.setup import choose_products, prepare_run
 from scratchnet.training.trainer import evaluation_rows
 

@@ -21,8 +21,8 @@ import zipfile
 
 import numpy as np
 
-from scratchnet.data.mnist import DataFileError, balanced_subset, load_bundle, load_mnist
 from scratchnet.data.datasets import Dataset, mnist_dataset
+from scratchnet.data.mnist import DataFileError, balanced_subset, load_bundle, load_mnist
 
 BUNDLE_SEED = 0  # the seed build.py makes the site's data bundle with (build-data --seed 0)
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)

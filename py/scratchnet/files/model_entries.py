@@ -9,8 +9,8 @@ import math
 import numpy as np
 
 from scratchnet.model.architecture import MAX_SPECS
-from scratchnet.training.settings import FIELDS
 from scratchnet.training.curves import MAX_POINTS, valid_curves
+from scratchnet.training.settings import FIELDS
 
 MAX_JSON_DEPTH = 4          # the settings need 2 levels (an object holding a list)
 MAX_MESSAGE_CHARS = 400

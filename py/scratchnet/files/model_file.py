@@ -33,15 +33,24 @@ import os
 
 import numpy as np
 
-from scratchnet.model.architecture import MAX_PARAMS, MAX_SPECS
-from scratchnet.training.settings import ConfigError, validate_config
-from scratchnet.nn.losses import softmax
-from scratchnet.model.network import Network
-from scratchnet.model.cost import estimate, over_limit
-from scratchnet.files.model_entries import (MAX_HISTORY_CHARS, MAX_TEXT_CHARS, NOT_JSON, ModelFileError, check_depth,
-                            number_entry, parse_json, read_history, text_entry)
+from scratchnet.files.model_entries import (
+    MAX_HISTORY_CHARS,
+    MAX_TEXT_CHARS,
+    NOT_JSON,
+    ModelFileError,
+    check_depth,
+    number_entry,
+    parse_json,
+    read_history,
+    text_entry,
+)
 from scratchnet.files.safe_npz import ArraySpec, NpzError, NpzReader
+from scratchnet.model.architecture import MAX_PARAMS, MAX_SPECS
+from scratchnet.model.cost import estimate, over_limit
+from scratchnet.model.network import Network
+from scratchnet.nn.losses import softmax
 from scratchnet.plain_words import listing, quote, shorten
+from scratchnet.training.settings import ConfigError, validate_config
 
 FORMAT = "scratchnet-model"
 FORMAT_VERSION = 1

@@ -13,7 +13,8 @@ step is checked before the next costs anything:
      lying about its size), a bad CRC or a truncated stream is refused.
 
 Entries the caller's specs do not name are never read. Arrays come back read-only (views of the
-bytes read). Step 3's header reading, read_npy_header, serves lone .npy files too (images.py). Left out: writing, memory mapping, object arrays (always refused, never unpickled),
+bytes read). Step 3's header reading, read_npy_header, serves lone .npy files too (images.py). Left
+out: writing, memory mapping, object arrays (always refused, never unpickled),
 and .npy format 3.0 (only needed for structured dtypes, which no spec here allows).
 """
 

@@ -12,12 +12,11 @@ the session: traces and updates run on a float64 twin of the network (trace.py).
 
 import numpy as np
 
-from scratchnet.teaching import network_views
-from scratchnet.teaching import spot_check as spot_checks
-from scratchnet.teaching import trace
+from scratchnet.data.drawing import preprocess_drawing
 from scratchnet.nn.losses import softmax_cross_entropy
 from scratchnet.nn.optimizers import sgd_step
-from scratchnet.data.drawing import preprocess_drawing
+from scratchnet.teaching import network_views, trace
+from scratchnet.teaching import spot_check as spot_checks
 
 SPOT_CHECK_BATCH = 32  # examples in the spot check's mini-batch (fewer if the run's batches are smaller)
 

@@ -26,10 +26,10 @@ import time
 import numpy as np
 
 from scratchnet.data import points2d
-from scratchnet.training.settings import FIELDS, RECIPES, ConfigError, check_field, validate_config
 from scratchnet.nn.losses import softmax
-from scratchnet.training.metrics import evaluate
 from scratchnet.teaching.network_views import forward_with_hidden
+from scratchnet.training.metrics import evaluate
+from scratchnet.training.settings import FIELDS, RECIPES, ConfigError, check_field, validate_config
 from scratchnet.training.setup import Run, prepare_run
 from scratchnet.training.trainer import Trainer
 

@@ -12,8 +12,8 @@ Recipes replay the seed article's journey:
   cnn      two convolutions (16 5x5, 32 3x3), each pooled, dropout, then dense: past 99%
 """
 
-from scratchnet.nn.activations import ACTIVATIONS
 from scratchnet.model.architecture import normalize_layers
+from scratchnet.nn.activations import ACTIVATIONS
 from scratchnet.nn.initializers import INITIALIZERS
 from scratchnet.nn.optimizers import OPTIMIZERS
 from scratchnet.nn.registry import lookup

@@ -17,10 +17,10 @@ that drawing more numbers for one purpose never shifts another:
 
 import numpy as np
 
-from scratchnet.nn import products
 from scratchnet.data.mnist import balanced_subset, input_statistics
-from scratchnet.nn.layers import PLAIN
 from scratchnet.model.network import Network
+from scratchnet.nn import products
+from scratchnet.nn.layers import PLAIN
 from scratchnet.training.trainer import Trainer
 
 STREAMS = ("subset", "init", "shuffle", "dropout")

@@ -137,7 +137,7 @@ export function createCodePanel(client, { report, post, changed }) {
       const li = document.createElement("li");
       li.className = r.passed ? "pass" : "fail";
       const error = r.max_rel_error == null ? "∞" : r.max_rel_error.toExponential(1);
-      li.textContent = `${r.passed ? "✓" : "✗"} ${r.output}: largest relative error ${error}${r.hint ? " — " + r.hint : ""}`;
+      li.textContent = `${r.passed ? "✓" : "✗"} ${r.output}: largest relative error ${error}${r.hint ? ` — ${r.hint}` : ""}`;
       return li;
     });
     const head = document.createElement("p");
@@ -147,7 +147,7 @@ export function createCodePanel(client, { report, post, changed }) {
         : `${name} does not pass yet.`;
     const list = document.createElement("ul");
     list.append(...rows);
-    if (checked.error && checked.error.hint) {
+    if (checked.error?.hint) {
       const hint = document.createElement("p");
       hint.textContent = checked.error.hint;
       result.replaceChildren(head, hint, list);

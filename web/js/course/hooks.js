@@ -32,7 +32,7 @@ export function createCourseHooks({ info, view, client, controller, settingsPane
     for (const [method, args] of pending.splice(0)) history[method](...args);
   });
   const record = (method, ...args) => (history ? history[method](...args) : pending.push([method, args]));
-  $("clear-history").addEventListener("click", () => history && history.clear());
+  $("clear-history").addEventListener("click", () => history?.clear());
 
   const lesson = createLessonView({
     info, view, settingsPanel, notify, onRun: train,

@@ -72,7 +72,7 @@ export function createLessonView({ info, view, settingsPanel, validate, onRun, n
 
   function showMeasured(step) {
     const line = $("lesson-measured");
-    const m = step.measured && step.measured.browser;
+    const m = step.measured?.browser;
     line.hidden = !m;
     if (m) {
       line.textContent = `Measured when this lesson was written, in a browser like this one: ` +
@@ -118,8 +118,8 @@ export function createLessonView({ info, view, settingsPanel, validate, onRun, n
   }
 
   function checkGoal() {
-    const step = lesson && lesson.doc.steps[index];
-    if (!step || !step.goal || reached || !run || !goalMet(step.goal, run)) return;
+    const step = lesson?.doc.steps[index];
+    if (!step?.goal || reached || !run || !goalMet(step.goal, run)) return;
     reached = true;
     showGoal(step);
     post("goalReached", { lesson: lesson.name, step: index, goal: step.goal.text });

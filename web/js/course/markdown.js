@@ -84,7 +84,7 @@ export function parseMarkdown(text) {
       if (!list) list = { type, items: [] };
       list.items.push(item[2]);
     } else if (list) {
-      list.items[list.items.length - 1] += " " + line; // a list item continued on the next line
+      list.items[list.items.length - 1] += ` ${line}`; // a list item continued on the next line
     } else {
       paragraph.push(line);
     }

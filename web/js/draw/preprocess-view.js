@@ -77,7 +77,7 @@ export function createStagesView(container) {
       return;
     }
     const s = result.stages;
-    const [top, left, height, width] = s.bbox;
+    const [, , height, width] = s.bbox;
     const [sh, sw] = s.scaled.shape;
     const [dy, dx] = s.shift;
     const [cy, cx] = s.center_of_mass;

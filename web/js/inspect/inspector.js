@@ -67,7 +67,7 @@ export function createInspector(client, { view, testSize, classes, ink, notify, 
     const all = [...trace.forward, ...trace.backward].map((q) => ({ ...q, highlight: q.values.length === classes ? trace.label : -1 }));
     const same = views.length === all.length && all.every((q, i) => views[i].name === q.name && views[i].shape === q.shape.join("x"));
     if (same) {
-      all.forEach((q, i) => views[i].update(q));
+      for (const [i, q] of all.entries()) views[i].update(q);
     } else {
       const options = { classes, imageShape: trace.image_shape };
       views = all.map((q) => ({ name: q.name, shape: q.shape.join("x"), ...renderQuantity(q, options) }));

@@ -89,7 +89,10 @@ export function renderQuantity(q, options) {
   let tex = null;
 
   function update(next) {
-    if (next.equation !== tex) renderEquation(equation, (tex = next.equation));
+    if (next.equation !== tex) {
+      tex = next.equation;
+      renderEquation(equation, tex);
+    }
     const range = next.values.length > 1
       ? `from ${formatNumber(next.min)} to ${formatNumber(next.max)}, ‖${next.name}‖ = ${formatNumber(next.norm)}` : "";
     about.textContent = [next.note, range].filter(Boolean).join(" · ");

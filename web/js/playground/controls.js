@@ -41,12 +41,14 @@ export function buildPlaygroundControls(container, schema, { onChange, onCheck =
         box.value = choice;
         box.dataset.testid = `playground-${field.name}-${choice}`;
         box.addEventListener("change", () => edited(field));
-        label.append(box, " ", (field.choice_labels || {})[choice] || choice);
+        label.append(box, " ", field.choice_labels?.[choice] || choice);
         wrap.append(label);
         return box;
       });
       read[field.name] = () => boxes.filter((b) => b.checked).map((b) => b.value).join(",");
-      write[field.name] = (value) => boxes.forEach((b) => (b.checked = value.includes(b.value)));
+      write[field.name] = (value) => {
+        for (const b of boxes) b.checked = value.includes(b.value);
+      };
       inputs[field.name] = wrap;
     } else {
       const label = document.createElement("label");

@@ -163,5 +163,5 @@ export async function startPlayground(client, { notifyLink, notify, report }) {
   const reply = await act(() => runner.setup({ ...settings.config }));
   await new Promise(requestAnimationFrame); // its frame is drawn first
   controls.disable(false);
-  section.dataset.ready = String(Boolean(reply && reply.ok));
+  section.dataset.ready = String(Boolean(reply?.ok));
 }

@@ -89,7 +89,7 @@ function connect(source, name, onStep) {
 
   sandbox.port.onmessage = ({ data }) => {
     if (!data || typeof data !== "object") return;
-    if (data.type === "step") return onStep && onStep({ id: data.id, state: data.state });
+    if (data.type === "step") return onStep?.({ id: data.id, state: data.state });
     if (typeof data.heap === "number") worker.heap = data.heap;
     const job = pending.get(data.id);
     if (job && (data.type === "answer" || data.type === "failed")) {
@@ -277,7 +277,7 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
       // The checker's end is not the app's: the network's worker goes on as it was.
       throw Object.assign(new Error(err.message), { timedOut: Boolean(err.timedOut) });
     } finally {
-      if (!checked || !checked.passed) {
+      if (!checked?.passed) {
         worker.kill(new WorkerDiedError("The checker was replaced."));
         if (checker === pending) checker = null;
       }
@@ -309,7 +309,7 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
     current.catch(() => {}); // awaited by every call
     const { worker, booted, files, python } = await started;
     tainted = false;
-    worker.onDied = (err) => client.onDied && client.onDied(err);
+    worker.onDied = (err) => client.onDied?.(err);
     Object.assign(status, { how: booted.how, errors: [...status.errors, ...booted.errors] });
     if (main && booted.how === "fresh" && files.snapshotKey && !status.snapshot && (await canStore())) {
       status.snapshot = snapshotLater({ files, python });

@@ -24,7 +24,7 @@ const IMPORTED = ["numpy", "numpy.random"]; // imported before a snapshot is tak
 const INDEX_URL = "https://python.invalid/pyodide/";
 
 const output = { stdout: (text) => console.log(text), stderr: (text) => console.warn(text) };
-const message = (err) => String(err && err.message ? err.message : err);
+const message = (err) => String(err?.message ? err.message : err);
 
 // Run in a restored interpreter: the generators seeded when they were imported would otherwise
 // repeat the same numbers after every restore. Then a probe of NumPy's compiled code.
@@ -40,7 +40,7 @@ const TYPES = { wasm: "application/wasm", json: "application/json", js: "text/ja
 /** Replaces this worker's fetch with a lookup in `files` ({name: Uint8Array}) under INDEX_URL. */
 function serveFrom(files) {
   self.fetch = async (input) => {
-    const url = String(input && input.url ? input.url : input);
+    const url = String(input?.url ? input.url : input);
     const name = url.startsWith(INDEX_URL) ? url.slice(INDEX_URL.length) : null;
     if (!name || !Object.hasOwn(files, name)) throw new TypeError(`Python's sandbox has no network (asked for ${url.slice(0, 100)})`);
     const type = TYPES[name.split(".").pop()] || "application/octet-stream";
@@ -208,7 +208,7 @@ async function restore(pyodideFiles, snapshot, numpyFiles, mark) {
   const { memory, state } = snapshot;
   const { pyodide, loader } = await bootPreloaded(pyodideFiles, { _loadSnapshot: memory }, numpyFiles, mark);
   const { layout } = loader;
-  if (!state || !state.layout || layout.table !== state.layout.table || layout.heap !== state.layout.heap) {
+  if (!state?.layout || layout.table !== state.layout.table || layout.heap !== state.layout.heap) {
     throw new Error("NumPy's libraries did not load where the snapshot expects them");
   }
   const { LDSO } = loader.module;

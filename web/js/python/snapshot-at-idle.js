@@ -13,7 +13,7 @@ const MAX_STOPS = 2; // times the maker gives way to training before it finishes
 const LOCK_NAME = "scratchnet-python-snapshot"; // several widgets on a page: one makes it, at a time
 const BUSY_CALLS = new Set(["train", "step", "benchmark"]);
 
-const message = (err) => String(err && err.message ? err.message : err);
+const message = (err) => String(err?.message ? err.message : err);
 
 /** Resolves once `activity` (the client's: {pending, since}) shows no call for `ms` in a row. */
 function idle(activity, ms) {

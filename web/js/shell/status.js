@@ -29,7 +29,7 @@ export function clearNotice() {
 
 // The useful part of an error: for a Python traceback, its last line.
 export function plain(err) {
-  const text = String((err && err.message) || err || "Unknown error");
+  const text = String((err?.message) || err || "Unknown error");
   const lines = text.trim().split("\n").filter((l) => l.trim());
   return lines.length > 1 && /Traceback|File "/.test(text) ? lines[lines.length - 1] : text;
 }

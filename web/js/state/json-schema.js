@@ -24,7 +24,7 @@ const isType = (value, type) => type === typeOf(value) || (type === "number" && 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const show = (value) => {
   const text = JSON.stringify(value);
-  return text.length > 40 ? text.slice(0, 40) + "…" : text;
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 };
 
 /** Validate `value` against `schema` (with its $defs): a list of problems, each "where: what" (empty: valid). */
@@ -40,7 +40,7 @@ export function validate(schema, value) {
     }
     if (node.$ref) {
       const name = /^#\/\$defs\/([A-Za-z0-9_-]+)$/.exec(node.$ref);
-      if (!name || !schema.$defs || !schema.$defs[name[1]]) throw new Error(`The schema's $ref "${node.$ref}" names nothing.`);
+      if (!name || !schema.$defs?.[name[1]]) throw new Error(`The schema's $ref "${node.$ref}" names nothing.`);
       check(schema.$defs[name[1]], v, path);
     }
     if (node.type) {
@@ -62,7 +62,7 @@ export function validate(schema, value) {
       if (node.minItems !== undefined && v.length < node.minItems) fail(path, `must have at least ${node.minItems} items`);
       if (node.maxItems !== undefined && v.length > node.maxItems) fail(path, `must have at most ${node.maxItems} items, not ${v.length}`);
       if (node.uniqueItems && new Set(v.map((x) => JSON.stringify(x))).size !== v.length) fail(path, "must not repeat an item");
-      if (node.items) v.forEach((item, i) => check(node.items, item, `${path}[${i}]`));
+      if (node.items) for (const [i, item] of v.entries()) check(node.items, item, `${path}[${i}]`);
     }
     if (typeOf(v) === "object") {
       const keys = Object.keys(v);

@@ -65,13 +65,13 @@ export function parseField(field, text) {
   if (raw === "") return { error: "This needs a value." };
   if (field.type === "int") {
     const value = Number(raw);
-    if (!INT.test(raw) || !Number.isSafeInteger(value)) return { error: `Enter a whole number${range ? " " + range : ""}.` };
+    if (!INT.test(raw) || !Number.isSafeInteger(value)) return { error: `Enter a whole number${range ? ` ${range}` : ""}.` };
     if (!checkRange(field, value)) return { error: `Must be ${range}.` };
     return { value };
   }
   if (field.type === "float") {
     const value = Number(raw);
-    if (!FLOAT.test(raw) || !Number.isFinite(value)) return { error: `Enter a number${range ? " " + range : ""}, like 0.01 or 1e-3.` };
+    if (!FLOAT.test(raw) || !Number.isFinite(value)) return { error: `Enter a number${range ? ` ${range}` : ""}, like 0.01 or 1e-3.` };
     if (!checkRange(field, value)) return { error: `Must be ${range}.` };
     return { value };
   }
@@ -144,7 +144,7 @@ export function readSettings(hash, schema, recipes, prefix = "") {
  */
 export function settingsToHash(settings, defaultConfig, view = defaultView(), { prefix = "", keep = "", extra = {} } = {}) {
   const params = new URLSearchParams();
-  if (settings.recipe) params.set(prefix + "recipe", settings.recipe);
+  if (settings.recipe) params.set(`${prefix}recipe`, settings.recipe);
   for (const [name, value] of Object.entries(settings.config)) {
     if (formatValue(value) !== formatValue(defaultConfig[name])) params.set(prefix + name, formatValue(value));
   }
@@ -154,5 +154,5 @@ export function settingsToHash(settings, defaultConfig, view = defaultView(), { 
   }
   for (const [key, value] of Object.entries(extra)) if (value) params.set(key, value);
   const text = params.toString().replaceAll("%2C", ",");
-  return text ? "#" + text : "";
+  return text ? `#${text}` : "";
 }

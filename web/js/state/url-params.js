@@ -9,7 +9,7 @@ const SHOWN_PROBLEMS = 5; // problems a notice lists before "and N more": a host
 // A piece of the URL quoted back to the reader: shortened, never interpreted.
 export function quote(text) {
   const s = String(text);
-  return JSON.stringify(s.length > SHOWN_MAX ? s.slice(0, SHOWN_MAX) + "…" : s);
+  return JSON.stringify(s.length > SHOWN_MAX ? `${s.slice(0, SHOWN_MAX)}…` : s);
 }
 
 // At most SHOWN_PROBLEMS problems, then one line counting the rest.

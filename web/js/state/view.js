@@ -45,7 +45,7 @@ export function readView(hash) {
   if (params.has("panels")) {
     const list = nameList(params.get("panels"));
     const unknown = list ? list.filter((p) => !PANELS.includes(p)) : [];
-    if (!list || !list.length || unknown.length) {
+    if (!list?.length || unknown.length) {
       refuse("panels", `choose from ${PANELS.join(", ")}, separated by commas.`, "All panels are shown.");
     } else {
       view.panels = PANELS.filter((p) => list.includes(p));
@@ -78,7 +78,7 @@ export function readView(hash) {
   }
   if (params.has("exercise")) {
     const list = nameList(params.get("exercise"));
-    if (list && list.length && list.every((name) => EXERCISES.includes(name))) view.exercises = list;
+    if (list?.length && list.every((name) => EXERCISES.includes(name))) view.exercises = list;
     else refuse("exercise", `choose from ${EXERCISES.join(", ")}, separated by commas.`, "No exercise is opened.");
   }
   if (params.has("inspect")) {
@@ -136,7 +136,7 @@ export function viewToParams(view, params = new URLSearchParams()) {
   if (view.lock.length) params.set("lock", view.lock.join(","));
   if (view.host) params.set("host", view.host);
   if (view.id) params.set("id", view.id);
-  if (view.exercises && view.exercises.length) params.set("exercise", view.exercises.join(","));
+  if (view.exercises?.length) params.set("exercise", view.exercises.join(","));
   if (view.inspect !== null && view.inspect !== undefined) params.set("inspect", String(view.inspect));
   if (view.lesson) params.set("lesson", view.lesson);
   if (view.lesson && view.lessonStep) params.set("lesson_step", String(view.lessonStep));

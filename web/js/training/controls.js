@@ -85,7 +85,7 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
   allNote.textContent = "These settings are locked: this lesson chose them for you.";
   container.before(allNote);
 
-  const labelOf = (name) => (schema.find((f) => f.name === name) || {}).label || name;
+  const labelOf = (name) => schema.find((f) => f.name === name)?.label || name;
   // A setting the chosen settings make irrelevant (momentum without the momentum optimiser).
   const unusedBy = (field) => Object.entries(field.used_when || {})
     .find(([other, values]) => other in config && !values.includes(config[other]));
@@ -108,7 +108,7 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
       note.textContent = lockedHere ? "Locked: set by this lesson." : unused ? `Not used: ${labelOf(unused[0])} is ${config[unused[0]]}; only ${unused[1].join(" or ")} uses it.` : "";
       note.hidden = !note.textContent;
       note.classList.toggle("visually-hidden", lockedHere && isLocked("all")); // one note above says it for all
-      input.setAttribute("aria-describedby", `${note.textContent ? note.id + " " : ""}${input.id}-help ${input.id}-error`);
+      input.setAttribute("aria-describedby", `${note.textContent ? `${note.id} ` : ""}${input.id}-help ${input.id}-error`);
     }
     allNote.hidden = !isLocked("all");
     recipeSelect.disabled = isLocked("recipe");

@@ -135,7 +135,7 @@ export function createProgressView() {
     showCurves(curves) {
       resetPanel();
       for (const chart of Object.values(charts)) chart.clear();
-      if (curves && curves.epoch && curves.epoch.length) drawCurves(curves);
+      if (curves?.epoch?.length) drawCurves(curves);
     },
     /** Earlier runs as faint lines: [{loss, accuracy, test_loss, test_accuracy}], each [[x, y], ...]. */
     setBackground(runs) {

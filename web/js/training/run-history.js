@@ -205,7 +205,7 @@ export function createRunHistory({ store, list, note, schema, onBackground }) {
     },
     /** The current run goes on after a pause. */
     resumed() {
-      if (!current || current.status !== "paused") return;
+      if (current?.status !== "paused") return;
       current.status = "running";
       update(current);
     },
