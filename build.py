@@ -487,7 +487,7 @@ def test(args, extra):
     try:
         codes = []
         if args.unit or everything:
-            folders = ["tests"] if everything else ["tests", "--ignore=tests/e2e"]
+            folders = ["tests"] if everything else ["tests/unit"]
             if everything:
                 codes.append(run_built([["-m", "pytest", *folders, *extra]]))
             else:

@@ -8,7 +8,7 @@ trains on), and the journey's steps that use every image the page has also on al
 training images, plus the default recipe in full (15 epochs, as the pretrained model). In the
 browser, the built site (dist/) is opened at #lesson=NAME, and for each step Run this step is
 pressed and timed to the end of the run (the bar: 60 s). --write records each step's numbers in
-its lesson file ("measured"); tests/test_lessons.py then checks that the text quotes them.
+its lesson file ("measured"); tests/unit/test_lessons.py then checks that the text quotes them.
 """
 
 import argparse

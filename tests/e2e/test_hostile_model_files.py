@@ -12,11 +12,11 @@ import time
 
 import numpy as np
 import pytest
+from e2e_helpers import attr, clear_and_draw, open_app, settle
+
 from scratchnet.files.model_file import MAX_TEXT_CHARS
 
-from e2e_helpers import attr, clear_and_draw, open_app, wait_state
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "unit"))
 import hostile_zips as hostile  # noqa: E402  (the builders of the hostile files)
 
 ONE = [[(0.52, 0.15), (0.48, 0.85)]]
@@ -89,9 +89,9 @@ def test_hostile_files_are_refused_in_the_page_and_python_survives(browser, base
         page.fill("[data-testid=field-train_size]", "1000")
         page.fill("[data-testid=field-epochs]", "1")
         page.click("[data-testid=train]")
-        wait_state(page, "training")
         page.wait_for_selector("[data-testid=epoch][data-value='1']", timeout=120_000)
-        wait_state(page, "ready", 60_000)
+        settle(page, 60_000)
+        assert "trained 1 epoch" in page.text_content("#model-info")
         assert float(attr(page, "test-accuracy")) > 0.5
         assert clear_and_draw(page, ONE) in [str(d) for d in range(10)]
         assert page.log.errors == []

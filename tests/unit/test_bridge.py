@@ -86,7 +86,7 @@ def test_the_page_client_lists_every_call_of_the_bridge():
     import os
     import re
 
-    path = os.path.join(os.path.dirname(__file__), "..", "web", "js", "python", "client.js")
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "web", "js", "python", "client.js")
     listed = re.search(r"export const BRIDGE_CALLS = \[(.*?)\];", open(path).read(), re.S).group(1)
     assert re.findall(r'"([a-z_]+)"', listed) == [name for name in bridge.CALLS if name != "init"]
 

@@ -23,7 +23,7 @@ from hostile_zips import DEEP, DEEP_BUT_SHORT, MAX_ENTRIES, archive, good_arrays
 from scratchnet import ModelFileError, Network, load_model, recipe
 from scratchnet.files.model_file import MAX_TEXT_CHARS, model_bytes
 
-PY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "py")
+PY = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "py")
 
 
 @pytest.fixture(scope="module")

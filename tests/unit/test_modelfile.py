@@ -251,7 +251,7 @@ def test_float64_fortran_order_big_endian_and_uncompressed_weights_load(arrays, 
 
 
 def shipped_models():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     dist = os.environ.get("SCRATCHNET_DIST") or os.path.join(root, "dist")
     return sorted(glob.glob(os.path.join(dist, "models", "pretrained.*.npz"))
                   + glob.glob(os.path.join(root, ".cache", "build", "pretrained-*.npz")))

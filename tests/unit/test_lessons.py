@@ -15,7 +15,7 @@ import pytest
 
 from scratchnet.training.settings import SCHEMA, recipes_for, validate_config
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LESSONS = os.path.join(ROOT, "web", "lessons")
 JS = os.path.join(ROOT, "web", "js")
 sys.path.insert(0, ROOT)

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-PACKAGE = os.path.join(os.path.dirname(__file__), "..", "py", "scratchnet")
+PACKAGE = os.path.join(os.path.dirname(__file__), "..", "..", "py", "scratchnet")
 # Each folder (or top-level module) and what it may import of ScratchNet, itself included.
 BENEATH = {
     "nn": {"nn"},

@@ -116,7 +116,7 @@ def test_schema_fields_have_defaults_that_validate():
     assert FIELDS["initializer"]["choices"] == ["xavier", "he"]
 
 
-CASES = json.load(open(os.path.join(os.path.dirname(__file__), "settings_cases.json")))["cases"]
+CASES = json.load(open(os.path.join(os.path.dirname(__file__), "..", "settings_cases.json")))["cases"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c['setting']}={c['text']!r}" for c in CASES])

@@ -23,7 +23,7 @@ from scratchnet import Network, recipe, save_model
 
 resource = pytest.importorskip("resource")
 
-PY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "py")
+PY = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "py")
 ADDRESS_SPACE = 400 << 20  # NumPy and OpenBLAS (one thread) reserve about 110 MB of it
 PEAK_MB = 200
 HANG_GUARD_S = 10
