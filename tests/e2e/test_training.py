@@ -1,16 +1,8 @@
-"""Training in the browser: reset, a short run that must learn, stop and resume, divergence
-(explained by the coach beside the charts), and saving and loading model files. These tests share one page and run in order."""
+"""Training in the browser: reset, a short run that must learn and its model file, stop and resume
+(from the mouse and the keyboard), and divergence (explained by the coach beside the charts). Each
+test has a page of its own."""
 
-import pytest
-
-from e2e_helpers import attr, clear_and_draw, open_app, wait_state
-
-
-@pytest.fixture(scope="module")
-def page(browser, base_url):
-    page = open_app(browser, base_url)
-    yield page
-    page.context.close()
+from e2e_helpers import assert_run_does_not_go_on, attr, clear_and_draw, settle, wait_state
 
 
 def set_fields(page, **values):
@@ -27,7 +19,12 @@ def chart_points(page, name):
     return int(page.get_attribute(f"[data-testid=chart-{name}]", "data-points"))
 
 
-def test_reset_gives_an_untrained_model(page):
+def progress(page):
+    return page.eval_on_selector("#epoch-progress", "el => el.value")
+
+
+def test_reset_gives_an_untrained_model(app_page):
+    page = app_page()
     assert attr(page, "test-accuracy") != ""
     page.click("[data-testid=reset]")
     page.wait_for_selector("[data-testid=epoch][data-value='0']")
@@ -36,12 +33,12 @@ def test_reset_gives_an_untrained_model(page):
     assert page.locator("[data-testid=confusion] table").count() == 0
 
 
-def test_one_epoch_on_a_small_subset_learns(page):
+def test_one_epoch_on_a_small_subset_learns_and_its_model_file_round_trips(app_page, tmp_path):
+    page = app_page()
     page.select_option("[data-testid=recipe]", "default")
     set_fields(page, train_size=1000, epochs=1)
     page.click("[data-testid=train]")
-    wait_state(page, "training")
-    page.wait_for_selector("[data-testid=epoch][data-value='1']", timeout=60_000)
+    page.wait_for_selector("[data-testid=epoch][data-value='1']", timeout=120_000)
     wait_state(page, "ready", 60_000)
     accuracy = float(attr(page, "test-accuracy"))
     assert 0.5 < accuracy <= 1, accuracy  # chance is 0.1
@@ -58,8 +55,8 @@ def test_one_epoch_on_a_small_subset_learns(page):
     assert cells.count() == 100
     assert sum(int(c) for c in cells.all_text_contents()) == 10000
 
-
-def test_model_file_round_trip_and_malformed_file(page, tmp_path):
+    # The model just trained, saved to a file, a malformed file refused, and the file loaded back.
+    settle(page)
     info = page.text_content("#model-info")
     with page.expect_download() as download:
         page.click("[data-testid=download]")
@@ -79,41 +76,59 @@ def test_model_file_round_trip_and_malformed_file(page, tmp_path):
     page.wait_for_function(f"() => document.querySelector('[data-testid=test-accuracy]').dataset.value === '{accuracy}'")
 
 
-def test_stop_pauses_and_train_resumes(page):
+def test_training_is_started_from_the_keyboard_stopped_and_resumed(app_page):
+    page = app_page()
+    page.select_option("[data-testid=recipe]", "default")
     set_fields(page, train_size=20000, epochs=2)
-    page.click("[data-testid=train]")
-    wait_state(page, "training")
-    page.wait_for_function("() => document.querySelector('#epoch-progress').value > 0.05", timeout=30_000)
+    page.focus("[data-testid=train]")
+    page.keyboard.press("Enter")
+    # The Train button disables itself; focus must not fall back to the top of the page.
+    assert page.evaluate("document.activeElement.dataset.testid") == "stop"
+    page.wait_for_function("() => document.querySelector('#epoch-progress').value > 0.05", timeout=60_000)
     page.click("[data-testid=stop]")
-    wait_state(page, "ready")
+    settle(page)
     assert page.text_content("[data-testid=train]").strip() == "Resume"
-    paused_at = page.eval_on_selector("#epoch-progress", "el => el.value")
+    paused_at = progress(page)
     points = chart_points(page, "loss")
-    page.wait_for_timeout(600)
-    assert page.eval_on_selector("#epoch-progress", "el => el.value") == paused_at  # really stopped
+    assert_run_does_not_go_on(page)  # really stopped
+    assert progress(page) == paused_at
 
     page.click("[data-testid=train]")
-    wait_state(page, "training")
     page.wait_for_function(f"() => document.querySelector('#epoch-progress').value > {paused_at} + 0.02",
-                           timeout=30_000)
+                           timeout=60_000)
     assert chart_points(page, "loss") >= points  # the same run went on: history was kept
     page.click("[data-testid=stop]")
-    wait_state(page, "ready")
+    settle(page)
+    assert page.text_content("[data-testid=train]").strip() == "Resume"
+    assert_run_does_not_go_on(page)
 
 
-def test_divergence_stops_with_an_explanation_and_keeps_a_usable_model(page):
+def test_stopping_a_run_from_the_keyboard_hands_focus_back_to_train(app_page):
+    page = app_page("#train_size=20000&epochs=2")
+    page.focus("[data-testid=train]")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.dataset.testid") == "stop"
+    page.wait_for_function("() => scratchnetPython.calls.train >= 2", timeout=60_000)  # running, past its set-up
+    page.keyboard.press("Enter")
+    settle(page)
+    assert page.text_content("[data-testid=train]").strip() == "Resume"  # stopped, not finished
+    assert page.evaluate("document.activeElement.dataset.testid") == "train"
+
+
+def test_divergence_stops_with_an_explanation_and_keeps_a_usable_model(app_page):
+    page = app_page()
     # Seeded and checked: plain SGD at learning rate 10 through four ReLU layers overflows in a few steps.
     page.select_option("[data-testid=recipe]", "default")
     set_fields(page, hidden_sizes="128,128,128,128", optimizer="sgd", learning_rate=10, clip_norm=0,
                lr_decay=1, train_size=1000, batch_size=32, epochs=1, seed=0)
     page.click("[data-testid=train]")
     # The explanation is the coach's, beside the charts; the time left stops counting.
-    finding = page.wait_for_selector("[data-testid=health] [data-condition=diverged]", timeout=30_000)
-    wait_state(page, "ready")
+    finding = page.wait_for_selector("[data-testid=health] [data-condition=diverged]", timeout=60_000)
+    settle(page)
     assert "learning rate" in finding.text_content().lower()
     assert page.locator("#notice").is_hidden()
     assert page.text_content("#eta") == "stopped"
-    page.wait_for_timeout(1200)
+    assert_run_does_not_go_on(page)
     assert page.text_content("#eta") == "stopped"
     assert attr(page, "epoch") == "0"
     assert page.text_content("[data-testid=train]").strip() == "Train"  # nothing to resume
@@ -121,16 +136,3 @@ def test_divergence_stops_with_an_explanation_and_keeps_a_usable_model(page):
     assert clear_and_draw(page, [[(0.5, 0.15), (0.5, 0.85)]]) != ""
     total = sum(float(attr(page, f"prob-{d}")) for d in range(10))
     assert abs(total - 1) < 1e-3
-
-
-def test_training_can_be_started_and_stopped_from_the_keyboard(page):
-    page.select_option("[data-testid=recipe]", "default")
-    set_fields(page, train_size=20000, epochs=2)
-    page.focus("[data-testid=train]")
-    page.keyboard.press("Enter")
-    wait_state(page, "training")
-    # The Train button disables itself; focus must not fall back to the top of the page.
-    assert page.evaluate("document.activeElement.dataset.testid") == "stop"
-    page.keyboard.press("Enter")
-    wait_state(page, "ready")
-    assert page.evaluate("document.activeElement.dataset.testid") == "train"

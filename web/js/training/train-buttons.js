@@ -2,6 +2,7 @@
 // the run controller's state and the settings make them: what can be pressed now.
 
 const $ = (id) => document.getElementById(id);
+let focusTrainWhenReady = false; // Stop took the focus with it while Train was still disabled
 
 /** controller: the run controller; settings: the settings panel's current() {config, errors}. */
 export function showButtons(controller, settings) {
@@ -20,6 +21,15 @@ export function showButtons(controller, settings) {
   for (const id of ["reset", "pretrained", "download", "load"]) $(id).disabled = false;
   // A button that disables itself would drop keyboard focus; hand it to its counterpart.
   if (document.activeElement === train && train.disabled && !$("stop").disabled) $("stop").focus();
-  if (document.activeElement === $("stop") && $("stop").disabled && !train.disabled) train.focus();
+  if (document.activeElement === $("stop") && $("stop").disabled) {
+    // Stopping waits for the chunk under way: Train may be enabled only later. Until then the
+    // focus would fall to the page, so it is handed to Train as soon as Train can take it.
+    if (train.disabled) focusTrainWhenReady = true;
+    else train.focus();
+  }
+  if (focusTrainWhenReady && !train.disabled) {
+    focusTrainWhenReady = false;
+    if (!document.activeElement || document.activeElement === document.body || document.activeElement === $("stop")) train.focus();
+  }
   $("form-error").textContent = invalid && !busy ? "Fix the highlighted settings to train." : "";
 }
