@@ -1,11 +1,11 @@
 """The 2-D playground in the real page: its test contract, every point set drawn, training that
 learns live, points placed by click, keyboard and finger that join the training set, the panel
-embedded on its own, and its settings in the URL (a bad value refused with a notice)."""
+embedded on its own, and its settings in the URL (a bad value refused with a notice). Each test has
+a page of its own."""
 
 from urllib.parse import parse_qsl
 
 import pytest
-
 from e2e_helpers import BOOT_TIMEOUT_MS, audit, open_app, touch_stroke, wait_state
 
 PLAYGROUND = "[data-testid=playground]"
@@ -56,7 +56,7 @@ def pixel(page, x1, x2):
 
 def picture(page):
     """A summary of what the canvas shows: its pixels' checksum, and how many are strongly
-    orange (class 0's colour) and strongly blue (class 1's), as points are drawn."""
+    blue (class 0's colour) and strongly orange (class 1's, the positive side), as points are drawn."""
     return page.evaluate("""() => {
         const c = document.querySelector("[data-testid=boundary]");
         const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
@@ -70,9 +70,8 @@ def picture(page):
     }""")
 
 
-def train_until(page, condition, timeout=30_000):
+def train_until(page, condition, timeout=60_000):
     page.click("[data-testid=playground-train]")
-    page.wait_for_selector(f"{PLAYGROUND}[data-playing=true]")
     page.wait_for_function(condition, timeout=timeout)
     page.click("[data-testid=playground-train]")
     page.wait_for_selector(f"{PLAYGROUND}[data-playing=false]")
@@ -82,15 +81,14 @@ def accuracy_above(value):
     return f"() => Number(document.querySelector('{BOUNDARY}').dataset.testAccuracy) >= {value}"
 
 
-@pytest.fixture(scope="module")
-def page(browser, base_url):
-    page = open_app(browser, base_url, bypass_csp=True)  # lets the audit inject axe-core
+@pytest.fixture
+def page(app_page):
+    page = app_page(bypass_csp=True)  # lets the audit inject axe-core
     ready(page)
-    yield page
-    page.context.close()
+    return page
 
 
-def test_the_contract_elements_are_there_and_every_point_set_draws(page):
+def test_the_contract_elements_are_there_every_point_set_draws_and_it_passes_an_audit(page):
     options = page.eval_on_selector("[data-testid=playground-dataset]", "s => [...s.options].map(o => o.value)")
     assert options == ["circle", "xor", "gauss", "spiral"]
     assert page.eval_on_selector("[data-testid=playground-dataset]", "el => el.tagName") == "SELECT"
@@ -111,9 +109,11 @@ def test_the_contract_elements_are_there_and_every_point_set_draws(page):
     assert len(seen) == 4  # four different pictures
     assert page.locator("[data-testid=playground-units] canvas").count() == 16
     assert page.log.errors == []
+    assert audit(page.main_frame) == []
 
 
-def test_training_on_the_circle_raises_test_accuracy_live(page):
+def test_training_learns_live_and_learns_the_points_placed(page):
+    # Training on the circle raises the test accuracy live.
     fresh(page, "circle")
     start = float(data(page, "test-accuracy"))
     frames = int(data(page, "frames"))
@@ -131,13 +131,12 @@ def test_training_on_the_circle_raises_test_accuracy_live(page):
     page.wait_for_function(f"() => document.querySelector('{BOUNDARY}').dataset.step === '0'")
     assert float(data(page, "test-accuracy")) < 0.8
 
-
-def test_clicked_points_appear_and_are_used(page):
+    # Clicked points appear and are used.
     fresh(page, "gauss")
     train_until(page, accuracy_above(0.97))
     spot = (4.5, 4.5)  # on class 0's side, away from the clouds' points
     r, g, b = pixel(page, *spot)
-    assert r > b  # orange: the network says class 0 there
+    assert b > r  # blue: the network says class 0 there
     page.check("[data-testid=playground-class-1]")
     # A 3x3 lattice of class-1 points around the spot; the spot itself stays clear of marks.
     for dx in (-0.75, -0.25, 0.25, 0.75):
@@ -156,17 +155,13 @@ def test_clicked_points_appear_and_are_used(page):
         const c = document.querySelector("[data-testid=boundary]");
         const x = Math.round((4.5 / 6 + 1) / 2 * c.width), y = Math.round((1 - 4.5 / 6) / 2 * c.height);
         const [r, g, b] = c.getContext("2d").getImageData(x, y, 1, 1).data;
-        return b > r;
+        return r > b;
     }""")
     r, g, b = pixel(page, *spot)
-    assert b > r  # blue: the placed points were learned
+    assert r > b  # orange: the placed points (class 1) were learned
     page.click("[data-testid=playground-clear]")
     page.wait_for_function(f"() => document.querySelector('{BOUNDARY}').dataset.placed === '0'")
     assert data(page, "train-points") == "200"
-
-
-def test_the_playground_passes_an_accessibility_audit(page):
-    assert audit(page.main_frame) == []
 
 
 def test_panels_playground_shows_the_playground_alone(browser, base_url):
