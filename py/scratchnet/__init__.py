@@ -1,6 +1,6 @@
 """ScratchNet: neural networks written in plain NumPy, to read, train and take apart.
 
-Folders by role, each importing only those above it in this list (tests/test_package_layout.py
+Folders by role, each importing only those above it in this list (tests/unit/test_package_layout.py
 checks it; docs/architecture.md says more):
 
   nn/        the maths, NumPy only: layers (Dense, Dropout), activations, losses, conv

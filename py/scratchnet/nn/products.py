@@ -31,7 +31,7 @@ and every formulation here computes exactly that, with the same interface:
 
 `choose(network, x)` times each formulation on each dense layer's real input (a
 forward pass of a real batch) and gives every layer the fastest. All of them
-agree up to float rounding; the gradient checks pass under each (tests/test_products.py).
+agree up to float rounding; the gradient checks pass under each (tests/unit/test_products.py).
 This module knows no network beyond its `layers`, `dense_layers()` and
 `forward(x, keep=True)` (every layer's input, from the network's one walk).
 """
