@@ -7,8 +7,7 @@ import os
 import random
 
 import pytest
-
-from e2e_helpers import attr, draw, open_app, wait_prediction, wait_state
+from e2e_helpers import assert_run_does_not_go_on, attr, draw, open_app, pace, settle, wait_prediction
 
 RUN = "#train_size=2000&epochs=50"
 STROKE = [[(0.5, 0.15), (0.5, 0.85)]]
@@ -32,14 +31,6 @@ def press(page, testid):
     page.evaluate("id => document.querySelector(`[data-testid=${id}]`).click()", testid)
 
 
-def settle(page):
-    """Waits until nothing runs: ready, no training loop, the drawing read."""
-    page.wait_for_selector("[data-testid=status][data-state=ready][data-busy=false]", timeout=180_000)
-    page.wait_for_timeout(300)
-    wait_state(page, "ready")
-    assert page.get_attribute("[data-testid=status]", "data-busy") == "false"
-
-
 def assert_consistent(page):
     """The model line, the epochs and a fresh prediction describe the worker's current model."""
     info = page.locator("#model-info")
@@ -55,7 +46,7 @@ def assert_consistent(page):
 @pytest.mark.parametrize("second", ["use-pretrained", "reset", "load"])
 def test_a_click_while_a_run_is_set_up_wins_and_the_run_does_not_go_on(page, good_model, second):
     press(page, "train")
-    page.wait_for_timeout(150)
+    page.wait_for_function("() => scratchnetPython.calls.new_training >= 1")  # the run is being set up
     if second == "load":
         page.set_input_files("[data-testid=load-file]", good_model)
     else:
@@ -63,20 +54,17 @@ def test_a_click_while_a_run_is_set_up_wins_and_the_run_does_not_go_on(page, goo
     settle(page)
     expected = {"use-pretrained": "pretrained", "reset": "untrained", "load": "imported"}[second]
     assert f"Model: {expected}" in page.text_content("#model-info")
-    epochs = attr(page, "epoch")
-    page.wait_for_timeout(1500)
-    assert attr(page, "epoch") == epochs and page.get_attribute("[data-testid=status]", "data-state") == "ready"
+    assert_run_does_not_go_on(page)
+    assert page.get_attribute("[data-testid=status]", "data-state") == "ready"
     assert_consistent(page)
 
 
 def test_stop_right_after_train_is_honoured(page):
     press(page, "train")
-    page.wait_for_timeout(50)
+    pace(50)
     press(page, "stop")
     settle(page)
-    progress = page.eval_on_selector("#batch-progress", "el => el.value")
-    page.wait_for_timeout(1500)
-    assert page.eval_on_selector("#batch-progress", "el => el.value") == progress
+    assert_run_does_not_go_on(page)
     assert page.get_attribute("[data-testid=status]", "data-state") == "ready"
     assert_consistent(page)
 
@@ -96,7 +84,7 @@ def test_a_seeded_storm_of_two_hundred_clicks_ends_consistent(page, good_model, 
             draw(page, [[(rng.uniform(0.3, 0.7), 0.2), (rng.uniform(0.3, 0.7), 0.8)]], steps=2)
         else:
             press(page, action)
-        page.wait_for_timeout(rng.randint(10, 120))
+        pace(rng.randint(10, 120))
     press(page, "stop")
     settle(page)
     assert_consistent(page)
