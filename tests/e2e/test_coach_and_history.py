@@ -4,8 +4,7 @@ history lists every run with what changed and keeps it across visits, earlier ru
 behind the current one, and the pretrained model shows its own curves from epoch 0."""
 
 import pytest
-
-from e2e_helpers import attr, open_app, wait_state
+from e2e_helpers import IDLE, attr, calls, open_app, settle, wait_state
 
 
 def hash_of(**settings):
@@ -13,10 +12,14 @@ def hash_of(**settings):
 
 
 def train_to_the_end(page):
+    """Presses Train and waits until that run has finished: a chunk of it was asked for, the time
+    left reads "done" (a new run's start clears it) and nothing runs any more."""
+    asked = calls(page).get("train", 0)
     page.click("[data-testid=train]")
-    wait_state(page, "training")
-    page.wait_for_function("() => document.querySelector('#eta').textContent === 'done'", timeout=120_000)
-    wait_state(page, "ready", 60_000)
+    page.wait_for_function(f"""() => scratchnetPython.calls.train > {asked}
+        && document.querySelector('#eta').textContent === 'done'
+        && document.querySelector('{IDLE}') !== null""", timeout=120_000)
+    settle(page, 60_000)
 
 
 def findings(page):
@@ -98,10 +101,11 @@ def test_the_train_button_never_reads_resume_while_a_run_goes(browser, base_url)
             window.__labels = [];
             const train = document.querySelector('[data-testid=train]');
             new MutationObserver(() => window.__labels.push([train.textContent,
-                document.querySelector('[data-testid=status]').dataset.busy])).observe(train, { childList: true, characterData: true, subtree: true });
+                document.querySelector('[data-testid=status]').dataset.busy]))
+                .observe(train, { childList: true, characterData: true, subtree: true });
         }""")
         page.click("[data-testid=step]")
-        page.wait_for_function("() => document.querySelector('[data-testid=status]').dataset.busy === 'false'")
+        settle(page)
         assert page.text_content("[data-testid=train]") == "Resume"  # a paused run, nothing going
         train_to_the_end(page)
         labels = page.evaluate("window.__labels")
