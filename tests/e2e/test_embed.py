@@ -1,19 +1,18 @@
 """The app embedded in a course page, and the messages it posts: the example page (web/examples/)
 served from one origin embeds differently configured widgets from another origin (a second loopback
-server, the app in a sub-path there); they post `ready`, predictions, their height and training
-progress, only to the host named, and a sandbox that breaks the app is explained. The tests share
-one host page and run in order; each looks at the messages the host page received, recorded by a
-script added before any page code runs. What a learner does in a widget is in test_embed_widget.py.
+server, the app in a sub-path there); they post `ready`, predictions and their height, only to the
+host named, and a sandbox that breaks the app is explained. Each test opens the page afresh and
+looks at the messages it received, recorded by a script added before any page code runs. Training
+in a widget and the epochs it posts are in test_course_hooks.py; what a learner does in a widget is
+in test_embed_widget.py.
 """
 
-import math
 import re
 from urllib.parse import urlsplit
 
 import pytest
-
-from e2e_helpers import BOOT_TIMEOUT_MS, draw
-from embed_host import embed, frame_of, host_page, received, serve_app_origin
+from e2e_helpers import BOOT_TIMEOUT_MS, calls, draw, round_trips
+from embed_host import embed, frame_of, heard_after, open_host, received, serve_app_origin
 
 ONE = [[(0.52, 0.15), (0.48, 0.85)]]
 
@@ -24,17 +23,41 @@ def app_root(dist_dir, tmp_path_factory):
     yield from serve_app_origin(dist_dir, tmp_path_factory)
 
 
-@pytest.fixture(scope="module")
-def page(browser, base_url, app_root):
-    yield from host_page(browser, base_url, app_root)
+@pytest.fixture
+def host(browser, base_url, app_root):
+    """Opens the example page for this test: host(widgets) waits for the `ready` of those widgets."""
+    pages = []
+
+    def open_page(widgets=("embed-ask", "embed-train")):
+        page = open_host(browser, base_url, app_root, widgets, viewport={"width": 1280, "height": 900})
+        pages.append(page)
+        return page
+
+    yield open_page
+    for page in pages:
+        page.context.close()
 
 
-def test_both_embeds_get_ready_and_post_it(page, base_url, app_root):
+ASK_HEIGHT_IS = "(h) => Math.abs(document.querySelector('iframe[data-testid=embed-ask]').getBoundingClientRect().height - h) < 1"
+
+
+def iframe_height(page, name):
+    return page.eval_on_selector(f"iframe[data-testid=embed-{name}]", "f => f.getBoundingClientRect().height")
+
+
+def last_height(page, name):
+    return received(page, "resize", f"embed-{name}")[-1]["data"]["height"]
+
+
+def test_the_widgets_get_ready_when_seen_post_predictions_and_fit_their_frames(host, base_url, app_root):
+    page = host()
+
+    # The two widgets in view get ready and say so; the third waits below the fold.
     app_origin = "http://" + urlsplit(app_root).netloc
     assert app_origin != base_url.rstrip("/")  # really two origins
     ready = received(page, "ready")
-    assert sorted(m["frame"] for m in ready) == ["embed-ask", "embed-train"]  # the third waits below the fold
-    for message in received(page):
+    assert sorted(m["frame"] for m in ready) == ["embed-ask", "embed-train"]
+    for message in page.evaluate("window.__received"):
         assert message["origin"] == app_origin
         assert message["data"]["source"] == "scratchnet"
         assert message["data"]["type"] in ("ready", "resize", "prediction", "epoch", "trainingDone")
@@ -50,8 +73,7 @@ def test_both_embeds_get_ready_and_post_it(page, base_url, app_root):
     assert frame_of(page, "ask").evaluate("getComputedStyle(document.querySelector('.prob-fill')).transitionDuration") != "0s"
     assert page.errors == []
 
-
-def test_a_widget_below_the_fold_starts_only_when_scrolled_to(page):
+    # The widget below the fold starts only when scrolled to.
     code = embed(page, "code")
     assert code.locator("[data-testid=status]").get_attribute("data-state") == "waiting"
     assert "scroll" in code.locator("[data-testid=status]").text_content()
@@ -62,11 +84,15 @@ def test_a_widget_below_the_fold_starts_only_when_scrolled_to(page):
     assert code.locator("[data-testid=exercise]").input_value() == "dense_backward"
     page.evaluate("window.scrollTo(0, 0)")
 
-
-def test_drawing_in_one_embed_posts_a_prediction_and_leaves_the_other_alone(page):
+    # Drawing in one widget posts a prediction and leaves the others alone.
+    others = ("train", "code")
+    classified = {name: calls(frame_of(page, name)).get("classify", 0) for name in others}
     draw(page, ONE, frame=embed(page, "ask"))
     page.wait_for_function("() => window.__received.some((m) => m.data.type === 'prediction')")
-    page.wait_for_timeout(300)  # a stray message from the other widget would have arrived by now
+    for name in others:
+        round_trips(frame_of(page, name))  # anything its Python was asked has been answered...
+        heard_after(page, f"embed-{name}", {"sentinel": name})  # ...and anything it posted has arrived
+        assert calls(frame_of(page, name)).get("classify", 0) == classified[name], name
     predictions = received(page, "prediction")
     assert {m["frame"] for m in predictions} == {"embed-ask"}
     data = predictions[-1]["data"]
@@ -81,16 +107,7 @@ def test_drawing_in_one_embed_posts_a_prediction_and_leaves_the_other_alone(page
     # The example page's own script heard it through embed-host.js.
     page.wait_for_selector("[data-testid=activity] li:has-text('[ask] prediction: 1')")
 
-
-def iframe_height(page, name):
-    return page.eval_on_selector(f"iframe[data-testid=embed-{name}]", "f => f.getBoundingClientRect().height")
-
-
-def last_height(page, name):
-    return received(page, "resize", f"embed-{name}")[-1]["data"]["height"]
-
-
-def test_iframe_height_follows_resize(page):
+    # Each iframe's height follows its widget's.
     for name in ("ask", "train"):
         # Browsers pause layout in cross-origin frames out of view, so the widget is scrolled to.
         page.locator(f"iframe[data-testid=embed-{name}]").scroll_into_view_if_needed()
@@ -106,57 +123,42 @@ def test_iframe_height_follows_resize(page):
     assert iframe_height(page, "train") > iframe_height(page, "ask") + 200  # each fits its own content
 
     # The widget's content grows, then shrinks back: the frame follows.
-    ask = embed(page, "ask")
     page.locator("iframe[data-testid=embed-ask]").scroll_into_view_if_needed()
     before = len(received(page, "resize", "embed-ask"))
     frame_of(page, "ask").evaluate("document.querySelector('#draw').style.paddingBottom = '300px'")
     page.wait_for_function("(n) => window.__received.filter((m) => m.frame === 'embed-ask' && m.data.type === 'resize').length > n",
                            arg=before)
-    page.wait_for_function("(h) => Math.abs(document.querySelector('iframe[data-testid=embed-ask]').getBoundingClientRect().height - h) < 1",
-                           arg=last_height(page, "ask"))
+    page.wait_for_function(ASK_HEIGHT_IS, arg=last_height(page, "ask"))
     grown = iframe_height(page, "ask")
     frame_of(page, "ask").evaluate("document.querySelector('#draw').style.paddingBottom = ''")
     page.wait_for_function("(h) => document.querySelector('iframe[data-testid=embed-ask]').getBoundingClientRect().height < h - 250",
                            arg=grown)
     assert ask.locator("[data-testid=status]").get_attribute("data-state") == "ready"
 
-    # Messages that are not a widget's own, or not well formed, do not move anything.
+    # Messages that are not a widget's own, or not well formed, do not move anything: each sender
+    # then posts a sentinel, which arrives after what it posted before.
     height = iframe_height(page, "ask")
-    page.evaluate("window.postMessage({source: 'scratchnet', type: 'resize', height: 55}, '*')")
+    page.evaluate("""() => {
+        window.postMessage({source: 'scratchnet', type: 'resize', height: 55}, '*');
+        window.postMessage({sentinel: 'page'}, '*');
+    }""")
+    page.wait_for_function("() => window.__received.some((m) => m.frame === null && m.data.sentinel === 'page')")
     for bad in ("{source: 'scratchnet', type: 'resize', height: -5}",
                 "{source: 'scratchnet', type: 'resize', height: '55'}",
                 "{source: 'scratchnet', type: 'resize', height: 1e9}",
                 "{source: 'other', type: 'resize', height: 55}"):
         frame_of(page, "ask").evaluate(f"parent.postMessage({bad}, '*')")
-    page.wait_for_timeout(300)
+    heard_after(page, "embed-ask", {"sentinel": "ask, after the bad ones"})
     assert iframe_height(page, "ask") == height
     # ...while a well-formed one from the widget is obeyed (so the check above could fail).
     frame_of(page, "ask").evaluate("parent.postMessage({source: 'scratchnet', type: 'resize', height: 321}, '*')")
     page.wait_for_function("() => document.querySelector('iframe[data-testid=embed-ask]').getBoundingClientRect().height === 321")
     page.evaluate("window.ScratchNetHost.hello()")  # the host script asks every widget to re-send its height
-    page.wait_for_function("(h) => Math.abs(document.querySelector('iframe[data-testid=embed-ask]').getBoundingClientRect().height - h) < 1",
-                           arg=height)
+    page.wait_for_function(ASK_HEIGHT_IS, arg=height)
 
 
-def test_training_in_an_embed_posts_epochs_and_the_end(page):
-    train = embed(page, "train")
-    page.locator("iframe[data-testid=embed-train]").scroll_into_view_if_needed()
-    train.locator("[data-testid=train]").click()
-    page.wait_for_function("() => window.__received.some((m) => m.data.type === 'trainingDone')", timeout=90_000)
-    epochs = [m["data"] for m in received(page, "epoch")]
-    assert [e["epoch"] for e in epochs] == [1, 2, 3]  # the locked settings: 3 epochs
-    assert all(m["frame"] == "embed-train" for m in received(page, "epoch"))
-    for event in epochs:
-        assert event["epochs"] == 3 and event["id"] == "train"
-        assert math.isfinite(event["loss"]) and 0.1 < event["testAccuracy"] <= 1
-    done = received(page, "trainingDone")[-1]["data"]
-    assert done["reason"] == "finished" and done["epoch"] == 3 and done["testAccuracy"] == epochs[-1]["testAccuracy"]
-    train.locator("[data-testid=announcer]:has-text('Training finished after 3 epochs')").wait_for()
-    assert received(page, "epoch", "embed-ask") == []
-    assert "pretrained" in embed(page, "ask").locator("#model-info").text_content()  # the other model is untouched
-
-
-def test_messages_go_only_to_the_origin_named_in_host(page, base_url, app_root):
+def test_messages_go_only_to_the_origin_named_in_host(host, base_url, app_root):
+    page = host(widgets=())
     frame = page.locator("iframe[data-testid=embed-ask]")
     frame.evaluate("el => el.scrollIntoView()")
     # The same widget reloaded (a query string makes it a new page) with a host that is not this page.
@@ -164,17 +166,19 @@ def test_messages_go_only_to_the_origin_named_in_host(page, base_url, app_root):
     reloaded = frame_of(page, "ask")
     reloaded.wait_for_url(re.compile(r"\?again#.*id=ask2"))
     reloaded.wait_for_selector("[data-testid=status][data-state=ready]", timeout=BOOT_TIMEOUT_MS)
-    page.wait_for_timeout(500)
+    # Its `ready` went out with its status: a sentinel from its window, posted after, arrives after it.
+    heard_after(page, "embed-ask", {"sentinel": "ask2 is ready"})
     assert [m for m in received(page) if m["data"].get("id") == "ask2"] == []
     page.errors.clear()  # Chromium logs each message it refused to deliver
     # Naming this page's origin lets them through.
-    host = base_url.rstrip("/")
-    frame.evaluate("(el, src) => { el.src = src; }", app_root + f"?once-more#embed=1&panels=draw&host={host}&id=ask3")
+    host_origin = base_url.rstrip("/")
+    frame.evaluate("(el, src) => { el.src = src; }", app_root + f"?once-more#embed=1&panels=draw&host={host_origin}&id=ask3")
     page.wait_for_function("() => window.__received.some((m) => m.data.type === 'ready' && m.data.id === 'ask3')",
                            timeout=BOOT_TIMEOUT_MS)
 
 
-def test_a_sandbox_that_breaks_the_app_is_explained(page, app_root):
+def test_a_sandbox_that_breaks_the_app_is_explained(host, app_root):
+    page = host(widgets=())
     # Without allow-same-origin the frame's origin is opaque and the app's modules cannot load.
     page.evaluate("""(src) => {
         const frame = document.createElement("iframe");

@@ -2,15 +2,15 @@
 from one origin, embedding the app from another): drawing from the keyboard is announced, locked and
 hidden settings stay as the lesson set them, "Copy embed code" gives this widget's snippet, the
 host page and widgets pass an accessibility audit, and on a phone a finger draws without scrolling.
-The tests share one host page and run in order. The messages the widgets post are in test_embed.py.
+A learner's visit on a desktop is one story on one page; the phone has its own. The messages the
+widgets post are in test_embed.py.
 """
 
 import re
 
 import pytest
-
 from e2e_helpers import audit, touch_stroke
-from embed_host import embed, frame_of, host_page, open_host, received, serve_app_origin
+from embed_host import embed, frame_of, open_host, received, serve_app_origin
 
 
 @pytest.fixture(scope="module")
@@ -19,12 +19,16 @@ def app_root(dist_dir, tmp_path_factory):
     yield from serve_app_origin(dist_dir, tmp_path_factory)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def page(browser, base_url, app_root):
-    yield from host_page(browser, base_url, app_root)
+    """The example course page at desktop size, for this test alone."""
+    page = open_host(browser, base_url, app_root, viewport={"width": 1280, "height": 900})
+    yield page
+    page.context.close()
 
 
-def test_drawing_from_the_keyboard_is_announced(page):
+def test_keyboard_drawing_locked_settings_the_embed_code_and_an_audit_in_one_visit(page, app_root):
+    # Drawing from the keyboard is announced.
     ask = embed(page, "ask")
     ask.locator("[data-testid=clear]").click()
     ask.locator("[data-testid=clear]").focus()
@@ -44,8 +48,7 @@ def test_drawing_from_the_keyboard_is_announced(page):
     assert announcer.get_attribute("aria-live") == "polite"
     ask.locator("[data-testid=announcer]:has-text('Prediction: 1')").wait_for()
 
-
-def test_locked_and_hidden_settings_stay_as_the_lesson_set_them(page):
+    # Locked and hidden settings stay as the lesson set them.
     train = embed(page, "train")
     for name in ("epochs", "train_size"):
         field = train.locator(f"[data-testid=field-{name}]")
@@ -67,9 +70,7 @@ def test_locked_and_hidden_settings_stay_as_the_lesson_set_them(page):
     assert train.locator(".hidden-acts").is_hidden()
     assert train.locator("[data-testid=train]").is_visible()
 
-
-def test_copy_embed_code_gives_a_snippet_for_this_widget(page, app_root):
-    train = embed(page, "train")
+    # "Copy embed code" gives a snippet for this widget, as the learner has set it.
     content_height = frame_of(page, "train").evaluate("Math.ceil(document.body.getBoundingClientRect().height)")
     train.locator("[data-testid=copy-embed]").click()
     output = train.locator("[data-testid=share-output]")
@@ -85,8 +86,7 @@ def test_copy_embed_code_gives_a_snippet_for_this_widget(page, app_root):
     assert f'<script src="{app_root}embed-host.js" async></script>' in code
     assert f'height="{content_height}"' in code  # starts at the widget's size, before any script fits it
 
-
-def test_host_page_and_embeds_pass_an_accessibility_audit(page):
+    # The host page and the widgets, as the learner leaves them, pass an accessibility audit.
     assert audit(page.main_frame) == []
     for name in ("ask", "train"):
         assert audit(frame_of(page, name)) == [], name
