@@ -8,8 +8,8 @@ the app's real messages are (its `ready`, its height, and a well-formed message 
 """
 
 import pytest
-
 from e2e_helpers import BOOT_TIMEOUT_MS, serve_in_thread
+from embed_host import heard_after, open_course_page
 
 FORGED = [
     {"source": "scratchnet", "type": "trainingDone", "reason": "finished", "epoch": 3, "testAccuracy": 0.99},
@@ -68,10 +68,9 @@ def test_only_scratchnet_frames_from_their_own_origin_with_the_right_shape_are_h
     host_dir, host_base, other_base = servers
     (host_dir / "lesson.html").write_text(HOST.format(app=base_url, other=other_base))
     assert len({base_url, host_base, other_base}) == 3  # three origins (three ports)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
+    # The page also records every message it receives, heard or not (window.__received).
+    page = open_course_page(browser, host_base + "lesson.html", viewport={"width": 1280, "height": 900})
     try:
-        page.goto(host_base + "lesson.html")
         page.wait_for_function("() => window.__events.some((e) => e.frame === 'app' && e.detail.type === 'ready')",
                                timeout=BOOT_TIMEOUT_MS)
         # The app's own resize messages fit its frame.
@@ -89,7 +88,14 @@ def test_only_scratchnet_frames_from_their_own_origin_with_the_right_shape_are_h
         app.evaluate(POST, MISSHAPEN)
         app.evaluate(POST, [SENTINEL])
         page.wait_for_function("() => window.__events.some((e) => e.detail.type === 'trainingDone')")
-        page.wait_for_timeout(500)  # time for anything posted earlier from another process to arrive
+        # Messages from one window arrive in order: once each sender's sentinel is in, all it
+        # posted before has arrived and been judged.
+        for testid in ("plain", "disguised", "app"):
+            heard_after(page, testid, {"sentinel": testid})
+        arrived = lambda testid: [m["data"] for m in page.evaluate("window.__received") if m["frame"] == testid]
+        for testid in ("plain", "disguised"):
+            assert arrived(testid) == [*FORGED, {"sentinel": testid}]  # all arrived, to be judged
+        assert all(m in arrived("app") for m in [*MISSHAPEN, SENTINEL])
 
         heard = events(page)
         assert {e["frame"] for e in heard} == {"app"}
@@ -100,4 +106,4 @@ def test_only_scratchnet_frames_from_their_own_origin_with_the_right_shape_are_h
         assert {testid: height(page, testid) for testid in before} == before
         assert before["plain"] < 200 and height(page, "app") < 5000
     finally:
-        context.close()
+        page.context.close()
