@@ -1,14 +1,11 @@
-"""The page as a visitor first meets it: loading, then drawing digits for the pretrained model.
-
-One page is shared by these tests (loading Pyodide takes seconds); none of them changes the model.
+"""The page as a visitor first meets it: loading, then drawing digits for the pretrained model, an
+empty pad, a finger on the pad, and a setting typed wrong. One visit, one story, one page.
 """
 
 import math
 from urllib.parse import urlsplit
 
-import pytest
-
-from e2e_helpers import attr, clear_and_draw, open_app, touch_stroke, wait_prediction
+from e2e_helpers import attr, clear_and_draw, touch_stroke, wait_prediction
 
 ZERO = [[(0.5 + 0.2 * math.sin(2 * math.pi * t / 24), 0.5 - 0.3 * math.cos(2 * math.pi * t / 24))
          for t in range(25)]]
@@ -16,14 +13,9 @@ ONE = [[(0.52, 0.15), (0.48, 0.85)]]
 SEVEN = [[(0.28, 0.2), (0.72, 0.2), (0.45, 0.85)]]
 
 
-@pytest.fixture(scope="module")
-def page(browser, base_url):
-    page = open_app(browser, base_url)
-    yield page
-    page.context.close()
-
-
-def test_page_gets_ready_with_only_local_requests_and_no_console_errors(page, base_url):
+def test_a_first_visit_loads_evaluates_reads_drawings_and_refuses_a_bad_setting(app_page, base_url):
+    page = app_page()
+    # The page gets ready with only local requests and no console errors.
     origin = urlsplit(base_url).netloc
     foreign = [url for url in page.log.requests if urlsplit(url).scheme in ("http", "https")
                and urlsplit(url).netloc != origin]
@@ -36,26 +28,23 @@ def test_page_gets_ready_with_only_local_requests_and_no_console_errors(page, ba
     assert steps.count() == 5
     assert all(state == "done" for state in steps.evaluate_all("els => els.map(e => e.dataset.state)"))
 
-
-def test_pretrained_model_is_loaded_and_evaluated(page):
+    # The pretrained model is loaded and evaluated.
     assert int(attr(page, "epoch")) > 0
     assert float(attr(page, "test-accuracy")) > 0.9
     page.wait_for_selector("[data-testid=confusion] table")
     page.wait_for_selector("[data-testid=mistakes] figure")
 
+    # Drawn digits are recognised.
+    for digit, strokes in [("0", ZERO), ("1", ONE), ("7", SEVEN)]:
+        assert clear_and_draw(page, strokes) == digit
+        probabilities = [float(attr(page, f"prob-{d}")) for d in range(10)]
+        assert all(0 <= p <= 1 for p in probabilities), digit
+        assert abs(sum(probabilities) - 1) < 1e-3, digit
+        assert max(range(10), key=probabilities.__getitem__) == int(digit)
+        # Hidden activations are shown for the drawing.
+        assert page.locator("#hidden-layers canvas").count() >= 1, digit
 
-@pytest.mark.parametrize("digit, strokes", [("0", ZERO), ("1", ONE), ("7", SEVEN)])
-def test_drawn_digit_is_recognised(page, digit, strokes):
-    assert clear_and_draw(page, strokes) == digit
-    probabilities = [float(attr(page, f"prob-{d}")) for d in range(10)]
-    assert all(0 <= p <= 1 for p in probabilities)
-    assert abs(sum(probabilities) - 1) < 1e-3
-    assert max(range(10), key=probabilities.__getitem__) == int(digit)
-    # Hidden activations are shown for the drawing.
-    assert page.locator("#hidden-layers canvas").count() >= 1
-
-
-def test_empty_canvas_gives_no_prediction(page):
+    # An empty pad gives no prediction.
     clear_and_draw(page, ONE)
     page.click("[data-testid=clear]")
     assert wait_prediction(page) == ""
@@ -63,8 +52,7 @@ def test_empty_canvas_gives_no_prediction(page):
     # The reason comes from Python's preprocessing, not a guess.
     assert "empty" in page.text_content("#prediction-note").lower()
 
-
-def test_pad_does_not_scroll_the_page_and_accepts_touch(page):
+    # The pad does not scroll the page and accepts touch.
     assert page.eval_on_selector("[data-testid=draw-canvas]", "el => getComputedStyle(el).touchAction") == "none"
     page.click("[data-testid=clear]")
     canvas = page.locator("[data-testid=draw-canvas]")
@@ -75,8 +63,7 @@ def test_pad_does_not_scroll_the_page_and_accepts_touch(page):
     assert wait_prediction(page) == "1"
     assert page.evaluate("window.scrollY") == scroll_before
 
-
-def test_invalid_setting_is_refused_at_its_control(page):
+    # An invalid setting is refused at its control.
     field = page.locator("[data-testid=field-learning_rate]")
     error = page.locator("[data-testid=field-learning_rate-error]")
     good = field.input_value()
