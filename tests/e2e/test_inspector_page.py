@@ -2,6 +2,7 @@
 the names and shapes of every quantity, Apply one update, Step, the gradient check, the stages of
 preprocessing and the pen that follows the drawing's size, the links from the confusion matrix
 and the mistakes, the learner's own drawing, other architectures, and refused #inspect= values.
+Each test has a page of its own.
 """
 
 import json
@@ -10,8 +11,8 @@ import os
 
 import numpy as np
 import pytest
-
 from e2e_helpers import DIST, attr, audit, clear_and_draw, open_app
+
 from scratchnet import load_dataset, load_model
 from scratchnet.cli import find_mnist
 
@@ -29,11 +30,9 @@ def native():
     return model, data.x_test, data.y_test
 
 
-@pytest.fixture(scope="module")
-def page(browser, base_url):
-    page = open_app(browser, base_url + "#inspect=123", bypass_csp=True)  # for the audit
-    yield page
-    page.context.close()
+@pytest.fixture
+def page(app_page):
+    return app_page("#inspect=123", bypass_csp=True)  # for the audit
 
 
 def inspected(page, source=None):
@@ -43,8 +42,19 @@ def inspected(page, source=None):
     return float(attr(page, "inspector", "data-prob")), float(attr(page, "inspector", "data-loss"))
 
 
-def test_inspect_in_the_url_selects_the_test_digit_and_its_numbers_are_the_models(page, native):
+def ink_in_what_the_network_sees(page):
+    return page.evaluate("""() => {
+        const canvas = document.getElementById('seen');
+        const data = canvas.getContext('2d').getImageData(0, 0, 28, 28).data;
+        let ink = 0;
+        for (let i = 0; i < data.length; i += 4) ink += 255 - data[i];
+        return ink;
+    }""")
+
+
+def test_a_test_digit_in_the_inspector(page, native):
     model, x_test, y_test = native
+    # inspect= in the URL selects the test digit, and its numbers are the model's.
     p_y, loss = inspected(page, "test:123")
     assert attr(page, "inspector", "data-label") == str(y_test[123])
     p = model.predict_proba(x_test[123:124])[0, y_test[123]]
@@ -53,8 +63,7 @@ def test_inspect_in_the_url_selects_the_test_digit_and_its_numbers_are_the_model
     assert page.input_value("[data-testid=inspect-index]") == "123"
     assert page.log.errors == []
 
-
-def test_every_quantity_has_its_name_and_shape_and_gradients_their_parameters_shapes(page):
+    # Every quantity has its name and shape, and gradients their parameters' shapes.
     inspected(page)
     for name, shape in SHAPES.items():
         assert attr(page, f"inspect-{name}", "data-shape") == shape, name
@@ -64,8 +73,7 @@ def test_every_quantity_has_its_name_and_shape_and_gradients_their_parameters_sh
     assert backward == [f"inspect-{n}" for n in ("dlogits", "dW2", "db2", "da1", "dz1", "dW1", "db1")]
     assert "max(0" in page.text_content("[data-testid=inspect-a1] .equation")
 
-
-def test_a_heat_map_reads_out_the_value_under_the_keyboard_cursor_and_the_pointer(page):
+    # A heat map reads out the value under the keyboard cursor and the pointer.
     inspected(page)
     heatmap = page.locator("[data-testid=inspect-dW1] canvas")
     readout = page.locator("[data-testid=inspect-dW1] .readout")
@@ -78,9 +86,21 @@ def test_a_heat_map_reads_out_the_value_under_the_keyboard_cursor_and_the_pointe
     page.mouse.move(box["x"] + box["width"] * 0.999, box["y"] + box["height"] * 0.999)
     assert readout.text_content().startswith("dW1[783, 127] = ")
 
+    # The full page with the inspector passes the audit.
+    inspected(page)
+    assert audit(page.main_frame) == []
 
-def test_apply_update_raises_p_y_and_leaves_the_model_alone(page, native):
-    model, x_test, y_test = native
+    # The gradient check of the pretrained network is within 1e-6.
+    page.click("[data-testid=run-gradcheck]")
+    assert attr(page, "gradcheck", "data-max-rel-error") == ""  # empty while it runs
+    page.wait_for_selector("[data-testid=gradcheck]:not([data-max-rel-error=''])")
+    assert float(attr(page, "gradcheck", "data-max-rel-error")) <= 1e-6
+    rows = page.locator(".gradcheck-table tbody tr")
+    assert rows.count() >= 8
+    assert {r.split()[0] for r in rows.all_inner_texts()} == {"dense1", "dense2"}
+    assert "agree" in page.text_content("#gradcheck-reading")
+
+    # Apply one update raises p_y, and leaves the model alone.
     wrong = int(np.flatnonzero(model.predict(x_test[:2000]) != y_test[:2000])[0])
     page.fill("[data-testid=inspect-index]", str(wrong))
     page.click("[data-testid=inspect-go]")
@@ -95,19 +115,7 @@ def test_apply_update_raises_p_y_and_leaves_the_model_alone(page, native):
     page.click("[data-testid=inspect-prev]")
     assert inspected(page, f"test:{wrong}")[0] == before  # the update was made on a copy
 
-
-def test_the_gradient_check_of_the_pretrained_network_is_within_1e_6(page):
-    page.click("[data-testid=run-gradcheck]")
-    assert attr(page, "gradcheck", "data-max-rel-error") == ""  # empty while it runs
-    page.wait_for_selector("[data-testid=gradcheck]:not([data-max-rel-error=''])")
-    assert float(attr(page, "gradcheck", "data-max-rel-error")) <= 1e-6
-    rows = page.locator(".gradcheck-table tbody tr")
-    assert rows.count() >= 8
-    assert {r.split()[0] for r in rows.all_inner_texts()} == {"dense1", "dense2"}
-    assert "agree" in page.text_content("#gradcheck-reading")
-
-
-def test_a_confusion_cell_filters_the_mistakes_and_a_mistake_opens_in_the_inspector(page):
+    # A confusion cell filters the mistakes, and a mistake opens in the inspector.
     page.wait_for_selector("[data-testid=confusion] .cell-button")
     off_diagonal = page.locator("[data-testid=confusion] td.miss .cell-button").first
     label, predicted = off_diagonal.get_attribute("data-label"), off_diagonal.get_attribute("data-predicted")
@@ -126,8 +134,20 @@ def test_a_confusion_cell_filters_the_mistakes_and_a_mistake_opens_in_the_inspec
     page.click("[data-testid=show-all-mistakes]")
     page.wait_for_selector("[data-testid=mistakes]:not([data-filter])")
 
+    # A typed index that is not a test digit is explained, and nothing changes.
+    page.fill("[data-testid=inspect-index]", "2")
+    page.click("[data-testid=inspect-go]")
+    inspected(page, "test:2")
+    page.fill("[data-testid=inspect-index]", "twelve")
+    page.press("[data-testid=inspect-index]", "Enter")
+    assert "whole number from 0 to 9999" in page.text_content("[data-testid=inspect-index-error]")
+    assert page.get_attribute("[data-testid=inspect-index]", "aria-invalid") == "true"
+    assert attr(page, "inspector", "data-source") == "test:2"
 
-def test_the_learners_drawing_is_inspected_with_the_label_they_pick(page):
+
+def test_the_learners_drawing_in_the_inspector_and_its_preprocessing(app_page):
+    page = app_page()
+    # The learner's drawing is inspected with the label they pick.
     clear_and_draw(page, ONE)
     page.select_option("[data-testid=inspect-label]", "3")
     page.click("[data-testid=inspect-drawing]")
@@ -136,8 +156,7 @@ def test_the_learners_drawing_is_inspected_with_the_label_they_pick(page):
     assert p_3 == pytest.approx(float(attr(page, "prob-3")), rel=1e-4, abs=1e-6)
     assert "inspect=" not in page.url
 
-
-def test_the_preprocessing_stages_of_a_drawing(page):
+    # The preprocessing stages of a drawing.
     clear_and_draw(page, [[(0.6, 0.1), (0.7, 0.5)]])  # a short slanted stroke in the upper right
     stages = page.locator("[data-testid=preprocess-stages]")
     top, left, height, width = map(int, stages.get_attribute("data-bbox").split(","))
@@ -148,18 +167,7 @@ def test_the_preprocessing_stages_of_a_drawing(page):
     page.click("[data-testid=clear]")
     page.wait_for_selector("[data-testid=preprocess-stages]:not([data-bbox])")
 
-
-def ink_in_what_the_network_sees(page):
-    return page.evaluate("""() => {
-        const canvas = document.getElementById('seen');
-        const data = canvas.getContext('2d').getImageData(0, 0, 28, 28).data;
-        let ink = 0;
-        for (let i = 0; i < data.length; i += 4) ink += 255 - data[i];
-        return ink;
-    }""")
-
-
-def test_the_pen_follows_the_drawings_size_so_a_small_digit_is_no_blob(page):
+    # The pen follows the drawing's size, so a small digit is no blob.
     big = [[(0.5 + 0.3 * math.sin(2 * math.pi * t / 24), 0.5 - 0.4 * math.cos(2 * math.pi * t / 24))
             for t in range(25)]]
     small = [[(0.5 + x / 5 - 0.1, 0.5 + y / 5 - 0.1) for x, y in stroke] for stroke in big]
@@ -169,11 +177,6 @@ def test_the_pen_follows_the_drawings_size_so_a_small_digit_is_no_blob(page):
     ink_small = ink_in_what_the_network_sees(page)
     # A fixed 22 px pen makes the small ring about four times as thick once scaled to 20 px.
     assert 0.7 < ink_small / ink_big < 1.5
-
-
-def test_the_full_page_with_the_inspector_passes_the_audit(page):
-    inspected(page)
-    assert audit(page.main_frame) == []
 
 
 def test_step_takes_one_step_and_refreshes_the_charts_the_inspector_and_the_weights(browser, base_url):
@@ -220,12 +223,3 @@ def test_a_bad_inspect_value_is_refused_with_a_notice(browser, base_url, value):
         page.context.close()
 
 
-def test_a_typed_index_that_is_not_a_test_digit_is_explained_and_nothing_changes(page):
-    page.fill("[data-testid=inspect-index]", "2")
-    page.click("[data-testid=inspect-go]")
-    inspected(page, "test:2")
-    page.fill("[data-testid=inspect-index]", "twelve")
-    page.press("[data-testid=inspect-index]", "Enter")
-    assert "whole number from 0 to 9999" in page.text_content("[data-testid=inspect-index-error]")
-    assert page.get_attribute("[data-testid=inspect-index]", "aria-invalid") == "true"
-    assert attr(page, "inspector", "data-source") == "test:2"
