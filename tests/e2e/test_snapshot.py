@@ -7,13 +7,12 @@ How Python started is read from the page, where worker-client.js keeps `scratchn
 ({how: "restored" | "fresh" | "documented", errors, snapshot: a promise of what the snapshot maker
 did}); the snapshots themselves are in the page's Cache Storage, in snapshot-store.js's format,
 signed with an HMAC whose key only the page can use. Python's own state is read in the app's
-worker (named "scratchnet", inside the sandbox frame).
+worker (named "scratchnet", inside the sandbox frame). Each test has a browser profile (a context)
+of its own.
 """
 
 import json
 import re
-
-import pytest
 
 from e2e_helpers import BOOT_TIMEOUT_MS, RECORD_MESSAGES, attr, serve_in_thread, wait_state
 from test_embed_csp import APP_POLICY
@@ -113,18 +112,6 @@ def wait_for_snapshot(page, frame=None):
     return made
 
 
-@pytest.fixture(scope="module")
-def snapshotted(browser, base_url):
-    """A browser context whose Cache Storage holds a snapshot made by the app's first visit."""
-    context = browser.new_context()
-    page, status = boot(context, base_url)
-    assert status["how"] == "fresh", status
-    wait_for_snapshot(page)
-    page.close()
-    yield context
-    context.close()
-
-
 def train_in_frame(context, base_url, query):
     """Opens the app in a frame of a same-origin page, trains the seeded run, and returns
     (how Python started, the test accuracy shown, the `epoch` message the app posted)."""
@@ -197,39 +184,51 @@ def test_the_snapshot_maker_gives_way_to_training(browser, base_url):
         context.close()
 
 
-def test_random_numbers_differ_between_restores(snapshotted, base_url):
-    draws = []
-    for _ in range(2):
-        page, status = boot(snapshotted, base_url)
-        assert status["how"] == "restored", status
-        draws.append(json.loads(app_worker(page).evaluate(RANDOM)))
+def test_restores_draw_fresh_random_numbers_and_an_unusable_snapshot_is_replaced(browser, base_url):
+    """One browser profile through a snapshot's life: made by the first visit, restored by the next
+    ones (with fresh random numbers each time), then damaged twice, forged and re-signed: each time
+    the next visit boots afresh, with no error shown, and makes it again."""
+    context = browser.new_context()
+    try:
+        page, status = boot(context, base_url)
+        assert status["how"] == "fresh", status
+        wait_for_snapshot(page)
         page.close()
-    assert draws[0][0] != draws[1][0]  # random.random()
-    assert draws[0][1] != draws[1][1]  # np.random.random(), NumPy's legacy global generator
 
+        # Random numbers differ between restores.
+        draws = []
+        for _ in range(2):
+            page, status = boot(context, base_url)
+            assert status["how"] == "restored", status
+            draws.append(json.loads(app_worker(page).evaluate(RANDOM)))
+            page.close()
+        assert draws[0][0] != draws[1][0]  # random.random()
+        assert draws[0][1] != draws[1][1]  # np.random.random(), NumPy's legacy global generator
 
-@pytest.mark.parametrize("how", ["forged", "signed"])
-def test_unusable_snapshot_falls_back_to_a_fresh_boot_and_is_made_again(snapshotted, base_url, how):
-    page = open_page(snapshotted, base_url)
-    wait_state(page, "ready", BOOT_TIMEOUT_MS)
-    assert len(page.evaluate(ENTRY)) == 1
-    # Forged: bytes deep in the memory; signed: Pyodide's own header (magic number, BUILD_ID).
-    page.evaluate(DAMAGE, {"how": how, "offset": 20_000_000 if how == "forged" else 0})
-    page.close()
+        # An unusable snapshot falls back to a fresh boot and is made again.
+        for how in ("forged", "signed"):
+            page = open_page(context, base_url)
+            wait_state(page, "ready", BOOT_TIMEOUT_MS)
+            assert len(page.evaluate(ENTRY)) == 1, how
+            # Forged: bytes deep in the memory; signed: Pyodide's own header (magic number, BUILD_ID).
+            page.evaluate(DAMAGE, {"how": how, "offset": 20_000_000 if how == "forged" else 0})
+            page.close()
 
-    page, status = boot(snapshotted, base_url)
-    assert status["how"] == "fresh", status
-    [error] = status["errors"]
-    assert ("signature does not match" in error) if how == "forged" else ("did not restore" in error), error
-    assert page.get_attribute("[data-testid=status]", "data-state") == "ready"
-    assert page.errors == []  # nothing shown, nothing logged as an error
-    wait_for_snapshot(page)  # made again
-    page.close()
+            page, status = boot(context, base_url)
+            assert status["how"] == "fresh", (how, status)
+            [error] = status["errors"]
+            assert ("signature does not match" in error) if how == "forged" else ("did not restore" in error), error
+            assert page.get_attribute("[data-testid=status]", "data-state") == "ready"
+            assert page.errors == []  # nothing shown, nothing logged as an error
+            wait_for_snapshot(page)  # made again
+            page.close()
 
-    page, status = boot(snapshotted, base_url)
-    assert status == {"how": "restored", "errors": []}
-    assert attr(page, "status", "data-state") == "ready"
-    page.close()
+            page, status = boot(context, base_url)
+            assert status == {"how": "restored", "errors": []}, how
+            assert attr(page, "status", "data-state") == "ready"
+            page.close()
+    finally:
+        context.close()
 
 
 def test_snapshots_work_under_the_strict_content_security_policy(browser, dist_dir):
