@@ -4,7 +4,6 @@ code" snippet pasted into a host page with its own strict policy, and no violati
 """
 
 import pytest
-
 from e2e_helpers import BOOT_TIMEOUT_MS, RECORD_MESSAGES, draw, serve_in_thread, wait_state
 
 # Kept in step with "Embedding in a course page" in the README.

@@ -2,7 +2,6 @@
 with your code, an endless loop that costs a restart but nothing else, links with code and exercises."""
 
 import pytest
-
 from e2e_helpers import attr, open_app, wait_state
 
 RIGHT = '''import numpy as np

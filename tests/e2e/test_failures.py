@@ -4,7 +4,6 @@ import json
 import os
 
 import pytest
-
 from e2e_helpers import draw, open_app, wait_prediction, wait_state
 
 

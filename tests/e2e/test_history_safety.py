@@ -4,9 +4,8 @@ usual; the database deleted or the site's data cleared while the page is open ne
 and the history is kept again; only the last 200 runs are kept, the learner told of the rest."""
 
 import pytest
-from playwright.sync_api import expect
-
 from e2e_helpers import BOOT_TIMEOUT_MS, PageLog, clear_and_draw, wait_state
+from playwright.sync_api import expect
 
 SMALL = "#hidden_sizes=16&train_size=300&epochs=1"
 ONE = [[(0.52, 0.15), (0.48, 0.85)]]

@@ -4,9 +4,8 @@ in plain words naming it, nothing is changed, and a real setting sent afterwards
 
 import json
 
-from playwright.sync_api import expect
-
 from e2e_helpers import BOOT_TIMEOUT_MS, start_server
+from playwright.sync_api import expect
 
 HOST_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Course</title></head><body>
 <iframe id="app" src="{app}#embed=1&panels=train&id=w&host={host}" title="ScratchNet" width="900" height="900" data-scratchnet></iframe>

@@ -5,7 +5,6 @@ without re-running the code that hung, and Back to the reference returns to an i
 code never touched."""
 
 import pytest
-
 from e2e_helpers import BOOT_TIMEOUT_MS, attr, clear_and_draw, open_app, wait_prediction, wait_state
 
 RELU = '''import numpy as np

@@ -7,9 +7,8 @@ import base64
 import json
 
 import pytest
-from playwright.sync_api import expect
-
 from e2e_helpers import BOOT_TIMEOUT_MS, wait_state
+from playwright.sync_api import expect
 
 KEY = "scratchnet.code"
 SMALL = "train_size=300&epochs=1&hidden_sizes=16"

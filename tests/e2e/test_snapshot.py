@@ -39,7 +39,8 @@ ENTRY = """async () => {
 }"""
 STORED = """async () => {
   const cache = await caches.open("scratchnet-python-snapshot");
-  return Promise.all((await cache.keys()).map(async (r) => [r.url, r.url.endsWith("&failures") ? await (await cache.match(r)).text() : ""]));
+  return Promise.all((await cache.keys()).map(async (r) =>
+    [r.url, r.url.endsWith("&failures") ? await (await cache.match(r)).text() : ""]));
 }"""
 # Changes the stored entry: `offset` bytes into the memory, 64 bytes are flipped. "forged": the
 # header gains a SHA-256 of the new memory, as someone without the page's key could write it;
@@ -67,8 +68,10 @@ DAMAGE = """async ({ how, offset }) => {
       const get = db.transaction("keys").objectStore("keys").get("snapshot");
       get.onsuccess = () => resolve(get.result);
     });
-    const signed = await new Blob([new TextEncoder().encode(JSON.stringify([header.key, header.memory, header.state])), memory]).arrayBuffer();
-    header.hmac = Array.from(new Uint8Array(await crypto.subtle.sign("HMAC", key, signed)), (b) => b.toString(16).padStart(2, "0")).join("");
+    const fields = new TextEncoder().encode(JSON.stringify([header.key, header.memory, header.state]));
+    const signed = await new Blob([fields, memory]).arrayBuffer();
+    const hmac = new Uint8Array(await crypto.subtle.sign("HMAC", key, signed));
+    header.hmac = Array.from(hmac, (b) => b.toString(16).padStart(2, "0")).join("");
   }
   const text = new TextEncoder().encode(JSON.stringify(header));
   const newStart = Math.ceil((4 + text.length) / 16) * 16;
