@@ -275,3 +275,11 @@ def audit(frame):
         return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
             .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
     }""")
+
+
+def write_code(page, code):
+    """Replaces what the code editor holds with `code`, typed as a learner pastes it."""
+    page.locator("[data-testid=code-editor] .cm-content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(code)

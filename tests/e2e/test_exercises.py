@@ -2,7 +2,7 @@
 with your code, an endless loop that costs a restart but nothing else, links with code and exercises."""
 
 import pytest
-from e2e_helpers import attr, open_app, wait_state
+from e2e_helpers import attr, open_app, wait_state, write_code
 
 RIGHT = '''import numpy as np
 
@@ -21,14 +21,6 @@ def page(browser, base_url):
     page.wait_for_selector("[data-testid=code-editor] .cm-content[contenteditable=true]")
     yield page
     page.context.close()
-
-
-def write(page, code):
-    editor = page.locator("[data-testid=code-editor] .cm-content")
-    editor.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.press("Delete")
-    page.keyboard.insert_text(code)
 
 
 def check(page):
@@ -53,19 +45,19 @@ def test_an_exercise_link_opens_with_its_stub(page):
 
 
 def test_a_missing_transpose_fails_with_the_shape_hint_and_the_right_code_passes(page):
-    write(page, MISSING_TRANSPOSE)
+    write_code(page, MISSING_TRANSPOSE)
     result = check(page)
     assert result.get_attribute("data-passed") == "false"
     assert "shapes do not fit" in result.text_content() and "x.T" in result.text_content()
     assert "line 5" in result.text_content()
-    write(page, RIGHT)
+    write_code(page, RIGHT)
     result = check(page)
     assert result.get_attribute("data-passed") == "true"
     assert float(result.get_attribute("data-max-rel-error")) < 1e-6
 
 
 def test_a_syntax_error_shows_its_line(page):
-    write(page, RIGHT.replace("db = dz.sum(axis=0)", "db = dz.sum(axis=0"))
+    write_code(page, RIGHT.replace("db = dz.sum(axis=0)", "db = dz.sum(axis=0"))
     result = check(page)
     assert result.get_attribute("data-passed") == "false"
     assert "SyntaxError" in result.text_content() and "line" in result.text_content()
@@ -77,7 +69,7 @@ def test_training_with_my_code_reaches_the_references_accuracy(page):
     wait_state(page, "ready", 60_000)
     reference = float(attr(page, "test-accuracy"))
 
-    write(page, RIGHT)
+    write_code(page, RIGHT)
     assert check(page).get_attribute("data-passed") == "true"
     page.click("[data-testid=train-my-code]")
     page.wait_for_selector("[data-testid=using-my-code]")
@@ -96,7 +88,7 @@ def test_training_with_my_code_reaches_the_references_accuracy(page):
 def test_an_endless_loop_recovers_with_model_and_settings_intact(page):
     page.fill("[data-testid=field-learning_rate]", "0.03")
     info = page.text_content("#model-info")
-    write(page, RIGHT.replace("    dx = dz @ W.T\n", "    while True:\n        pass\n"))
+    write_code(page, RIGHT.replace("    dx = dz @ W.T\n", "    while True:\n        pass\n"))
     page.click("[data-testid=check-code]")
     # How fast it recovers is measured by tests/e2e/bench_exercises.py; here, that it does.
     page.wait_for_function("() => document.querySelector('[data-testid=check-result]').dataset.passed === 'false'",
@@ -107,12 +99,12 @@ def test_an_endless_loop_recovers_with_model_and_settings_intact(page):
     assert page.text_content("#model-info").split(" · ")[1:] == info.split(" · ")[1:]
     assert page.input_value("[data-testid=field-learning_rate]") == "0.03"
     assert "while True" in page.text_content("[data-testid=code-editor] .cm-content")  # the draft is kept
-    write(page, RIGHT)
+    write_code(page, RIGHT)
     assert check(page).get_attribute("data-passed") == "true"  # Python answers again
 
 
 def test_my_code_survives_a_reload_and_travels_in_the_link_without_running(page, browser):
-    write(page, RIGHT.replace("db = dz.sum(axis=0)", "db = dz.sum(axis=0)  # mine"))
+    write_code(page, RIGHT.replace("db = dz.sum(axis=0)", "db = dz.sum(axis=0)  # mine"))
     page.wait_for_function("() => location.hash.includes('code=')")
     link = page.url
     page.reload()

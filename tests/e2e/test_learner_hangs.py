@@ -5,7 +5,7 @@ without re-running the code that hung, and Back to the reference returns to an i
 code never touched."""
 
 import pytest
-from e2e_helpers import BOOT_TIMEOUT_MS, attr, clear_and_draw, open_app, wait_prediction, wait_state
+from e2e_helpers import BOOT_TIMEOUT_MS, attr, clear_and_draw, open_app, wait_prediction, wait_state, write_code
 
 RELU = '''import numpy as np
 
@@ -33,16 +33,8 @@ RECORD_STATES = """() => {
 }"""
 
 
-def write(page, code):
-    editor = page.locator("[data-testid=code-editor] .cm-content")
-    editor.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.press("Delete")
-    page.keyboard.insert_text(code)
-
-
 def train_with(page, code):
-    write(page, code)
+    write_code(page, code)
     page.click("[data-testid=train-my-code]")
 
 

@@ -23,7 +23,7 @@ import sys
 import threading
 
 import pytest
-from e2e_helpers import BOOT_TIMEOUT_MS, DIST, ROOT, open_app
+from e2e_helpers import BOOT_TIMEOUT_MS, DIST, ROOT, open_app, write_code
 
 PROBE_PATH = "/probe-from-learner-code/"
 CACHE, DATABASE, KEY = "probe-from-learner-code", "probe-from-learner-code", "probe-from-learner-code"
@@ -276,14 +276,6 @@ def page(browser, site):
     page.context.close()
 
 
-def write(page, code):
-    editor = page.locator("[data-testid=code-editor] .cm-content")
-    editor.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.press("Delete")
-    page.keyboard.insert_text(code)
-
-
 def check(page, timeout=30_000):
     """Presses Check and waits for this check's answer; returns the result's (passed, text)."""
     assert page.evaluate("""() => {
@@ -305,7 +297,7 @@ def outcomes(text, attempt):
 def read_back_by_check(page):
     """The probes' outcomes from the checker, once all settled."""
     for attempt in range(30):
-        write(page, read_back_code(attempt, pending_passes=True))
+        write_code(page, read_back_code(attempt, pending_passes=True))
         passed, text = check(page)
         if passed == "false":
             return outcomes(text, attempt)
@@ -316,7 +308,7 @@ def read_back_by_check(page):
 def read_back_by_training_code(page):
     """The probes' outcomes from the app's worker (Train with my code), once all settled."""
     for attempt in range(30):
-        write(page, read_back_code(attempt, pending_passes=False))
+        write_code(page, read_back_code(attempt, pending_passes=False))
         page.click("[data-testid=train-my-code]")
         page.wait_for_function("(n) => /(PENDING|PROBES|PROBES-LOST) ([0-9]+)/.exec(document.querySelector("
                                "'[data-testid=check-result]').textContent)?.[2] === String(n)", arg=attempt)
@@ -367,7 +359,7 @@ def assert_all_failed(probed):
 
 
 def test_code_run_by_check_reaches_no_server_and_none_of_the_sites_storage(page, site, other):
-    write(page, probe_code(other.base + PROBE_PATH.lstrip("/"), site.base + PROBE_PATH.lstrip("/")))
+    write_code(page, probe_code(other.base + PROBE_PATH.lstrip("/"), site.base + PROBE_PATH.lstrip("/")))
     passed, text = check(page, timeout=BOOT_TIMEOUT_MS)  # the first check boots the checker
     assert passed == "true", text  # the probes ran at the top level of a correct relu_forward
     probed = read_back_by_check(page)
@@ -377,7 +369,7 @@ def test_code_run_by_check_reaches_no_server_and_none_of_the_sites_storage(page,
 
 
 def test_code_switched_in_for_training_reaches_no_server_and_none_of_the_sites_storage(page, site, other):
-    write(page, probe_code(other.base + PROBE_PATH.lstrip("/"), site.base + PROBE_PATH.lstrip("/")))
+    write_code(page, probe_code(other.base + PROBE_PATH.lstrip("/"), site.base + PROBE_PATH.lstrip("/")))
     page.click("[data-testid=train-my-code]")
     page.wait_for_selector("[data-testid=using-my-code]")  # compiled by the app's worker: the probes ran there
     probed = read_back_by_training_code(page)
