@@ -41,7 +41,7 @@ async function handle(request) {
     return send({ type: "snapshot", memory, state }, [memory.buffer]);
   }
   if (request.type === "app") return appFiles(request);
-  if (request.type === "call") return queue(request);
+  if (request.type === "call") return answer(request);
   throw new Error(`an unknown request "${String(request.type).slice(0, 40)}"`);
 }
 
@@ -111,37 +111,14 @@ function pythonIsDead() {
   }
 }
 
-// Calls run one at a time, in the order they came, except that a drawing to classify goes first:
-// the learner's stroke never waits behind the work queued at start-up or a chunk asked for ahead.
-// Between two calls the worker yields to its event loop, so that the requests which arrived while
-// Python was busy are waiting here before the next call is chosen.
-const FIRST = new Set(["classify"]);
-const waiting = [];
-let draining = false;
-const turn = new MessageChannel();
-const yieldToEvents = () => new Promise((resolve) => {
-  turn.port1.onmessage = resolve;
-  turn.port2.postMessage(null);
-});
-
-function queue(request) {
-  waiting.push(request);
-  if (!draining) drain();
-}
-
-async function drain() {
-  draining = true;
-  while (waiting.length) {
-    await yieldToEvents();
-    const first = waiting.findIndex((job) => FIRST.has(job.name));
-    const job = waiting.splice(Math.max(first, 0), 1)[0];
-    try {
-      if (!dispatch || !callNames.includes(job.name)) throw new Error(`Unknown bridge function "${String(job.name).slice(0, 40)}".`);
-      const { text, parts } = run(job);
-      send({ type: "answer", id: job.id, text, parts, heap: heapBytes() }, parts.map((p) => p.buffer));
-    } catch (err) {
-      send({ type: "failed", id: job.id, message: message(err), dead: Boolean(pyodide) && pythonIsDead() });
-    }
+// One call: the page (python/connection.js) sends calls one at a time, a drawing first, so the
+// worker runs each as it comes.
+function answer(job) {
+  try {
+    if (!dispatch || !callNames.includes(job.name)) throw new Error(`Unknown bridge function "${String(job.name).slice(0, 40)}".`);
+    const { text, parts } = run(job);
+    send({ type: "answer", id: job.id, text, parts, heap: heapBytes() }, parts.map((p) => p.buffer));
+  } catch (err) {
+    send({ type: "failed", id: job.id, message: message(err), dead: Boolean(pyodide) && pythonIsDead() });
   }
-  draining = false;
 }
