@@ -4,7 +4,8 @@
     python3 build.py serve    install what is missing, build dist/, serve it on http://127.0.0.1:8000
     python3 build.py test     install what is missing, build, run the whole test suite
                               (--unit, --js or --e2e: only those; --under-load: with two
-                              busy-looping processes competing for the cores)
+                              busy-looping processes competing for the cores; --repeat N:
+                              N runs in a row, stopping at the first that fails)
     python3 build.py lint     the pinned linters: ruff for Python, Biome for JavaScript
     python3 build.py build    install what is missing and build dist/
     python3 build.py bench    run the benchmarks (native accuracy and speed, in-browser speed)
@@ -524,13 +525,14 @@ def main():
     t.add_argument("--e2e", action="store_true", help="only the end-to-end tests (builds first)")
     t.add_argument("--under-load", action="store_true",
                    help="with two busy-looping processes competing for the cores, as on a loaded machine")
+    t.add_argument("--repeat", type=int, default=1, metavar="N",
+                   help="run the tests N times in a row, stopping at the first failing run")
     sub.add_parser("lint", help="run the pinned linters (ruff, Biome)")
     sub.add_parser("bench", help="build, then run the benchmarks and print their tables")
     args, extra = parser.parse_known_args()
     if extra and args.command != "test":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
-    started = time.perf_counter()
     if args.command == "setup":
         setup()
         ensure_browser()
@@ -541,9 +543,16 @@ def main():
             build()
         serve(args.port, args.dir)
     elif args.command == "test":
-        code = test(args, extra)
-        log(f"tests finished in {time.perf_counter() - started:.0f} s" + (" (under load)" if args.under_load else ""))
-        return code
+        load = " (under load)" if args.under_load else ""
+        for attempt in range(1, args.repeat + 1):
+            started = time.perf_counter()
+            code = test(args, extra)
+            which = f"run {attempt} of {args.repeat} " if args.repeat > 1 else ""
+            log(f"tests {which}{'passed' if code == 0 else 'FAILED'} in {time.perf_counter() - started:.0f} s{load}, "
+                f"load average {os.getloadavg()[0]:.1f} at the end")
+            if code:
+                return code
+        return 0
     elif args.command == "lint":
         return lint()
     elif args.command == "bench":
