@@ -12,8 +12,8 @@ checks it; docs/architecture.md says more):
   data/      datasets (Dataset), mnist (IDX files and the browser's bundle), points2d (the
              playground's point sets), drawing (a drawing to MNIST form)
   training/  settings (schema, recipes), setup (prepare_run: one run setup for the CLI, the
-             browser and the tests), trainer (the loop, as events), metrics, curves,
-             activation_stats
+             browser and the tests), trainer (the loop), events (what a run reports),
+             metrics, curves, activation_stats
   files/     model_file and model_entries (read by safe_npz, a limit-checked npz reader),
              experiment (export), images and png (the CLI's image files)
   teaching/  exercises, checker and learner_code (the learner's own functions), coach, trace,

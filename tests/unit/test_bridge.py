@@ -68,6 +68,15 @@ def train_until_finished(budget_ms=20, max_calls=2000):
     pytest.fail(f"training did not finish within {max_calls} calls")
 
 
+def page_model(replies, model=None):
+    """The model summary as the page holds it after these answers: the last one sent whole, with
+    the run's position from the latest answer (training answers carry the whole summary only
+    when more than the position changed)."""
+    for reply in replies:
+        model = reply["model"] if "model" in reply else {**model, "run": reply["run"]}
+    return model
+
+
 def canvas(digit, factor=10):
     """A real MNIST digit drawn large, as the page sends it: row-major uint8, 255 = ink."""
     pad = np.kron(digit, np.ones((factor, factor), dtype=np.uint8))
@@ -140,12 +149,33 @@ def test_training_in_chunks_reports_progress_epochs_and_finishes(started):
     assert sum(e["samples"] for e in progress) == 2 * 200
     assert [e["epoch"] for e in epochs] == [1, 2]
     assert events[-1] == {"type": "finished", "epoch": 2, "step": 14}
-    model = replies[-1]["model"]
+    model = page_model(replies)
+    assert model == bridge._current().summary()  # the page's summary is the worker's
     assert model["name"] == "trained" and model["epochs_trained"] == 2 and model["layers"] == [784, 16, 10]
     evaluation = call("evaluate", budget_ms=1000)
     assert evaluation["done"] and evaluation["test_accuracy"] == epochs[-1]["test_accuracy"] == model["test_accuracy"]
     assert np.array(evaluation["confusion"]).sum() == 500
     assert call("train", budget_ms=20)["events"] == []
+
+
+def test_training_answers_carry_the_whole_summary_only_when_more_than_the_position_changed(started):
+    call("new_training", config={**SMALL_RUN, "train_size": 400, "epochs": 3})
+    held, answers, whole = None, 0, 0
+    for _ in range(2000):
+        reply = call("train", budget_ms=0)  # a batch, or a piece of an evaluation, per answer
+        now = bridge._current().summary()
+        if "model" in reply:
+            assert reply["model"] == now
+            beyond_position = held is None or {**held, "run": None} != {**now, "run": None}
+            assert beyond_position
+            whole += 1
+        else:
+            assert {**held, "run": reply["run"]} == now  # the page's summary is still the worker's
+        held, answers = now, answers + 1
+        if reply["finished"]:
+            break
+    assert whole >= 1 + 3  # the new model, then each epoch's end at least
+    assert whole < answers / 2, (whole, answers)
 
 
 def test_no_epoch_is_lost_when_a_chunk_ends_during_the_evaluation(started, mnist):
@@ -165,12 +195,13 @@ def test_train_without_a_run_is_refused_instead_of_starting_one(started):
 
 
 def test_step_takes_exactly_one_batch(started):
-    call("new_training", config=SMALL_RUN)
+    model = call("new_training", config=SMALL_RUN)["model"]
     steps = []
     for _ in range(8):
         reply = call("step")
         steps.append([e["type"] for e in reply["events"]])
-        assert reply["model"]["run"]["step"] == len(steps)
+        assert page_model([reply], model)["run"]["step"] == len(steps)
+        model = page_model([reply], model)
     assert steps[:6] == [["progress"]] * 6
     assert steps[6] == ["progress", "epoch"]  # the epoch's last batch ends the epoch too
     assert steps[7] == ["progress"]

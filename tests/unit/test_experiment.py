@@ -11,7 +11,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from test_bridge import call, train_until_finished
+from test_bridge import call, page_model, train_until_finished
 
 from scratchnet import load_model, save_model
 from scratchnet.app import bridge
@@ -40,7 +40,7 @@ def exported(site, tmp_path_factory):
     try:
         started = call("init", data_path=str(site / "mnist.npz"), model_path=str(site / "model.npz"))
         call("new_training", config={**started["default_config"], **RUN})
-        accuracy = train_until_finished()[-1]["model"]["test_accuracy"]
+        accuracy = page_model(train_until_finished())["test_accuracy"]
         raw = call("export_experiment")
     finally:
         bridge._session = saved

@@ -21,6 +21,7 @@ import * as panels from "./shell/panels.js";
 import { wireModelFiles } from "./training/model-files.js";
 import { createInspectPanel } from "./inspect/panel.js";
 import { startPlayground } from "./playground/playground.js";
+import { EVENT } from "./training/events.js";
 
 const STEPS = [
   { id: "runtime", label: "Python runtime (Pyodide)" },
@@ -102,7 +103,7 @@ export async function start() {
     report, post: (type, fields) => outbox.post(type, fields), changed: () => settingsPanel.refresh(),
   });
   controller = createRunController(client, {
-    onModel, onEvents, onState, onError: report,
+    onModel, onRun, onEvents, onState, onError: report,
     callOptions: () => (codePanel.inUse() ? { timeoutMs: CODE_CALL_LIMIT_MS } : {}),
   });
   settingsPanel = createSettingsPanel(info, app.view, {
@@ -170,6 +171,12 @@ function onModel(summary) {
   updateButtons();
 }
 
+// A training answer in which only the run's position moved (the rest of the summary is as it was).
+function onRun(run) {
+  modelView.setRun(run);
+  if (course) course.onRun(run);
+}
+
 // The model's weights changed (a new model, a step, an epoch): the drawing is read again, and the
 // inspector re-reads them once the clicks queued up have been carried out (a burst of them costs
 // one trace, not one each).
@@ -207,14 +214,14 @@ function onEvents(events) {
   const now = performance.now();
   app.epochSeconds += (now - app.chunkStarted) / 1000;
   app.chunkStarted = now;
-  const chunk = events.filter((e) => e.type === "progress");
+  const chunk = events.filter((e) => e.type === EVENT.progress);
   if (chunk.length) progress.chunk(chunk, settingsPanel.current().config.batch_size);
   for (const event of events) {
-    if (event.type === "started") {
+    if (event.type === EVENT.started) {
       clearNotice();
       progress.reset({ clearCharts: true });
       app.epochSeconds = 0;
-    } else if (event.type === "epoch") {
+    } else if (event.type === EVENT.epoch) {
       progress.epoch(event);
       if (codePanel.inUse()) client.saveCheckpoint().catch(report); // the run so far, should the code hang
       if (event.evaluated) {
@@ -223,15 +230,15 @@ function onEvents(events) {
         outbox.epoch(event);
       }
       weightsChanged();
-    } else if (event.type === "diverged") {
+    } else if (event.type === EVENT.diverged) {
       // The explanation is the coach's, beside the charts (course-hooks.js).
       modelView.refreshWeights();
       weightsChanged();
       outbox.trainingDone("diverged", modelView.current());
-    } else if (event.type === "code-error") {
+    } else if (event.type === EVENT.codeError) {
       notify(`Training paused: your code stopped with ${event.message}${event.line ? ` (line ${event.line})` : ""}. ` +
         "Fix it and train again, or go back to the reference.");
-    } else if (event.type === "finished") {
+    } else if (event.type === EVENT.finished) {
       progress.finished();
       outbox.trainingDone("finished", modelView.current());
     }

@@ -16,7 +16,7 @@ import json
 import numpy as np
 
 from scratchnet.app import playground_calls
-from scratchnet.app.session import NoRunError, Session, summarise
+from scratchnet.app.session import NoRunError, Session
 from scratchnet.app.throughput import step_throughput
 from scratchnet.app.wire import encode
 from scratchnet.data.datasets import mnist_dataset
@@ -27,10 +27,12 @@ from scratchnet.files.model_file import ModelFileError, check_fits, load_model, 
 from scratchnet.nn.registry import lookup
 from scratchnet.teaching import exercises, inspector, network_views
 from scratchnet.teaching.checker import LearnerCodeError, compile_code
+from scratchnet.training.events import summarise
 from scratchnet.training.settings import SCHEMA, ConfigError, recipes_for
 from scratchnet.training.settings import recipe as config_recipe
 
 _session = None
+_shown = None  # the model summary, less its run's position, in the last training answer that carried it
 
 
 def _current():
@@ -43,12 +45,26 @@ def _model_reply(**fields):
     return {**fields, "model": _current().summary()}
 
 
+def _training_reply(**fields):
+    """A training answer: the run's position ({"step", "finished", "diverged"}) always, and the whole
+    model summary (the coach's findings in it) only when something else in it changed since the
+    last training answer, so that most chunks come back small and the page re-renders only what moved."""
+    global _shown
+    summary = _current().summary()
+    rest = {key: value for key, value in summary.items() if key != "run"}
+    if rest == _shown:
+        return {**fields, "run": summary["run"]}
+    _shown = rest
+    return {**fields, "model": summary}
+
+
 # --- the calls --------------------------------------------------------------------------------
 
 def init(data_path, model_path):
     """Loads the data bundle and the pretrained model (drawing works from here on).
     Returns the sizes, the model summary, the recipes, the schema and the defaults."""
-    global _session
+    global _session, _shown
+    _shown = None
     _session = Session(mnist_dataset(load_bundle(data_path)), load_model(model_path))
     n = len(_session.dataset)
     schema = [dict(field) for field in SCHEMA]
@@ -92,16 +108,17 @@ def use_pretrained():
 
 
 def train(budget_ms):
-    """Trains for about `budget_ms` milliseconds: {"events", "finished", "model"}. The
-    chunk's batch events are summarised into one "progress" event (means over the chunk)."""
+    """Trains for about `budget_ms` milliseconds: {"events", "finished", and "model" or "run"
+    (see _training_reply)}. The chunk's batch events are summarised into one "progress" event
+    (means over the chunk)."""
     events, finished, seconds = _current().train(float(budget_ms))
-    return _model_reply(events=summarise(events, seconds), finished=finished)
+    return _training_reply(events=summarise(events, seconds), finished=finished)
 
 
 def step():
-    """Exactly one mini-batch step: {"events", "finished", "model"}."""
+    """Exactly one mini-batch step: {"events", "finished", and "model" or "run"}."""
     events = _current().step()
-    return _model_reply(events=summarise(events), finished=_current().run.trainer.finished)
+    return _training_reply(events=summarise(events), finished=_current().run.trainer.finished)
 
 
 def evaluate(budget_ms=40):

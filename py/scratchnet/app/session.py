@@ -20,6 +20,7 @@ from scratchnet.teaching import learner_code
 from scratchnet.teaching.checker import LearnerCodeError, check_source, compile_code
 from scratchnet.teaching.coach import Coach
 from scratchnet.teaching.exercises import NAMES
+from scratchnet.training import events as made
 from scratchnet.training.curves import curves_from_epochs
 from scratchnet.training.metrics import evaluation_chunks
 from scratchnet.training.settings import ConfigError, recipes_for, validate_config
@@ -211,7 +212,7 @@ class Session:
                 return
             except LearnerCodeError as error:
                 self.events = None
-                events.append({"type": "code-error", "message": error.message, "line": error.line})
+                events.append(made.code_error(error.message, error.line))
                 return
             yield event
 
@@ -281,20 +282,3 @@ class Session:
         if code and meta.get("code"):
             self.use_code(meta["code"])
 
-
-def summarise(events, train_seconds=None):
-    """One "progress" event for a chunk's batches (means over them), placed first, with
-    the samples per second of the time spent on them (evaluation left out)."""
-    batches = [e for e in events if e["type"] == "progress"]
-    others = [e for e in events if e["type"] != "progress"]
-    if not batches:
-        return others
-    mean = lambda values: sum(values) / len(values)  # noqa: E731
-    last = batches[-1]
-    return [{**last, "loss": mean([b["loss"] for b in batches]),
-             "accuracy": mean([b["accuracy"] for b in batches]),
-             "grad_norms": {name: mean([b["grad_norms"][name] for b in batches]) for name in last["grad_norms"]},
-             "activations": next((b["activations"] for b in reversed(batches) if "activations" in b), None),
-             "batches_in_chunk": len(batches), "samples": sum(b["samples"] for b in batches),
-             "samples_per_sec": sum(b["samples"] for b in batches) / train_seconds if train_seconds else None},
-            *others]

@@ -13,8 +13,8 @@ The loop, as a textbook writes it:
         yield "epoch", with the test set's loss and accuracy
 
 `events()` is the two loops and `batch_events()` the body, one named step a line.
-It never prints or draws: the events are dicts ("progress" after each batch, every
-STATS_EVERY steps with the activation layers' statistics, see activation_stats.py;
+It never prints or draws: the events are dicts (events.py: "progress" after each batch,
+every STATS_EVERY steps with the activation layers' statistics, see activation_stats.py;
 "epoch" after each epoch, "diverged", "finished", and "work" between pieces of
 a long computation) and whoever consumes them (the CLI, the browser's session)
 decides what to show. Long work comes in pieces of roughly WORK multiply-adds
@@ -33,6 +33,7 @@ import numpy as np
 from scratchnet.nn.losses import softmax_cross_entropy
 from scratchnet.nn.optimizers import make_optimizer
 from scratchnet.nn.schedules import exponential
+from scratchnet.training import events as made
 from scratchnet.training.activation_stats import STATS_EVERY, activation_statistics
 from scratchnet.training.metrics import evaluation_chunks, per_class_accuracy
 
@@ -104,7 +105,7 @@ class Trainer:
                 yield self._diverged_event()
                 return
         if self.diverged is None:
-            yield {"type": "finished", "epoch": self.epoch, "step": self.step}
+            yield made.finished(epoch=self.epoch, step=self.step)
 
     def train_step(self, x, y):
         """One mini-batch update, all at once. Returns a "progress" or "diverged" event."""
@@ -155,7 +156,7 @@ class Trainer:
             loss += piece_loss * share
             correct += int(np.sum(logits.argmax(axis=1) == yb))
             if start + self.micro_batch < N:
-                yield {"type": "work", "phase": "train"}
+                yield made.work("train")
         return grads, loss, correct
 
     def grad_norms(self, grads):
@@ -191,15 +192,10 @@ class Trainer:
         totals[0] += loss
         totals[1] += batch_accuracy
         totals[2] += 1
-        event = {
-            "type": "progress", "epoch": self.epoch, "epochs": self.config["epochs"],
-            "batch": self.batch, "batches": self.batches_per_epoch, "step": self.step,
-            "samples": N, "loss": loss, "accuracy": batch_accuracy,
-            "learning_rate": learning_rate, "grad_norms": grad_norms, "clipped": clipped,
-        }
-        if stats is not None:
-            event["activations"] = stats
-        return event
+        return made.progress(epoch=self.epoch, epochs=self.config["epochs"], batch=self.batch,
+                             batches=self.batches_per_epoch, step=self.step, samples=N, loss=loss,
+                             accuracy=batch_accuracy, learning_rate=learning_rate, grad_norms=grad_norms,
+                             clipped=clipped, activations=stats)
 
     def _diverge(self, what, learning_rate):
         """Stops the run, keeping weights that still predict: the last good step's if
@@ -220,8 +216,8 @@ class Trainer:
         return self._diverged_event()
 
     def _diverged_event(self):
-        return {"type": "diverged", "epoch": self.epoch, "batch": self.batch, "step": self.step,
-                "message": self.diverged, "restored_epoch": self.restored_epoch}
+        return made.diverged(epoch=self.epoch, batch=self.batch, step=self.step, message=self.diverged,
+                             restored_epoch=self.restored_epoch)
 
     def _predicts(self):
         """Do the current weights give finite, not all-alike outputs on some test examples?"""
@@ -234,12 +230,10 @@ class Trainer:
         between chunks); returns the "epoch" event."""
         epoch = self.epoch + 1  # counted as finished once its evaluation is done, not before
         loss_sum, accuracy_sum, batches = self._epoch_totals
-        event = {
-            "type": "epoch", "epoch": epoch, "epochs": self.config["epochs"], "step": self.step,
-            # Training figures are the mean over the epoch's batches (weights kept changing).
-            "train_loss": loss_sum / max(batches, 1), "train_accuracy": accuracy_sum / max(batches, 1),
-            "learning_rate": self.learning_rate(), "evaluated": False,
-        }
+        # Training figures are the mean over the epoch's batches (weights kept changing).
+        event = made.epoch(epoch=epoch, epochs=self.config["epochs"], step=self.step,
+                           train_loss=loss_sum / max(batches, 1), train_accuracy=accuracy_sum / max(batches, 1),
+                           learning_rate=self.learning_rate())
         every = self.config.get("eval_every", 1)
         if epoch % every and epoch < self.config["epochs"]:
             self._next_epoch()
@@ -248,7 +242,7 @@ class Trainer:
         while True:
             try:
                 next(chunks)
-                yield {"type": "work", "phase": "evaluate"}
+                yield made.work("evaluate")
             except StopIteration as done:
                 result = done.value
                 break
@@ -259,9 +253,9 @@ class Trainer:
         else:
             self._diverge(f"Training stopped after epoch {self.epoch}: the test loss is no longer a finite "
                           "number, because the network's outputs overflow.", self.learning_rate())
-        return {**event, "evaluated": True, "test_loss": result["loss"], "test_accuracy": result["accuracy"],
-                "confusion": result["confusion"].tolist(),
-                "per_class_accuracy": per_class_accuracy(result["confusion"]).tolist()}
+        return made.evaluated(event, test_loss=result["loss"], test_accuracy=result["accuracy"],
+                              confusion=result["confusion"].tolist(),
+                              per_class_accuracy=per_class_accuracy(result["confusion"]).tolist())
 
     def _next_epoch(self):
         self.epoch += 1

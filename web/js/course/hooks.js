@@ -9,6 +9,7 @@ import { createRunHistory } from "../training/run-history.js";
 import { createLessonView } from "./lesson-view.js";
 import { parseField, formatValue } from "../state/settings.js";
 import { saveFile } from "../widgets/save-file.js";
+import { EVENT } from "../training/events.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -117,21 +118,25 @@ export function createCourseHooks({ info, view, client, controller, settingsPane
         if (summary.run === null) progress.showCurves(summary.curves); // the model's own curves, from its file
       }
     },
+    /** The run's position moved; nothing else in the summary changed. */
+    onRun(run) {
+      model = { ...model, run };
+    },
     /** Each chunk's training events. */
     onEvents(events) {
       for (const event of events) {
-        if (event.type === "started") {
+        if (event.type === EVENT.started) {
           outbox.run(model.config);
           record("started", model.config, model.architecture);
           lesson.runStarted(model.config);
-        } else if (event.type === "diverged") {
+        } else if (event.type === EVENT.diverged) {
           progress.stopped();
         }
       }
       record("events", events);
       lesson.events(events);
       for (const event of events) {
-        if (event.type === "diverged" || event.type === "finished") record("ended", event.type);
+        if (event.type === EVENT.diverged || event.type === EVENT.finished) record("ended", event.type);
       }
     },
     /** The run controller's state. */

@@ -7,6 +7,7 @@
 import { renderMarkdown } from "./markdown.js";
 import { checkLesson, goalMet, stepConfig } from "./lesson-check.js";
 import { applyView } from "../embed/embed.js";
+import { EVENT } from "../training/events.js";
 
 const MAX_LESSON_BYTES = 200_000;
 const $ = (id) => document.getElementById(id);
@@ -184,7 +185,7 @@ export function createLessonView({ info, view, settingsPanel, validate, onRun, n
     /** The trainer's events and the coach's findings, for the goal. */
     events(events) {
       if (!run) return;
-      for (const e of events) if (e.type === "epoch" && e.evaluated) run.testAccuracy = e.test_accuracy;
+      for (const e of events) if (e.type === EVENT.epoch && e.evaluated) run.testAccuracy = e.test_accuracy;
       checkGoal();
     },
     findings(findings) {

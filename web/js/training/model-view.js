@@ -22,6 +22,12 @@ export function createModelView(client, report) {
     $("epoch").textContent = String(n);
   }
 
+  // The training steps of the run, if there is one.
+  function showStep(run) {
+    $("step-count").dataset.value = run ? String(run.step) : "";
+    $("step-count").textContent = run ? String(run.step) : "–";
+  }
+
   function setTestAccuracy(value) {
     const el = $("test-accuracy");
     el.dataset.value = value == null ? "" : String(value);
@@ -83,9 +89,7 @@ export function createModelView(client, report) {
       info.dataset.modelId = String(summary.id);
       info.dataset.epochs = String(summary.epochs_trained);
       setEpoch(summary.epochs_trained);
-      const step = summary.run ? summary.run.step : null; // training steps of the run, if there is one
-      $("step-count").dataset.value = step === null ? "" : String(step);
-      $("step-count").textContent = step === null ? "–" : String(step);
+      showStep(summary.run);
       setTestAccuracy(summary.test_accuracy);
       if (changed) {
         clearEvaluation();
@@ -97,6 +101,11 @@ export function createModelView(client, report) {
         if (summary.name !== "untrained" && shown) evaluate(summary.id);
       }
       return changed;
+    },
+    /** The run's position moved ({step, finished, diverged}); nothing else in the summary changed. */
+    setRun(run) {
+      model = { ...model, run };
+      showStep(run);
     },
     /** The current summary. */
     current: () => model,

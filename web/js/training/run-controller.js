@@ -7,14 +7,17 @@
 // States: "idle" (nothing running; a paused run may be resumed), "training", "stopping",
 // "finished", "diverged".
 
+import { EVENT } from "./events.js";
+
 const TRAIN_BUDGET_MS = 80; // one chunk of training; Stop takes effect between chunks
 
 /**
  * client: the worker client. Callbacks: onModel(summary) after every answer that carries the
- * model; onEvents(events) with each chunk's training events; onState(state); onError(err);
+ * model; onRun(run) after a training answer that carries only the run's position ({step,
+ * finished, diverged}: nothing else in the summary changed); onEvents(events) with each chunk's training events; onState(state); onError(err);
  * callOptions() -> options for the training calls (a time limit while the learner's code runs).
  */
-export function createRunController(client, { onModel, onEvents, onState, onError, callOptions = () => ({}) }) {
+export function createRunController(client, { onModel, onRun, onEvents, onState, onError, callOptions = () => ({}) }) {
   let state = "idle";
   let run = null; // {config, finished}: the run the worker has, as this page started it
   let queue = Promise.resolve();
@@ -40,6 +43,13 @@ export function createRunController(client, { onModel, onEvents, onState, onErro
     return result;
   }
 
+  // A training answer: the whole summary when more than the run's position changed, else the position.
+  function showTraining(reply) {
+    if (reply.model) onModel(reply.model);
+    else onRun(reply.run);
+    onEvents(reply.events);
+  }
+
   async function stopLoop() {
     if (!loop) return;
     stopRequested = true;
@@ -53,10 +63,9 @@ export function createRunController(client, { onModel, onEvents, onState, onErro
     try {
       while (!stopRequested) {
         const reply = await client.train({ budget_ms: TRAIN_BUDGET_MS }, null, callOptions());
-        onModel(reply.model);
-        onEvents(reply.events);
-        if (reply.events.some((e) => e.type === "diverged")) end = "diverged";
-        if (reply.events.some((e) => e.type === "code-error")) break; // the learner's code failed: a pause
+        showTraining(reply);
+        if (reply.events.some((e) => e.type === EVENT.diverged)) end = "diverged";
+        if (reply.events.some((e) => e.type === EVENT.codeError)) break; // the learner's code failed: a pause
         if (reply.finished) {
           run.finished = true;
           end = end === "diverged" ? end : "finished";
@@ -79,7 +88,7 @@ export function createRunController(client, { onModel, onEvents, onState, onErro
     onModel(reply.model);
     if (!reply.ok) return reply;
     run = { config, finished: false };
-    onEvents([{ type: "started" }]);
+    onEvents([{ type: EVENT.started }]);
     return null;
   }
 
@@ -140,10 +149,9 @@ export function createRunController(client, { onModel, onEvents, onState, onErro
         const refused = await ensureRun(config);
         if (refused) return refused;
         const reply = await client.step({}, null, callOptions());
-        onModel(reply.model);
-        onEvents(reply.events);
+        showTraining(reply);
         if (reply.finished) run.finished = true;
-        setState(reply.events.some((e) => e.type === "diverged") ? "diverged" : reply.finished ? "finished" : "idle");
+        setState(reply.events.some((e) => e.type === EVENT.diverged) ? "diverged" : reply.finished ? "finished" : "idle");
         return reply;
       });
     },

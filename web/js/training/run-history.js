@@ -8,6 +8,7 @@
 
 import { formatValue } from "../state/settings.js";
 import { MAX_POINTS, cleanRecord, recordProblem } from "./run-record.js";
+import { EVENT } from "./events.js";
 
 export const MAX_RUNS = 200;
 const BACKGROUND_RUNS = 5;
@@ -187,11 +188,11 @@ export function createRunHistory({ store, list, note, schema, onBackground }) {
     events(events) {
       if (!current) return;
       for (const e of events) {
-        if (e.type === "progress") {
+        if (e.type === EVENT.progress) {
           const x = e.epoch + e.batch / e.batches;
           push(current.trace.loss, [x, e.loss]);
           push(current.trace.accuracy, [x, e.accuracy]);
-        } else if (e.type === "epoch") {
+        } else if (e.type === EVENT.epoch) {
           current.epochs = e.epoch;
           if (e.evaluated) {
             current.testAccuracy = e.test_accuracy;
