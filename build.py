@@ -510,6 +510,19 @@ def lint():
     return ruff.returncode or biome.returncode
 
 
+# The benchmark scripts, bench/bench_NAME.py, in the order `build.py bench` runs them.
+BENCHMARKS = ("native", "browser", "startup", "throughput", "exercises", "inspector", "playground", "journey", "cnn")
+
+
+def bench():
+    """Builds, then runs every benchmark script one after the other. Each that succeeds rewrites its
+    own section of docs/benchmarks.md (one that fails leaves its section as it was, and none writes
+    with $SCRATCHNET_BENCH_NO_WRITE=1). Returns the first failing exit code, or 0."""
+    code = run_built([[os.path.join("bench", f"bench_{name}.py")] for name in BENCHMARKS])
+    log("benchmarks done" if code == 0 else "a benchmark FAILED: its section of docs/benchmarks.md was not rewritten")
+    return code
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -556,10 +569,7 @@ def main():
     elif args.command == "lint":
         return lint()
     elif args.command == "bench":
-        return run_built([["bench/bench_native.py"], ["bench/bench_browser.py"], ["bench/bench_startup.py"],
-                          ["bench/bench_throughput.py"], ["bench/bench_exercises.py"],
-                          ["bench/bench_inspector.py"], ["bench/bench_playground.py"],
-                          ["bench/bench_journey.py"], ["bench/bench_cnn.py"]])
+        return bench()
     return 0
 
 

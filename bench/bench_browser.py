@@ -14,6 +14,9 @@ headless Chromium and measures:
     inside the page;
   * training: wall time from pressing Train (default recipe) until the test accuracy after an
     epoch first reaches 95% and the target, with the samples/s the trainer reported.
+
+Writes what it printed, with how it was measured, to its section of docs/benchmarks.md
+("browser"; not with --skip-training or --no-write).
 """
 
 import argparse
@@ -25,6 +28,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "e2e"))  # e2e_helpers
+import report_file  # noqa: E402
 from e2e_helpers import BOOT_TIMEOUT_MS, DIST, ROOT, attr, draw, free_port, launch_browser, open_app, spawn_server, wait_state  # noqa: E402
 
 # A page that does nothing but boot Pyodide in a module worker and import NumPy, using the
@@ -121,7 +125,7 @@ def measure_classify(page, strokes):
     return page.evaluate("window.__latencies")
 
 
-def measure_training(page, target, max_minutes):
+def measure_training(page, target, max_minutes, say=print):
     page.select_option("[data-testid=recipe]", "default")
     started = time.perf_counter()
     page.click("[data-testid=train]")
@@ -140,7 +144,7 @@ def measure_training(page, target, max_minutes):
             accuracy = float(attr(page, "test-accuracy"))
             history.append({"epoch": epoch, "seconds": round(time.perf_counter() - started, 1),
                             "test_accuracy": accuracy})
-            print(f"  epoch {epoch}: test accuracy {accuracy:.4f} at {history[-1]['seconds']} s", flush=True)
+            say(f"  epoch {epoch}: test accuracy {accuracy:.4f} at {history[-1]['seconds']} s")
             if accuracy >= target:
                 break
         if attr(page, "status", "data-state") != "training" and epoch == seen and seen > 0:
@@ -161,8 +165,9 @@ def main():
     parser.add_argument("--target", type=float, default=0.97)
     parser.add_argument("--visits", type=int, default=3, help="page loads to take the median of")
     parser.add_argument("--max-minutes", type=float, default=3)
-    parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--skip-training", action="store_true", help="no training (docs/benchmarks.md is not written)")
     parser.add_argument("--json", help="also write the results to this file")
+    report_file.add_no_write(parser)
     args = parser.parse_args()
     if not os.path.exists(os.path.join(args.dist, "manifest.json")):
         sys.exit(f"{args.dist} has no manifest.json: run `python3 build.py build` first")
@@ -170,6 +175,7 @@ def main():
     from playwright.sync_api import sync_playwright
 
     process, base_url = start_project_server(args.dist)
+    section = report_file.Report("browser", "In the browser")
     results = {}
     try:
         with sync_playwright() as playwright:
@@ -184,42 +190,55 @@ def main():
                 page.context.close()
             results["first_stroke_ms"] = round(statistics.median(first_strokes), 1)
             results["first_stroke_max_ms"] = round(max(first_strokes), 1)
-            print(f"a stroke drawn as soon as the page is ready: median {results['first_stroke_ms']} ms, "
-                  f"max {results['first_stroke_max_ms']} ms over {len(first_strokes)} visits (bar 100 ms)", flush=True)
+            section.say(f"a stroke drawn as soon as the page is ready: median {results['first_stroke_ms']} ms, "
+                        f"max {results['first_stroke_max_ms']} ms over {len(first_strokes)} visits (bar 100 ms)")
             results["bare_boot_s"] = round(statistics.median(bare), 2)
             results["page_ready_s"] = round(statistics.median(first), 2)
             results["repeat_visit_ready_s"] = round(statistics.median(repeat), 2)
             results["ready_over_bare"] = round(statistics.median(first) / statistics.median(bare), 2)
             results["loading_steps"] = dict(steps)
-            print(f"bare Pyodide + NumPy boot: {results['bare_boot_s']:.2f} s; page ready: "
-                  f"{results['page_ready_s']:.2f} s ({results['ready_over_bare']:.2f}x the bare boot); "
-                  f"repeat visit ready: {results['repeat_visit_ready_s']:.2f} s  "
-                  f"(medians of {args.visits}; last visit's steps: "
-                  + ", ".join(f"{k}: {v}" for k, v in steps) + ")", flush=True)
+            section.say(f"bare Pyodide + NumPy boot: {results['bare_boot_s']:.2f} s; page ready: "
+                        f"{results['page_ready_s']:.2f} s ({results['ready_over_bare']:.2f}x the bare boot); "
+                        f"repeat visit ready: {results['repeat_visit_ready_s']:.2f} s  "
+                        f"(medians of {args.visits}; last visit's steps: "
+                        + ", ".join(f"{k}: {v}" for k, v in steps) + ")")
             page = open_app(browser, base_url)
 
             latencies = measure_classify(page, args.strokes)
             results["classify_median_ms"] = round(statistics.median(latencies), 1)
             results["classify_max_ms"] = round(max(latencies), 1)
-            print(f"classify latency: median {results['classify_median_ms']} ms, "
-                  f"max {results['classify_max_ms']} ms over {len(latencies)} strokes", flush=True)
+            section.say(f"classify latency: median {results['classify_median_ms']} ms, "
+                        f"max {results['classify_max_ms']} ms over {len(latencies)} strokes")
 
             if not args.skip_training:
-                print(f"training the default recipe until test accuracy >= {args.target}:", flush=True)
-                history, speeds = measure_training(page, args.target, args.max_minutes)
+                section.say(f"training the default recipe until test accuracy >= {args.target}:")
+                history, speeds = measure_training(page, args.target, args.max_minutes, section.say)
                 results["training_epochs"] = history
                 results["samples_per_sec_median"] = round(statistics.median(speeds)) if speeds else None
                 for target in sorted({0.95, args.target}):
                     reached = first_reaching(history, target)
                     results[f"time_to_{target:.2f}_s"] = reached["seconds"] if reached else None
                     if reached:
-                        print(f"reached {target:.0%} after epoch {reached['epoch']} in {reached['seconds']} s "
-                              f"({results['samples_per_sec_median']} samples/s)")
+                        section.say(f"reached {target:.0%} after epoch {reached['epoch']} in {reached['seconds']} s "
+                                    f"({results['samples_per_sec_median']} samples/s)")
                     else:
-                        print(f"did not reach {target:.0%} ({results['samples_per_sec_median']} samples/s)")
+                        section.say(f"did not reach {target:.0%} ({results['samples_per_sec_median']} samples/s)")
+            chromium = browser.version
             browser.close()
     finally:
         process.terminate()
+    how = (f"The site in dist/ served by `build.py serve` on 127.0.0.1 (its caching headers included), in "
+           f"headless Chromium {chromium}. The bare page is the floor for any Pyodide page: it boots Pyodide in a "
+           f"worker and imports NumPy from the same server, in a fresh browser context (medians of {args.visits} "
+           f"visits, taking turns with the app's first visits). Page ready: from navigation until the page says "
+           f"ready, in a fresh context (first visit) and again in the same one (repeat visit, HTTP cache warm). "
+           f"A stroke drawn as soon as the page says ready, at each first visit, and {args.strokes} strokes "
+           f"later on: pointer up to the prediction shown, timed inside the page. Training: from pressing Train "
+           f"(`default` recipe) until the test accuracy after an epoch first reaches 95% and "
+           f"{args.target:.0%} (at most {args.max_minutes:g} minutes), with the samples/s the page showed.")
+    baseline = (f"the bare Pyodide + NumPy boot, {results['bare_boot_s']:.2f} s (page ready: "
+                f"{results['ready_over_bare']:.2f}x it)")
+    section.finish(how, baseline, write=not (args.no_write or args.skip_training))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)

@@ -20,7 +20,9 @@ changes nothing), in one headless Chromium:
     TF.js's kernels under tf.profile; and, during 1., where the page's worker spent its time (its
     bridge calls, steps and evaluations timed inside it) and which browser threads used the CPU.
 
-Prints a Markdown report (and writes it to --out); progress goes to stderr.
+Prints a Markdown report and writes it, with how it was measured, to its section of
+docs/benchmarks.md ("cnn"; not with --quick or --no-write), and to --out if given; progress goes
+to stderr.
 """
 
 import argparse
@@ -36,6 +38,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 os.environ.setdefault("SCRATCHNET_QUIET_SERVER", "1")
 
 import bench_cnn_support as support  # noqa: E402
+import report_file  # noqa: E402
 from bench_cnn_support import loadavg, log  # noqa: E402
 from cnn_layer_profile import profile_layers  # noqa: E402
 from cpu_usage import cpu_between, cpu_snapshot  # noqa: E402
@@ -169,13 +172,15 @@ def measure_throughput(page, tfjs, args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 1 epoch on 2,000 images, short measurements")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 1 epoch on 2,000 images, short measurements "
+                        "(docs/benchmarks.md is not written)")
     parser.add_argument("--out", help="also write the report to this file")
     parser.add_argument("--seconds", type=float, default=4.0, help="timed training per throughput measurement")
     parser.add_argument("--repeats", type=int, default=3, help="throughput measurements per engine and batch (median)")
     parser.add_argument("--warmup", type=float, default=0.5, help="untimed TF.js steps before each measurement, s")
     parser.add_argument("--timeout", type=float, default=2400, help="longest wait for the training, s")
     parser.add_argument("--dist", default=DIST)
+    report_file.add_no_write(parser)
     args = parser.parse_args()
     if args.quick:
         args.seconds, args.repeats = 1.0, 1
@@ -186,6 +191,7 @@ def main():
     from playwright.sync_api import sync_playwright
 
     started, load_before = time.perf_counter(), loadavg()
+    section = report_file.Report("cnn", "The convolutional network")
     log(f"load average {load_before}")
     with tempfile.TemporaryDirectory(prefix="scratchnet-bench-cnn-") as temp:
         dist, manifest = copy_build(args.dist, os.path.join(temp, "dist"))
@@ -244,18 +250,13 @@ def main():
               "tfjs_layers": "TF.js WASM (SIMD, 1 thread), `tf.layers` `model.trainOnBatch`"}
     throughput, medians = support.throughput_section(results, labels, BATCH_SIZES, args.seconds, args.repeats,
                                                      load)
-    lines = ["## The convolutional network in the browser (`bench/bench_cnn.py`"
-             + (", --quick)" if args.quick else ")"),
-             "",
-             f"Machine: {os.cpu_count()} cores ({support.cpu_model()}); Chromium {chromium} headless "
-             f"({' '.join(CHROMIUM_ARGS)}); build {manifest['build']}, data {manifest['data']}; TF.js "
-             f"{tfjs_info['tfjs']} on `{tfjs_info['backend']}` (SIMD {tfjs_info['simd']}, {tfjs_info['threads']} "
-             f"thread; its missing Conv2DBackpropFilter kernel registered by the page: "
-             f"{tfjs_info['registered_filter_gradient']}); "
-             f"benchmark worker booted in {worker_info['seconds']:.1f} s. Load average (1, 5, 15 min) at the start "
-             f"{load_before}, at the end {loadavg()}; the machine is shared, so timings carry up to ~2x noise.",
-             ""]
-    lines += support.training_section(training, TARGET, LIMIT_S) + support.page_time_section(training)
+    how = ("A smoke run (--quick). " if args.quick else "") + (
+        f"Chromium {chromium} headless ({' '.join(CHROMIUM_ARGS)}); build {manifest['build']}, data "
+        f"{manifest['data']}; TF.js {tfjs_info['tfjs']} on `{tfjs_info['backend']}` (SIMD {tfjs_info['simd']}, "
+        f"{tfjs_info['threads']} thread; its missing Conv2DBackpropFilter kernel registered by the page: "
+        f"{tfjs_info['registered_filter_gradient']}); benchmark worker booted in {worker_info['seconds']:.1f} s. "
+        f"The machine is shared, so timings carry up to ~2x noise. Each part below says how it was measured.")
+    lines = support.training_section(training, TARGET, LIMIT_S) + support.page_time_section(training)
     lines += [""] + throughput + [""]
     lines += support.profile_section(in_browser, native, tfjs_profile)
     batch = int(training["settings"]["batch_size"])
@@ -263,8 +264,12 @@ def main():
         fastest = max(r["samples_per_sec"] for r in results["scratchnet"][batch])
         lines += support.epoch_section(training, medians["scratchnet"][batch], fastest, TARGET)
     lines += ["", f"({time.perf_counter() - started:.0f} s in all)"]
-    report = "\n".join(lines) + "\n"
-    print(report)
+    section.say("\n".join(lines))
+    faster = {b: max(medians[k][b] for k in medians if k != "scratchnet") for b in BATCH_SIZES}
+    baseline = ("TF.js training the same network in the same browser, taking turns with ScratchNet: ScratchNet / the "
+                "faster TF.js step " + ", ".join(f"{medians['scratchnet'][b] / faster[b]:.2f} at batch {b}" for b in BATCH_SIZES)
+                + "; and the page's training steps against the same steps in bridge.benchmark with the page idle")
+    report = section.finish(how, baseline, write=not (args.no_write or args.quick))
     if args.out:
         with open(args.out, "w") as f:
             f.write(report)

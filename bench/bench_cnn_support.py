@@ -2,7 +2,6 @@
 TF.js trains on, and the Markdown report."""
 
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -56,14 +55,6 @@ def make_tfjs_folder(folder, dataset, batch_sizes):
         np.ascontiguousarray(trainer.x_train, np.float32).tofile(os.path.join(folder, "data", f"cnn-x-{b}.f32"))
         trainer.y_train.astype(np.uint8).tofile(os.path.join(folder, "data", f"cnn-y-{b}.u8"))
     return folder
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or platform.machine()
 
 
 # --- the report -----------------------------------------------------------------------------------

@@ -12,6 +12,9 @@ Serves dist/ with `build.py serve`, opens the app in headless Chromium (the pret
     charts, the first layer's weights and the inspector at the new step (the run is started by
     one Step first, which is not counted); and, for reference, to the step count alone;
   * the inspector again for a deeper network, 784-256-128-10 (after one Step starts its run).
+
+Writes what it printed, with how it was measured, to its section of docs/benchmarks.md
+("inspector"; not with --no-write).
 """
 
 import argparse
@@ -22,6 +25,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "e2e"))  # e2e_helpers
+import report_file  # noqa: E402
 from bench_browser import LATENCY_PROBE, STROKES, start_project_server  # noqa: E402
 from e2e_helpers import DIST, draw, launch_browser, open_app  # noqa: E402
 
@@ -99,6 +103,7 @@ def main():
     parser.add_argument("--dist", default=DIST)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--json", help="also write the results to this file")
+    report_file.add_no_write(parser)
     args = parser.parse_args()
     if not os.path.exists(os.path.join(args.dist, "manifest.json")):
         sys.exit(f"{args.dist} has no manifest.json: run `python3 build.py build` first")
@@ -106,6 +111,7 @@ def main():
     from playwright.sync_api import sync_playwright
 
     process, base_url = start_project_server(args.dist)
+    section = report_file.Report("inspector", "The inspector and Step")
     results = {}
     try:
         with sync_playwright() as playwright:
@@ -131,14 +137,21 @@ def main():
             browser.close()
     finally:
         process.terminate()
-    print(f"baseline, a drawing classified (pointerup to prediction shown): {results['classify_median_ms']} ms")
-    print(f"inspector, next test digit to its trace shown (784-128-10): {results['inspector_median_ms']} ms (bar: 150 ms); "
-          f"of which the worker's answer {results['inspector_worker_median_ms']} ms, drawing it "
-          f"{results['inspector_drawing_median_ms']} ms")
-    print(f"Step to step count, charts, weights and inspector shown: {results['step_median_ms']} ms "
-          f"(step count alone: {results['step_count_median_ms']} ms; bar: 100 ms)")
-    print(f"inspector for 784-256-128-10: {results['inspector_256_128_median_ms']} ms")
-    print(f"(medians of {args.repeats} in one run)")
+    section.say(f"baseline, a drawing classified (pointerup to prediction shown): {results['classify_median_ms']} ms")
+    section.say(f"inspector, next test digit to its trace shown (784-128-10): {results['inspector_median_ms']} ms "
+                f"(bar: 150 ms); of which the worker's answer {results['inspector_worker_median_ms']} ms, drawing it "
+                f"{results['inspector_drawing_median_ms']} ms")
+    section.say(f"Step to step count, charts, weights and inspector shown: {results['step_median_ms']} ms "
+                f"(step count alone: {results['step_count_median_ms']} ms; bar: 100 ms)")
+    section.say(f"inspector for 784-256-128-10: {results['inspector_256_128_median_ms']} ms")
+    section.say(f"(medians of {args.repeats} in one run)")
+    how = (f"Timed inside the real page in headless Chromium (the pretrained 784-128-10 model), each a median of "
+           f"{args.repeats} in one run. *Inspector*: pressing \"next test digit\" until its whole trace is drawn "
+           f"(every heat map and bar, `data-prob` set) and the next frame painted. *Step*: pressing Step (in a run "
+           f"started by one Step first) until the step count, the charts, the weights and the inspector at the new "
+           f"step are shown and painted. Then the inspector again for a 784-256-128-10 network.")
+    baseline = f"a drawing classified, pointer up to prediction shown, {results['classify_median_ms']} ms"
+    section.finish(how, baseline, write=not args.no_write)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)

@@ -9,6 +9,8 @@ training images, plus the default recipe in full (15 epochs, as the pretrained m
 browser, the built site (dist/) is opened at #lesson=NAME, and for each step Run this step is
 pressed and timed to the end of the run (the bar: 60 s). --write records each step's numbers in
 its lesson file ("measured"); tests/unit/test_lessons.py then checks that the text quotes them.
+The table is written, with how it was measured, to its section of docs/benchmarks.md ("journey";
+only when every lesson was measured, and not with --no-write).
 """
 
 import argparse
@@ -22,6 +24,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "e2e"))  # e2e_helpers
 
+import report_file  # noqa: E402
 from e2e_helpers import DIST, ROOT, attr, launch_browser, open_app, start_server, wait_state  # noqa: E402
 
 from scratchnet.cli import find_mnist  # noqa: E402
@@ -31,6 +34,7 @@ from scratchnet.training.settings import recipes_for, validate_config  # noqa: E
 from scratchnet.training.setup import choose_products, prepare_run  # noqa: E402
 
 LESSONS = os.path.join(ROOT, "web", "lessons")
+ALL_LESSONS = "journey,break-it,vanishing,few-images"
 BAR_SECONDS = 60
 END = ("() => document.querySelector('#eta').textContent === 'done' || "
        "document.querySelector('[data-testid=health] [data-condition=diverged]') !== null")
@@ -105,8 +109,11 @@ def percent(v):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--write", action="store_true", help="record the numbers in the lesson files")
-    parser.add_argument("--lessons", default="journey,break-it,vanishing,few-images")
+    parser.add_argument("--lessons", default=ALL_LESSONS,
+                        help="the lessons to measure (docs/benchmarks.md is written only when they are all measured)")
+    report_file.add_no_write(parser)
     args = parser.parse_args()
+    section = report_file.Report("journey", "The lessons, step by step")
     bundle = load_dataset(glob.glob(os.path.join(DIST, "data", "mnist.*.npz"))[0])
     full = load_dataset(find_mnist())
     from playwright.sync_api import sync_playwright
@@ -141,14 +148,21 @@ def main():
         process.terminate()
     default = native(validate_config(recipes_for(len(full))["default"], len(full)), full)
 
-    print("\n| lesson | step | natively, the page's images | in the browser | natively, all 60,000 images |")
-    print("|---|---|---|---|---|")
+    section.say("\n| lesson | step | natively, the page's images | in the browser | natively, all 60,000 images |")
+    section.say("|---|---|---|---|---|")
     for name, i, title, here, there, extra in rows:
         slow = "" if there["seconds"] <= BAR_SECONDS else " **over 60 s**"
-        print(f"| {name} | {i}. {title} | {percent(here['test_accuracy'])} in {here['seconds']} s | "
-              f"{percent(there['test_accuracy'])} in {there['seconds']} s{slow} | {extra} |")
-    print(f"\nThe default recipe in full natively (15 epochs, all 60,000 images): "
-          f"{percent(default['test_accuracy'])} in {default['seconds']} s")
+        section.say(f"| {name} | {i}. {title} | {percent(here['test_accuracy'])} in {here['seconds']} s | "
+                    f"{percent(there['test_accuracy'])} in {there['seconds']} s{slow} | {extra} |")
+    section.say(f"\nThe default recipe in full natively (15 epochs, all 60,000 images): "
+                f"{percent(default['test_accuracy'])} in {default['seconds']} s")
+    how = (f"Every step of every shipped lesson, natively on the page's own {len(bundle):,} training images and in headless "
+           "Chromium (the page opened at `#lesson=NAME`, *Run this step* pressed, timed to the end of the run, "
+           "evaluations included; the bar: 60 s); the journey's steps that use every image the page has also "
+           f"natively on all {len(full):,} MNIST images. `--write` records the numbers in the lesson files, whose text "
+           "quotes them" + (" (this run recorded them)." if args.write else " (this run did not)."))
+    baseline = "each step run natively on the same images (the first column) beside its run in the browser"
+    section.finish(how, baseline, write=not args.no_write and args.lessons == ALL_LESSONS)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 training throughput of the same `py/` code the browser runs.
 
 Run with `python3 build.py bench` (or `.venv/bin/python bench/bench_native.py`).
-It prints a Markdown table for the README. Not collected by pytest: accuracy and
-speed bars are measured here, never as timed unit tests.
+It prints Markdown tables and writes them, with how they were measured, to its section of
+docs/benchmarks.md ("native"; not with --quick or --no-write). Not collected by pytest:
+accuracy and speed bars are measured here, never as timed unit tests.
 """
 
 import argparse
@@ -16,6 +17,7 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
+import report_file  # noqa: E402  (bench/, this script's folder)
 
 from scratchnet import (
     load_dataset,
@@ -40,26 +42,39 @@ def train_recipe(dataset, name, **overrides):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="throughput only, no full training runs")
+    parser.add_argument("--quick", action="store_true", help="throughput only, no full training runs "
+                        "(docs/benchmarks.md is not written)")
+    report_file.add_no_write(parser)
     args = parser.parse_args()
+    section = report_file.Report("native", "Accuracy, natively")
     dataset = load_dataset(find_mnist())
-    print(f"native NumPy {np.__version__}, Python {platform.python_version()}, {platform.machine()}, "
-          f"{os.cpu_count()} cores")
+    section.say(f"native NumPy {np.__version__}, Python {platform.python_version()}, {platform.machine()}, "
+                f"{os.cpu_count()} cores")
 
     rows = []
     for batch_size in (32, 128):
         result = step_throughput(dataset, batch_size)
-        print(f"batch {batch_size}: products {result['products']}")
+        section.say(f"batch {batch_size}: products {result['products']}")
         rows.append(f"| {batch_size} | {result['samples_per_sec']:,.0f} | {result['step_ms']:.3f} ms "
                     f"| {result['matmul_ms']:.3f} ms | {result['overhead_ratio']:.2f} |")
-    print("\n| batch | samples/s | step | its products alone | step / products |\n|---|---|---|---|---|")
-    print("\n".join(rows))
+    section.say("\n| batch | samples/s | step | its products alone | step / products |\n|---|---|---|---|---|")
+    section.say("\n".join(rows))
     if args.quick:
         return
-    print("\n| recipe | test accuracy (official 10k) | epochs | time |\n|---|---|---|---|")
+    section.say("\n| recipe | test accuracy (official 10k) | epochs | time |\n|---|---|---|---|")
+    seconds_by_recipe = {}
     for name in RECIPES:
         accuracy, seconds, epochs = train_recipe(dataset, name)
-        print(f"| {name} | {accuracy:.4f} | {epochs} | {seconds:.1f} s |", flush=True)
+        seconds_by_recipe[name] = seconds
+        section.say(f"| {name} | {accuracy:.4f} | {epochs} | {seconds:.1f} s |")
+    how = ("First the throughput of a training step of the `default` MLP at batch 32 and 128 (the same `py/` "
+           "code the browser runs, one BLAS thread), with its matrix products timed alone; then every recipe "
+           "trained on all 60,000 images, set up as the command line and the page set a run up (its own "
+           "settings, seed 0), and evaluated on the official 10,000 test images.")
+    baseline = (f"the `default` recipe, {seconds_by_recipe['default']:.1f} s of training, beside which the "
+                f"table gives every recipe's time; and, for a training step, its matrix products alone "
+                f"(the first table's last column)")
+    section.finish(how, baseline, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@ the same worker (and Python's start-up code is still cold).
 
 The baseline, in the same run: the same playground run natively (the same py/ code in this
 Python process), timed to the same target with the test accuracy checked every 10 steps.
+
+Writes what it printed, with how it was measured, to its section of docs/benchmarks.md
+("playground"; not with --no-write).
 """
 
 import argparse
@@ -32,6 +35,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "e2e"))  # e2e_helpers
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "py"))
+import report_file  # noqa: E402
 from bench_browser import start_project_server  # noqa: E402
 from bench_startup import app_worker  # noqa: E402
 from e2e_helpers import DIST, launch_browser, open_app  # noqa: E402
@@ -126,6 +130,7 @@ def main():
     parser.add_argument("--limit", type=float, default=30, help="seconds a run may take (the bar)")
     parser.add_argument("--seconds", type=float, default=10, help="seconds each run trains at least (for the frame rate)")
     parser.add_argument("--json", help="also write the results to this file")
+    report_file.add_no_write(parser)
     args = parser.parse_args()
     if not os.path.exists(os.path.join(args.dist, "manifest.json")):
         sys.exit(f"{args.dist} has no manifest.json: run `python3 build.py build` first")
@@ -133,6 +138,7 @@ def main():
     from playwright.sync_api import sync_playwright
 
     process, base_url = start_project_server(args.dist)
+    section = report_file.Report("playground", "The 2-D playground")
     runs = []
     try:
         with sync_playwright() as playwright:
@@ -140,24 +146,24 @@ def main():
             page = open_app(browser, base_url)
             page.wait_for_selector("[data-testid=playground][data-ready=true]")
             made = app_worker(page).evaluate("() => self.scratchnetPython.snapshot")
-            print(f"page settled (Python snapshot: {str(made).split(':')[0]})", flush=True)
+            section.say(f"page settled (Python snapshot: {str(made).split(':')[0]})")
             for seed in range(args.runs):
                 result = measure_run(page, seed, args.target, args.seconds, args.limit)
                 result["native_seconds"], result["native_steps"] = native_baseline(seed, args.target)
                 runs.append(result)
-                print(f"  seed {seed}: {result['seconds']} s to {args.target:.0%} test accuracy "
-                      f"({result['steps']} steps; natively {result['native_seconds']} s, {result['native_steps']} steps); "
-                      f"{result['fps_mean']} frames/s over {result['trained_s']} s (lowest one-second reading "
-                      f"{result['fps_lowest_reading']}), frame computed in {result['frame_ms_median']} ms; "
-                      f"load average {result['load_average']}", flush=True)
+                section.say(f"  seed {seed}: {result['seconds']} s to {args.target:.0%} test accuracy "
+                            f"({result['steps']} steps; natively {result['native_seconds']} s, {result['native_steps']} "
+                            f"steps); {result['fps_mean']} frames/s over {result['trained_s']} s (lowest one-second "
+                            f"reading {result['fps_lowest_reading']}), frame computed in {result['frame_ms_median']} ms; "
+                            f"load average {result['load_average']}")
             errors = page.log.errors
             page.context.close()
             page = open_app(browser, base_url)
             page.wait_for_selector("[data-testid=playground][data-ready=true]")
             cold = measure_run(page, 0, args.target, args.seconds, args.limit)
-            print(f"  first visit, seed 0: {cold['seconds']} s to {args.target:.0%} ({cold['steps']} steps); "
-                  f"{cold['fps_mean']} frames/s over {cold['trained_s']} s (lowest one-second reading "
-                  f"{cold['fps_lowest_reading']}); load average {cold['load_average']}", flush=True)
+            section.say(f"  first visit, seed 0: {cold['seconds']} s to {args.target:.0%} ({cold['steps']} steps); "
+                        f"{cold['fps_mean']} frames/s over {cold['trained_s']} s (lowest one-second reading "
+                        f"{cold['fps_lowest_reading']}); load average {cold['load_average']}")
             errors += page.log.errors
             browser.close()
     finally:
@@ -171,14 +177,24 @@ def main():
         "fps_lowest_reading": min((r["fps_lowest_reading"] for r in runs if r["fps_lowest_reading"]), default=None),
         "page_errors": errors,
     }
-    print(f"spiral, 2x8 tanh: {len(met)} of {len(runs)} runs reached {args.target:.0%} within {args.limit:g} s "
-          f"(median {summary['seconds_median']} s); boundary redrawn at {summary['fps_mean_median']} frames/s "
-          f"(median of the runs; lowest one-second reading {summary['fps_lowest_reading']})")
+    section.say(f"spiral, 2x8 tanh: {len(met)} of {len(runs)} runs reached {args.target:.0%} within {args.limit:g} s "
+                f"(median {summary['seconds_median']} s); boundary redrawn at {summary['fps_mean_median']} frames/s "
+                f"(median of the runs; lowest one-second reading {summary['fps_lowest_reading']})")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(summary, f, indent=2)
     ok = len(met) == len(runs) and all(r["seconds"] <= args.limit for r in met) and summary["fps_mean_median"] >= 10
-    print(f"bar (every run at {args.target:.0%} within {args.limit:g} s, 10+ frames/s): {'met' if ok else 'NOT met'}")
+    section.say(f"bar (every run at {args.target:.0%} within {args.limit:g} s, 10+ frames/s): {'met' if ok else 'NOT met'}")
+    how = (f"In the page, in headless Chromium, as a learner would: the spiral, two hidden layers of 8 tanh units, the "
+           f"other settings at their defaults, Train pressed, every frame the boundary canvas draws recorded from "
+           f"inside the page; seeds 0 to {args.runs - 1} after the page has settled (its idle-time Python snapshot "
+           f"made), each trained at least {args.seconds:g} s or until {args.target:.0%} test accuracy (at most "
+           f"{args.limit:g} s); then a first visit (seed 0) with Train pressed as soon as the playground is ready. "
+           f"The frame rate is frames drawn over the whole run, and the lowest of the page's own one-second "
+           f"readings after the first second.")
+    baseline = ("the same runs natively, in this Python process (the same `py/` code, timed to the same target with "
+                "the test accuracy checked every 10 steps): the \"natively\" figures beside each seed's")
+    section.finish(how, baseline, write=not args.no_write)
     return 0
 
 

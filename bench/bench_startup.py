@@ -16,6 +16,8 @@ Reports the medians, each as a ratio to the median bare boot, against the bars: 
 <= 0.35x the bare boot, first visit <= 1.2x. --mbps and --rtt-ms make the server behave like a
 real network (one shared downlink of that many megabits per second, each response delayed by the
 round trip), so downloads count as they would for a learner. The server is in startup_server.py.
+Writes what it printed, with how it was measured, to its section of docs/benchmarks.md ("startup";
+not with --no-write).
 """
 
 import argparse
@@ -32,6 +34,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "e2e"))  # e2e_helpers
+import report_file  # noqa: E402
 from e2e_helpers import BOOT_TIMEOUT_MS, CHROMIUM_ARGS, DIST, find_chromium, wait_state  # noqa: E402
 from startup_server import serve, start_server  # noqa: E402
 
@@ -142,6 +145,7 @@ def main():
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    report_file.add_no_write(parser)
     args = parser.parse_args()
     if args.serve:
         return serve(args.serve, args.port, args.mbps, args.rtt_ms)
@@ -151,25 +155,33 @@ def main():
     from playwright.sync_api import sync_playwright
 
     process, base_url = start_server(args.dist, args.mbps, args.rtt_ms)
+    section = report_file.Report("startup", "Start-up")
     rounds = []
     try:
         with sync_playwright() as playwright:
             for i in range(args.visits):
                 rounds.append(measure_round(playwright, base_url, shipped_size=i == 0))
                 r = rounds[-1]
-                print(f"round {i + 1}: bare {r['bare']:.2f} s (warm {r['bare_warm']:.2f} s), first visit "
-                      f"{r['first']:.2f} s, repeat visit {r['repeat']:.2f} s (snapshot made in "
-                      f"{r['made']['seconds'] or 0:.1f} s by a fresh worker, {r['made']['restarts']} restarts)", flush=True)
+                section.say(f"round {i + 1}: bare {r['bare']:.2f} s (warm {r['bare_warm']:.2f} s), first visit "
+                            f"{r['first']:.2f} s, repeat visit {r['repeat']:.2f} s (snapshot made in "
+                            f"{r['made']['seconds'] or 0:.1f} s by a fresh worker, {r['made']['restarts']} restarts)")
             with fresh_profile(playwright) as context:
                 chromium = context.browser.version if context.browser else "?"
     finally:
         process.terminate()
-    report(args, rounds, chromium)
+    bare = report(args, rounds, chromium, section.say)
+    how = (f"Medians of {args.visits} rounds, each part in a fresh browser profile, taking turns: a bare Pyodide + "
+           f"NumPy boot with an empty cache and again with a warm one; the app's first visit until ready (a fresh "
+           f"boot); then, once the first visit has been idle and a fresh worker has made its memory snapshot of "
+           f"Python with NumPy and the `scratchnet` package imported, a repeat visit until ready (the snapshot "
+           f"restored). The downloads are the bytes the server sent.")
+    baseline = f"the bare Pyodide + NumPy boot with an empty cache, {bare:.2f} s, to which every time is a ratio"
+    section.finish(how, baseline, write=not args.no_write)
     return 0
 
 
-def report(args, rounds, chromium):
-    """Prints the table (and writes --json)."""
+def report(args, rounds, chromium, say=print):
+    """Says the table (and writes --json); returns the median bare boot, in seconds."""
     keys = ("bare", "bare_warm", "first", "repeat")
     median = {k: statistics.median(r[k] for r in rounds) for k in keys}
     megabytes = {k: statistics.median(r[f"{k}_bytes"] for r in rounds) / 1e6 for k in keys}
@@ -187,9 +199,9 @@ def report(args, rounds, chromium):
     }
     network = f"{args.mbps:g} Mbit/s shared, +{args.rtt_ms:g} ms per response" if args.mbps or args.rtt_ms \
         else "unthrottled"
-    print(f"\nStart-up, medians of {args.visits} rounds (the parts taking turns, each in a fresh profile), "
-          f"Chromium {chromium} headless, served from 127.0.0.1 ({network}):\n")
-    print("| what | seconds | / bare boot | / warm bare boot | downloaded | bar |\n|---|---:|---:|---:|---:|---|")
+    say(f"\nStart-up, medians of {args.visits} rounds (the parts taking turns, each in a fresh profile), "
+        f"Chromium {chromium} headless, served from 127.0.0.1 ({network}):\n")
+    say("| what | seconds | / bare boot | / warm bare boot | downloaded | bar |\n|---|---:|---:|---:|---:|---|")
     labels = {"bare": "bare Pyodide + NumPy boot, empty cache (the floor)",
               "bare_warm": "bare boot again, HTTP cache warm",
               "first": "app first visit, ready (fresh boot)",
@@ -198,24 +210,25 @@ def report(args, rounds, chromium):
         bar = BARS.get(key)
         ratio = median[key] / median["bare"]
         verdict = f"<= {bar}x the bare boot: {'met' if ratio <= bar else '**not met**'}" if bar else ""
-        print(f"| {label} | {median[key]:.2f} | {ratio:.2f} | {median[key] / median['bare_warm']:.2f} | "
-              f"{megabytes[key]:.1f} MB | {verdict} |")
-    print(f"\nThe snapshot: {results['snapshot_mb']} MB of memory (plus NumPy's unpacked files), made in "
-          f"{results['snapshot_made_s']} s (median) by a fresh worker once the first visit was idle (stopped and started "
-          f"again {results['snapshot_maker_restarts']} times in all, when the app's worker got busy); "
-          f"{shipped['gzip'] / 1e6:.1f} MB gzipped (by the browser's CompressionStream), which is what a first "
-          f"visit would download on top if the snapshot shipped with the site.")
+        say(f"| {label} | {median[key]:.2f} | {ratio:.2f} | {median[key] / median['bare_warm']:.2f} | "
+            f"{megabytes[key]:.1f} MB | {verdict} |")
+    say(f"\nThe snapshot: {results['snapshot_mb']} MB of memory (plus NumPy's unpacked files), made in "
+        f"{results['snapshot_made_s']} s (median) by a fresh worker once the first visit was idle (stopped and started "
+        f"again {results['snapshot_maker_restarts']} times in all, when the app's worker got busy); "
+        f"{shipped['gzip'] / 1e6:.1f} MB gzipped (by the browser's CompressionStream), which is what a first "
+        f"visit would download on top if the snapshot shipped with the site.")
     if args.mbps:
         floor = (megabytes["first"] * 1e6 + shipped["gzip"]) * 8 / (args.mbps * 1e6)
         results["shipped_first_visit_at_least_s"] = round(floor, 2)
-        print(f"On this link such a first visit would need at least {floor:.2f} s for its downloads alone "
-              f"({floor / median['bare']:.2f}x the bare boot), against {median['first']:.2f} s measured here "
-              f"without a shipped snapshot.")
-    print("Last repeat visit, ms since startPython: " + ", ".join(
+        say(f"On this link such a first visit would need at least {floor:.2f} s for its downloads alone "
+            f"({floor / median['bare']:.2f}x the bare boot), against {median['first']:.2f} s measured here "
+            f"without a shipped snapshot.")
+    say("Last repeat visit, ms since startPython: " + ", ".join(
         f"{k} {v}" for k, v in rounds[-1]["repeat_status"]["timings"].items()))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)
+    return median["bare"]
 
 
 if __name__ == "__main__":

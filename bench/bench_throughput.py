@@ -32,7 +32,9 @@ turns, and the median is reported; measurements during which other processes on 
 the CPU are retaken once. Prints how it was measured, then Markdown tables.
 
 The engines are in throughput_engines.py, the turn-taking and the load meter in
-throughput_measuring.py, the summary and the tables in throughput_report.py.
+throughput_measuring.py, the summary and the tables in throughput_report.py. What it prints is
+written, with how it was measured, to its section of docs/benchmarks.md ("throughput"; not with
+--no-write).
 """
 
 import argparse
@@ -55,6 +57,7 @@ sys.path.insert(2, os.path.join(ROOT, "py"))
 os.environ.setdefault("SCRATCHNET_QUIET_SERVER", "1")
 
 import numpy as np  # noqa: E402
+import report_file  # noqa: E402
 from e2e_helpers import CHROMIUM_ARGS, copy_build, find_chromium  # noqa: E402
 from throughput_engines import BATCH_SIZES, Native, ScratchNetBrowser, TfjsBrowser, dist_files, native_worker  # noqa: E402
 from throughput_measuring import LoadMeter, log, measure_all  # noqa: E402
@@ -128,6 +131,7 @@ def main():
     parser.add_argument("--dist", default=build.DIST)
     parser.add_argument("--json", help="also write everything measured to this file")
     parser.add_argument("--native-worker", action="store_true", help=argparse.SUPPRESS)
+    report_file.add_no_write(parser)
     args = parser.parse_args()
     if not os.path.exists(os.path.join(args.dist, "manifest.json")):
         sys.exit(f"{args.dist} has no manifest.json: run `python3 build.py build` first")
@@ -137,6 +141,7 @@ def main():
     from playwright.sync_api import sync_playwright
 
     started = time.perf_counter()
+    section = report_file.Report("throughput", "Training throughput against TensorFlow.js")
     default = recipe("default")
     settings = {"learningRate": default["learning_rate"], "momentum": default["momentum"],
                 "clipNorm": default["clip_norm"], "weightDecay": default["weight_decay"]}
@@ -195,10 +200,15 @@ def main():
     if errors:
         sys.exit(f"errors in the pages: {errors}")
     summary = summarise(results)
-    print(describe(args, engines, chromium_version, bundle, results, retried))
-    print()
-    print(table(engines, summary))
-    print(f"\n({time.perf_counter() - started:.0f} s in all)")
+    how = describe(args, engines, chromium_version, bundle, results, retried)
+    print(how + "\n")
+    section.say(table(engines, summary))
+    section.say(f"\n({time.perf_counter() - started:.0f} s in all)")
+    ours = summary["scratchnet"]
+    baseline = ("ScratchNet in the browser, " + " and ".join(f"{ours[b]['samples_per_sec']:,.0f}" for b in BATCH_SIZES)
+                + " samples/s at batch " + " and ".join(str(b) for b in BATCH_SIZES)
+                + ", to which every row is a ratio (ScratchNet / it); and, for its step, its matrix products alone")
+    section.finish(how, baseline, write=not args.no_write)
 
     if args.json:
         report = {

@@ -9,6 +9,7 @@ import platform
 import statistics
 
 from e2e_helpers import CHROMIUM_ARGS
+from report_file import cpu_model
 from throughput_engines import BATCH_SIZES, BATCHES_PER_RUN, TfjsBrowser
 
 from scratchnet.training.settings import recipe
@@ -19,17 +20,6 @@ def kernel_name(kernel):
         names = set(kernel.values())
         return names.pop() if len(names) == 1 else ", ".join(f"{k} {v}" for k, v in kernel.items())
     return str(kernel)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def summarise(results):
