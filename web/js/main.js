@@ -17,7 +17,7 @@ import { applyView, connectToHost, untilSeen } from "./embed/embed.js";
 import { clearNotice, notify, notifyLink, plain, setStatus } from "./shell/status.js";
 import { createOutbox } from "./embed/outbox.js";
 import { createCourseHooks } from "./course/hooks.js";
-import * as panels from "./shell/panels.js";
+import { createStepList } from "./shell/step-list.js";
 import { wireModelFiles } from "./training/model-files.js";
 import { createInspectPanel } from "./inspect/panel.js";
 import { startPlayground } from "./playground/playground.js";
@@ -67,7 +67,7 @@ export async function start() {
   problems.forEach(notifyLink);
   host = connectToHost(view);
   outbox = createOutbox(host, $("announcer"));
-  const updateStep = panels.createStepList($("loading-steps"), STEPS);
+  const updateStep = createStepList($("loading-steps"), STEPS);
   client = createWorkerClient((step) => {
     updateStep(step);
     if (!app.loaded && !app.failed) {

@@ -3,7 +3,7 @@
 // or learns (the newest answer wins); each answer carries the id of the model that gave it.
 
 import { createDrawpad } from "./pad.js";
-import * as panels from "../shell/panels.js";
+import { createPredictionView } from "./prediction-view.js";
 import { createStagesView } from "./preprocess-view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -14,7 +14,7 @@ export function createDrawPanel(client, { report, outbox, plain, onInk = () => {
   let ink = null; // the last drawing, re-read when the model changes
   let seq = 0;
   let ready = false;
-  const show = panels.createPredictionView({
+  const show = createPredictionView({
     output: $("prediction"), note: $("prediction-note"), seen: $("seen"), probs: $("probs"), hidden: $("hidden-layers"),
     softmax: $("softmax-note"),
   });

@@ -1,7 +1,7 @@
 // The Share panel's per-setting picker: for each setting, whether the embedded widget locks it
 // (shown, not editable) or hides it. It only builds and reads checkboxes; share.js makes the code.
 
-import { captionedTable } from "../shell/panels.js";
+import { captionedTable } from "../widgets/table.js";
 
 /**
  * Build the picker in `container` for the settings' `fields` ([{name, label}]), ticking what

@@ -3,7 +3,7 @@
 // a digit in the gallery opens in the inspector. The matrix is one tab stop; the arrow keys move
 // between its cells. Answers about a model that has since been replaced are dropped.
 
-import { drawMistakes } from "../shell/panels.js";
+import { drawMistakes } from "../training/evaluation-view.js";
 
 const SHOWN = 24;
 const $ = (id) => document.getElementById(id);

@@ -3,7 +3,8 @@
 // answer about a model that has since been replaced is dropped, never shown. The evaluation comes
 // in short pieces, so a drawing is read between them.
 
-import * as panels from "../shell/panels.js";
+import { drawMosaic } from "../widgets/images.js";
+import { drawConfusion, drawMistakes } from "./evaluation-view.js";
 
 const MISTAKES_SHOWN = 24;
 const WEIGHT_UNITS = 64;
@@ -44,7 +45,7 @@ export function createModelView(client, report) {
     try {
       const { units, images, model_id: from } = await client.firstLayerWeights({ max_units: WEIGHT_UNITS });
       if (from !== model.id || id !== model.id) return;
-      panels.drawWeightMosaic($("weights"), images);
+      drawMosaic($("weights"), images);
       $("weights-note").textContent = images.shape[0] < units ? `Showing ${images.shape[0]} of ${units} units.` : "";
     } catch (err) {
       report(err);
@@ -53,7 +54,7 @@ export function createModelView(client, report) {
 
   async function refreshMistakes(id) {
     const { mistakes, model_id: from } = await client.mistakes({ count: MISTAKES_SHOWN });
-    if (from === id && id === model.id) panels.drawMistakes($("mistakes"), mistakes);
+    if (from === id && id === model.id) drawMistakes($("mistakes"), mistakes);
   }
 
   // The test-set evaluation of model `id`, in pieces; abandoned as soon as the model changes.
@@ -65,7 +66,7 @@ export function createModelView(client, report) {
         const result = await client.evaluate({ budget_ms: EVALUATION_PIECE_MS });
         if (result.model_id !== id || id !== model.id) return;
         if (result.done) {
-          panels.drawConfusion($("confusion"), result.confusion);
+          drawConfusion($("confusion"), result.confusion);
           setTestAccuracy(result.test_accuracy);
           await refreshMistakes(id);
           return;
@@ -113,7 +114,7 @@ export function createModelView(client, report) {
     epoch(event, seconds) {
       if (!event.evaluated) return;
       evaluated = model.id;
-      panels.drawConfusion($("confusion"), event.confusion);
+      drawConfusion($("confusion"), event.confusion);
       $("eval-when").textContent = `(after epoch ${event.epoch}, which took ${seconds.toFixed(1)} s)`;
       setTestAccuracy(event.test_accuracy);
       refreshMistakes(model.id).catch(report);
