@@ -8,7 +8,7 @@
                               N runs in a row, stopping at the first that fails)
     python3 build.py lint     the pinned linters: ruff for Python, Biome for JavaScript
     python3 build.py build    install what is missing and build dist/
-    python3 build.py bench    run the benchmarks (native accuracy and speed, in-browser speed)
+    python3 build.py bench    run the benchmarks, each writing its section of docs/benchmarks.md
     python3 build.py setup    only install: .venv/, node_modules/, the Pyodide NumPy wheel, a browser
 
 Everything it installs stays in this folder (.venv/, node_modules/, .cache/), except
@@ -541,7 +541,7 @@ def main():
     t.add_argument("--repeat", type=int, default=1, metavar="N",
                    help="run the tests N times in a row, stopping at the first failing run")
     sub.add_parser("lint", help="run the pinned linters (ruff, Biome)")
-    sub.add_parser("bench", help="build, then run the benchmarks and print their tables")
+    sub.add_parser("bench", help="build, run the benchmarks, write their sections of docs/benchmarks.md")
     args, extra = parser.parse_known_args()
     if extra and args.command != "test":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

@@ -3,9 +3,9 @@ snapshot that the first made at idle; a restored run trains exactly like a plain
 numbers are fresh after every restore; a damaged or unusable snapshot falls back to booting afresh,
 with no error shown, and is made again.
 
-How Python started is read from the page, where worker-client.js keeps `scratchnetPython`
+How Python started is read from the page, where python/client.js keeps `scratchnetPython`
 ({how: "restored" | "fresh" | "documented", errors, snapshot: a promise of what the snapshot maker
-did}); the snapshots themselves are in the page's Cache Storage, in snapshot-store.js's format,
+did, makers: how many makers were started}); the snapshots themselves are in the page's Cache Storage, in snapshot-store.js's format,
 signed with an HMAC whose key only the page can use. Python's own state is read in the app's
 worker (named "scratchnet", inside the sandbox frame). Each test has a browser profile (a context)
 of its own.
@@ -173,8 +173,7 @@ def test_the_snapshot_maker_gives_way_to_training(browser, base_url):
     try:
         page = context.new_page()
         page.goto(base_url + RUN)
-        maker = "iframe[data-sandbox=scratchnet-snapshot]"
-        page.wait_for_selector(maker, state="attached", timeout=BOOT_TIMEOUT_MS)
+        page.wait_for_function("() => scratchnetPython.makers >= 1", timeout=BOOT_TIMEOUT_MS)  # a maker started
         page.click("[data-testid=train]")
         page.wait_for_function("() => document.querySelector('[data-testid=epoch]').dataset.value === '1'",
                                timeout=120_000)

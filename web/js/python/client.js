@@ -76,7 +76,8 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
   let checkpoint = null; // bytes of the last checkpoint, put back by restart()
   let tainted = false; // has the app's interpreter run the learner's code?
   const activity = { pending: 0, since: performance.now(), onCall: null };
-  const status = { how: null, errors: [], snapshot: null, calls: {} }; // calls: how many of each were made
+  // calls: how many of each were made; makers: snapshot makers started (see snapshot-at-idle.js)
+  const status = { how: null, errors: [], snapshot: null, calls: {}, makers: 0 };
   // A sentinel for tests: a call queued behind everything asked of Python so far, answered in turn.
   status.roundTrip = () => call("validate", { config: {} }).then(() => undefined);
   if (main) globalThis.scratchnetPython = status; // how Python started, for tests and the curious
@@ -185,6 +186,7 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
     return makeSnapshotWhenIdle({
       slot: files.slot, key: files.snapshotKey, activity, errors: status.errors,
       make: async (name) => {
+        status.makers++;
         const maker = connect(python.worker, name);
         const pyodide = copies(python.pyodide);
         const zip = (await files.app).zip.slice();
