@@ -1,16 +1,21 @@
 """Checking a learner's code: the references pass every check, and each usual mistake fails
 with a hint in plain words; errors name the learner's own line."""
 
+import numpy as np
 import pytest
 
-from scratchnet.teaching import exercises
+from scratchnet.teaching import checker, exercises
 from scratchnet.teaching.checker import LearnerCodeError, check, check_source, compile_code
+
+
+def source(name, body):
+    """A learner's source for exercise `name`: the function with the given body (4-space indented)."""
+    return f"import numpy as np\n\ndef {name}({', '.join(exercises.signature(name))}):\n" + body
 
 
 def learner(name, body):
     """A learner's version of exercise `name` with the given body (4-space indented)."""
-    args = ", ".join(exercises.signature(name))
-    return compile_code(f"import numpy as np\n\ndef {name}({args}):\n" + body, name)
+    return compile_code(source(name, body), name)
 
 
 @pytest.mark.parametrize("name", exercises.NAMES)
@@ -30,11 +35,150 @@ def test_every_stub_says_what_to_write_and_is_not_done(name):
     assert result["error"]["line"] == stub.splitlines().index(next(line for line in stub.splitlines() if "raise" in line)) + 1
 
 
-def test_a_missing_transpose_is_named_with_the_shapes():
-    result = check("dense_backward", learner("dense_backward", "    return dz @ W.T, x @ dz, dz.sum(axis=0)\n"))
-    assert not result["passed"] and "ValueError" in result["error"]["message"] and result["error"]["line"] == 4
-    hint = result["error"]["hint"]
-    assert "dz (4, 3), x (4, 5), W (5, 3)" in hint and "dW (5, 3)" in hint and "x.T" in hint
+# --- shape hints: the output, the shape it must have, the product that gives it, what to change ---
+
+BACKWARD = "    dx = dz @ W.T\n    dW = x.T @ dz\n    db = dz.sum(axis=0)\n    return dx, dW, db\n"
+MUST_DX = "dx must be (4, 5) = dz (4, 3) @ W.T (3, 5)"
+MUST_DW = "dW must be (5, 3) = x.T (5, 4) @ dz (4, 3)"
+MUST_Z = "z must be (4, 3) = x (4, 5) @ W (5, 3) + b (3,)"
+SHAPE_ERRORS = [
+    ("dense_backward", BACKWARD.replace("dz @ W.T", "dz @ W"), 4,
+     f"The shapes do not fit: dz @ W is (4, 3) @ (5, 3). {MUST_DX}: transpose W."),
+    ("dense_backward", BACKWARD.replace("x.T @ dz", "x @ dz"), 5,
+     f"The shapes do not fit: x @ dz is (4, 5) @ (4, 3). {MUST_DW}: transpose x."),
+    ("dense_backward", BACKWARD.replace("x.T @ dz", "x.T @ dz.T"), 5,
+     f"The shapes do not fit: x.T @ dz.T is (5, 4) @ (3, 4). {MUST_DW}: do not transpose dz."),
+    ("dense_backward", BACKWARD.replace("x.T @ dz", "x @ dz.T"), 5,
+     f"The shapes do not fit: x @ dz.T is (4, 5) @ (3, 4). {MUST_DW}: transpose x, not dz."),
+    ("dense_backward", BACKWARD.replace("dz @ W.T", "W @ dz"), 4,
+     f"The shapes do not fit: W @ dz is (5, 3) @ (4, 3). {MUST_DX}: write dz @ W.T, not W @ dz."),
+    ("dense_backward", BACKWARD.replace("dz @ W.T", "dz * W"), 4,
+     f"The shapes do not fit: dz * W is (4, 3) * (5, 3). {MUST_DX}: a matrix product, dz @ W.T, not * (element by element)."),
+    # the output from its place in the returned tuple; np.dot and np.transpose read as @ and .T
+    ("dense_backward", "    return dz @ W.T, np.dot(x, dz), dz.sum(axis=0)\n", 4,
+     f"The shapes do not fit: x @ dz is (4, 5) @ (4, 3). {MUST_DW}: transpose x."),
+    ("dense_backward", "    return np.matmul(dz, np.transpose(W)), x.T @ dz.T, dz.sum(axis=0)\n", 4,
+     f"The shapes do not fit: x.T @ dz.T is (5, 4) @ (3, 4). {MUST_DW}: do not transpose dz."),
+    # an intermediate result: the output made of the same arguments
+    ("dense_backward", "    g = dz.dot(W)\n    return g, x.T @ dz, dz.sum(axis=0)\n", 4,
+     f"The shapes do not fit: dz @ W is (4, 3) @ (5, 3). {MUST_DX}: transpose W."),
+    ("dense_forward", "    return x @ W.T + b\n", 4,
+     f"The shapes do not fit: x @ W.T is (4, 5) @ (3, 5). {MUST_Z}: do not transpose W."),
+    ("dense_forward", "    z = W @ x + b\n    return z\n", 4,
+     f"The shapes do not fit: W @ x is (5, 3) @ (4, 5). {MUST_Z}: write x @ W, not W @ x."),
+    ("dense_forward", "    return x.T @ W + b\n", 4,
+     f"The shapes do not fit: x.T @ W is (5, 4) @ (5, 3). {MUST_Z}: do not transpose x."),
+    # nothing said of operands whose names no longer mean the arguments
+    ("dense_backward", "    W = W.T\n    dx = dz @ W.T\n    return dx, x.T @ dz, dz.sum(axis=0)\n", 5,
+     f"The shapes do not fit. {MUST_DX}."),
+    ("dense_forward", "    return np.dot(x, W) + b.reshape(-1, 1)\n", 4, f"The shapes do not fit. {MUST_Z}."),
+]
+
+
+@pytest.mark.parametrize("name,body,line,hint", SHAPE_ERRORS, ids=[f"{e[0]}-{n}" for n, e in enumerate(SHAPE_ERRORS)])
+def test_a_product_whose_shapes_do_not_fit_names_the_output_its_shape_and_what_to_change(name, body, line, hint):
+    result = check_source(name, source(name, body))
+    assert not result["passed"] and result["error"]["line"] == line and result["error"]["case"] == "small shapes"
+    assert result["error"]["hint"] == hint
+
+
+def test_renamed_arguments_get_the_output_and_its_product_in_the_exercises_names():
+    result = check_source("dense_backward", "def dense_backward(g, a, w):\n    return g @ w, a.T @ g, g.sum(axis=0)\n")
+    assert result["error"]["hint"] == f"The shapes do not fit. {MUST_DX}."
+
+
+def test_without_the_source_every_output_is_named_with_its_product():
+    result = check("dense_backward", learner("dense_backward", "    return dz @ W, x.T @ dz, dz.sum(axis=0)\n"))
+    assert result["error"]["hint"] == (f"The shapes do not fit. {MUST_DX}; {MUST_DW}; "
+                                       "db must be (3,) = dz (4, 3) summed over the batch (axis=0).")
+
+
+WRONG_SHAPES = [
+    ("dense_backward", BACKWARD.replace("x.T @ dz", "dz.T @ x"), {
+        "dW (small shapes)": "dW has shape (3, 5), not (5, 3) = x.T (5, 4) @ dz (4, 3). "
+                             "It is transposed: dz.T @ x = (x.T @ dz).T; write x.T @ dz.",
+        "dW (an MNIST mini-batch)": "dW has shape (6, 784), not (784, 6) = x.T (784, 8) @ dz (8, 6). "
+                                    "It is transposed: dz.T @ x = (x.T @ dz).T; write x.T @ dz."}),
+    ("dense_backward", BACKWARD.replace("dz @ W.T", "(dz @ W.T).T"), {
+        "dx (small shapes)": "dx has shape (5, 4), not (4, 5) = dz (4, 3) @ W.T (3, 5). "
+                             "It is transposed: W @ dz.T = (dz @ W.T).T; write dz @ W.T."}),
+    ("dense_backward", BACKWARD.replace("axis=0", "axis=1"), {
+        "db (small shapes)": "db has shape (4,), not (3,) = dz (4, 3) summed over the batch (axis=0).",
+        "db (an MNIST mini-batch)": "db has shape (8,), not (6,) = dz (8, 6) summed over the batch (axis=0)."}),
+    ("dense_forward", "    return W.T @ x.T + b[:, None]\n", {
+        "z (small shapes)": "z has shape (3, 4), not (4, 3) = x (4, 5) @ W (5, 3) + b (3,). "
+                            "It is transposed: W.T @ x.T = (x @ W).T; write x @ W."}),
+]
+
+
+@pytest.mark.parametrize("name,body,hints", WRONG_SHAPES, ids=[list(w[2])[0] for w in WRONG_SHAPES])
+def test_an_output_of_the_wrong_shape_is_told_its_shape_and_product(name, body, hints, mnist):
+    result = check_source(name, source(name, body), mnist["x_train"][:8] / 255)
+    assert "error" not in result and not result["passed"]
+    by_output = {r["output"]: r["hint"] for r in result["results"]}
+    assert {output: by_output[output] for output in hints} == hints
+
+
+@pytest.mark.parametrize("name,body", [
+    ("dense_forward", "    z = x @ W + b\n    return z\n"),
+    ("dense_forward", "    return np.dot(x, W) + b\n"),
+    ("dense_backward", BACKWARD),
+    ("dense_backward", "    return np.dot(dz, W.transpose()), (dz.T @ x).T, np.sum(dz, axis=0)\n"),
+])
+def test_a_right_dense_answer_gets_no_hint(name, body, mnist):
+    result = check_source(name, source(name, body), mnist["x_train"][:8] / 255)
+    assert result["passed"] and "error" not in result
+    assert [r["hint"] for r in result["results"]] == [""] * len(result["results"])
+
+
+# --- softmax: exp overflow (no shift) told apart from log(0) (log of an underflowed p) ---------
+
+SHIFT = "    N = len(y)\n    shifted = logits - logits.max(axis=1, keepdims=True)\n"
+P = "    p = np.exp(shifted)\n    p /= p.sum(axis=1, keepdims=True)\n"
+GRADIENT = "    dlogits = p.copy()\n    dlogits[np.arange(N), y] -= 1\n    return loss, dlogits / N\n"
+TEXTBOOK = SHIFT + P + "    loss = -np.log(p[np.arange(N), y]).mean()\n" + GRADIENT
+ONE_HOT = SHIFT + P + "    loss = -np.sum(np.eye(logits.shape[1])[y] * np.log(p)) / N\n" + GRADIENT
+LOG_SUM_EXP = (SHIFT + "    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n"
+               "    loss = -log_p[np.arange(N), y].mean()\n    p = np.exp(log_p)\n" + GRADIENT)
+NO_SHIFT = TEXTBOOK.replace("logits - logits.max(axis=1, keepdims=True)", "logits")
+
+
+@pytest.mark.parametrize("body", [TEXTBOOK, ONE_HOT], ids=["-log p[y]", "-sum(onehot * log p)"])
+def test_the_textbook_softmax_passes_with_a_note_on_log_sum_exp(body):
+    result = check_source("softmax_cross_entropy", source("softmax_cross_entropy", body))
+    assert result["passed"] and result["max_rel_error"] < 1e-7, result
+    hints = {r["output"]: r["hint"] for r in result["results"]}
+    assert hints.pop("loss (large logits)") == checker.check_hints.LOG_OF_ZERO_NOTE
+    assert set(hints.values()) == {""}
+    assert "log-sum-exp: log p = z - max - log(sum exp(z - max))" in checker.check_hints.LOG_OF_ZERO_NOTE
+
+
+def test_softmax_by_log_sum_exp_passes_without_a_note():
+    result = check_source("softmax_cross_entropy", source("softmax_cross_entropy", LOG_SUM_EXP))
+    assert result["passed"] and all(r["hint"] == "" for r in result["results"]), result
+
+
+def test_softmax_without_the_shift_fails_on_large_logits_with_the_overflow_hint():
+    result = check_source("softmax_cross_entropy", source("softmax_cross_entropy", NO_SHIFT))
+    assert not result["passed"]
+    failing = {r["output"]: r["hint"] for r in result["results"] if not r["passed"]}
+    assert failing == {f"{k} (large logits)": f"{k} holds NaN or infinity on large inputs: exp overflows. Subtract "
+                       "each row's maximum before exp (softmax is unchanged by it)." for k in ("loss", "dlogits")}
+
+
+def test_a_loss_not_finite_after_the_shift_is_log_of_zero_where_p_underflows_and_nothing_named_elsewhere():
+    y = np.array([3, 0, 9, 5])
+    textbook = compile_code(source("softmax_cross_entropy", TEXTBOOK), "softmax_cross_entropy")
+    no_shift = compile_code(source("softmax_cross_entropy", NO_SHIFT), "softmax_cross_entropy")
+    far = checker.far_apart(y)  # the label's logit 800 below the others': p[y] is 0 in float64
+    assert checker._softmax_not_finite(textbook, far, y, "loss") == checker.check_hints.LOG_OF_ZERO
+    assert "log-sum-exp" in checker.check_hints.LOG_OF_ZERO and "exp overflows" not in checker.check_hints.LOG_OF_ZERO
+    assert checker._softmax_not_finite(textbook, far + 1000, y, "loss") == checker.check_hints.LOG_OF_ZERO
+    assert "exp overflows" in checker._softmax_not_finite(no_shift, np.ones((4, 10)) * 1000 + far / 100, y, "loss")
+    # a NaN of another making (log of a negative number), where no p underflows: neither cause named
+    log_of_negative = TEXTBOOK.replace("np.log(p[np.arange(N), y])", "np.log(p[np.arange(N), y] - 1)")
+    result = check_source("softmax_cross_entropy", source("softmax_cross_entropy", log_of_negative))
+    assert {r["hint"] for r in result["results"] if not r["passed"]} == {"loss holds NaN or infinity."}
 
 
 MISTAKES = [

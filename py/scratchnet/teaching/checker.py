@@ -5,8 +5,11 @@ For a backward function, every gradient is compared with centred differences of 
 reference forward pass under the loss L = sum(out * R), R random (all entries on
 small seeded shapes; sampled entries on a real MNIST mini-batch). Forward functions,
 the loss and the update rules are compared with the reference on random inputs (and
-the loss on large logits too). Each output gets its largest relative error,
-|a - b| / max(|a| + |b|, 1e-12), and passes below TOLERANCE.
+the loss on large logits too: a large offset in each row, which overflows exp unless each
+row's maximum is subtracted, with logits close enough that every p stays a normal float, so
+the textbook answer (subtract the maximum, take p, then -log p[y]) passes). Each output gets
+its largest relative error, |a - b| / max(|a| + |b|, 1e-12), and passes below TOLERANCE.
+The hints' words are in check_hints.py.
 """
 
 import traceback
@@ -14,6 +17,8 @@ import traceback
 import numpy as np
 
 from scratchnet.nn.gradcheck import centred_difference, numerical_gradient, relative_error
+from scratchnet.nn.losses import log_softmax
+from scratchnet.teaching import check_hints
 from scratchnet.teaching.exercises import REFERENCES
 from scratchnet.teaching.exercises import signature as exercises_signature
 
@@ -22,11 +27,12 @@ FILENAME = "<your code>"
 
 
 class LearnerCodeError(Exception):
-    """The learner's code could not run: `message` says why, `line` where (or None)."""
+    """The learner's code could not run: `message` says why, `line` where (or None), and
+    `position` (line, column, end line, end column) which expression, when known."""
 
-    def __init__(self, message, line=None):
+    def __init__(self, message, line=None, position=None):
         super().__init__(message)
-        self.message, self.line = message, line
+        self.message, self.line, self.position = message, line, position
 
 
 def compile_code(source, name):
@@ -54,46 +60,22 @@ def run_learner(fn):
     except LearnerCodeError:
         raise
     except BaseException as error:  # whatever the learner's code raised, sys.exit() included
-        lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if f.filename == FILENAME]
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == FILENAME]
         text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        raise LearnerCodeError(text, lines[-1] if lines else None) from None
+        if not frames:
+            raise LearnerCodeError(text) from None
+        f = frames[-1]
+        raise LearnerCodeError(text, f.lineno, (f.lineno, f.colno, f.end_lineno, f.end_colno)) from None
 
 
-def _hint(output, got, want, mistakes, large):
-    """A plain-words reason why `got` differs from `want`, or ''. `mistakes` lists
-    (what that mistake gives, what to say) for the usual mistakes of this output."""
-    if not isinstance(got, (np.ndarray, float, int, np.floating)) or np.asarray(got).dtype == object:
-        return f"{output} should be an array of numbers, not {type(got).__name__}."
-    got = np.asarray(got, dtype=np.float64)
-    if got.shape != want.shape:
-        text = f"{output} has shape {got.shape}; it should be {want.shape}."
-        if got.ndim == 2 and got.shape == want.shape[::-1]:
-            text += " It is transposed: swap which operand of the product is transposed."
-        elif got.ndim == want.ndim + 1 and got.shape[1:] == want.shape:
-            text += " It still has the batch axis: sum it over the batch (axis=0)."
-        return text
-    if not np.all(np.isfinite(got)):
-        if large:
-            return (f"{output} holds NaN or infinity on large inputs: exp overflows. Subtract each row's "
-                    "maximum before exp (softmax is unchanged by it).")
-        return f"{output} holds NaN or infinity."
-    close = lambda a, b: np.allclose(a, b, rtol=1e-4, atol=1e-9) and not np.allclose(b, 0)  # noqa: E731
-    for wrong, words in mistakes:
-        if close(got, wrong) and not close(got, want):
-            return words
-    if close(got, -want):
-        return f"{output} has the wrong sign."
-    return ""
-
-
-def _compare(output, got, want, mistakes=(), large=False, at=None):
+def _compare(output, got, want, mistakes=(), at=None, not_finite=lambda output: "", product=None, shapes=None):
     """{"output", "max_rel_error", "passed", "hint"} for one output (at sampled entries `at`)."""
     want = np.asarray(want, dtype=np.float64)
-    hint = _hint(output, got, want if at is None else want, mistakes, large)
-    if hint and (" shape " in hint or "NaN" in hint or "array of numbers" in hint):
+    hint = check_hints.value_hint(output, got, want, mistakes, not_finite, product, shapes)
+    got_array = np.asarray(got, dtype=np.float64) if not hint or "array of numbers" not in hint else None
+    if got_array is None or got_array.shape != want.shape or not np.all(np.isfinite(got_array)):
         return {"output": output, "max_rel_error": float("inf"), "passed": False, "hint": hint}
-    got = np.asarray(got, dtype=np.float64)
-    error = relative_error(got[at], want[at]) if at is not None else relative_error(got, want)
+    error = relative_error(got_array[at], want[at]) if at is not None else relative_error(got_array, want)
     passed = error <= TOLERANCE
     if not passed and not hint:
         hint = f"{output} differs from the expected values (largest relative error {error:.2g})."
@@ -157,9 +139,10 @@ def _cases(name, rng, mnist_batch):
         return [("random inputs", (da, z), {"dz": (dz, None, mistakes)}, False)]
     if name == "softmax_cross_entropy":
         y = rng.integers(0, 10, 6)
+        z = rng.standard_normal((6, 10))
+        large = rng.uniform(750, 1000, (6, 1)) + rng.standard_normal((6, 10)) * 3  # see the module's docstring
         cases = []
-        for label, logits in (("random logits", rng.standard_normal((6, 10))),
-                              ("large logits", rng.standard_normal((6, 10)) * 1000)):
+        for label, logits in (("random logits", z), ("large logits", large)):
             loss, dlogits = REFERENCES[name](logits, y)
             if label == "random logits":  # the gradient checked by differences, not taken on trust
                 dlogits = numerical_gradient(lambda: REFERENCES[name](logits, y)[0], logits)
@@ -175,34 +158,75 @@ def _cases(name, rng, mnist_batch):
     return [("random inputs", (W, dW, v, 0.1, 0.9), {"W": (new_W, None, []), "v": (new_v, None, [])}, False)]
 
 
-def _shape_hint(name, args, expected, error):
-    """For a product whose shapes do not fit: the shapes going in and those wanted out."""
-    if not any(words in error.message for words in ("matmul", "not aligned", "could not be broadcast")):
-        return ""
-    given = ", ".join(f"{a} {np.shape(v)}" for a, v in zip(exercises_signature(name), args) if np.ndim(v))
-    wanted = ", ".join(f"{k} {np.shape(w)}" for k, (w, _, _) in expected.items())
-    return (f"The shapes do not fit: the inputs are {given}, and the outputs must be {wanted}. A product "
-            "(a, b) @ (b, c) needs the inner sizes to agree: transpose the operand (e.g. x.T) whose size "
-            "is in the wrong place.")
+def _softmax_not_finite(fn, logits, y, output):
+    """Why the learner's softmax_cross_entropy gives a NaN or infinite `output` on `logits`:
+    exp overflows if it is finite on the same logits less each row's maximum (the learner did
+    not subtract it); log(0), for the loss, if it is not, and some p underflows to 0 here.
+    The cases keep every p normal, so this one is for logits far apart (the note below)."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    try:
+        again = _outputs(run_learner(lambda: fn(shifted.copy(), y.copy())), ["loss", "dlogits"])[output]
+        finite = bool(np.all(np.isfinite(np.asarray(again, dtype=np.float64))))
+    except (LearnerCodeError, TypeError, ValueError):
+        finite = False
+    if finite and logits.max() > np.log(np.finfo(np.float64).max):
+        return check_hints.OVERFLOW.format(output=output)
+    underflows = log_softmax(logits).min() < np.log(np.finfo(np.float64).tiny)
+    return check_hints.LOG_OF_ZERO if output == "loss" and not finite and underflows else ""
 
 
-def check(name, fn, mnist_batch=None, seed=0):
-    """Checks the learner's function `fn` for exercise `name`. Returns {"passed",
+def _log_of_zero_note(fn, y, results):
+    """A note on the passed loss on large logits when the learner's loss is not finite on
+    logits far apart (the label's 800 below the others', so p[y] underflows to 0): not a
+    failure, as the textbook answer (log of p) does this, but log-sum-exp does not."""
+    passed = next((r for r in results if r["output"] == "loss (large logits)" and r["passed"]), None)
+    if passed is None:
+        return
+    far = far_apart(y)
+    try:
+        loss = _outputs(run_learner(lambda: fn(far, y.copy())), ["loss", "dlogits"])["loss"]
+        finite = bool(np.all(np.isfinite(np.asarray(loss, dtype=np.float64))))
+    except (LearnerCodeError, TypeError, ValueError):
+        return
+    if not finite and _softmax_not_finite(fn, far, y, "loss") == check_hints.LOG_OF_ZERO:
+        passed["hint"] = check_hints.LOG_OF_ZERO_NOTE
+
+
+def far_apart(y, classes=10, gap=800.0):
+    """Logits (N, classes) of 0, but the label's at -gap: past ~745, p[y] is 0 in float64."""
+    logits = np.zeros((len(y), classes))
+    logits[np.arange(len(y)), y] = -gap
+    return logits
+
+
+def check(name, fn, mnist_batch=None, seed=0, source=None):
+    """Checks the learner's function `fn` for exercise `name` (defined by `source`, if given:
+    then a shape error's hint reads the learner's failing expression). Returns {"passed",
     "max_rel_error", "results": [{"output", "max_rel_error", "passed", "hint"}]} (one result
-    per output and case), with "error" {"message", "line", "hint"} if the code failed to run."""
+    per output and case), with "error" {"message", "line", "hint", "case"} if the code failed
+    to run. A passed result's hint is a note (a loss not finite on logits far apart)."""
     rng = np.random.default_rng(seed)
-    results = []
+    results, signature = [], exercises_signature(name)
     for label, args, expected, large in _cases(name, rng, mnist_batch):
         copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
         try:
             got = _outputs(run_learner(lambda: fn(*copies)), list(expected))
         except LearnerCodeError as error:
-            hint = _shape_hint(name, args, expected, error)
+            wanted = {k: np.shape(w) for k, (w, _, _) in expected.items()}
+            hint = check_hints.shape_error_hint(name, args, wanted, signature, error, source)
             return {"passed": False, "max_rel_error": float("inf"), "results": results,
                     "error": {"message": error.message, "line": error.line, "hint": hint, "case": label}}
+        shapes = {a: np.shape(v) for a, v in zip(signature, args)}
+        if name == "softmax_cross_entropy":
+            not_finite = lambda output: _softmax_not_finite(fn, *args, output)
+        else:
+            not_finite = lambda output: check_hints.OVERFLOW.format(output=output) if large else ""
         for output, (want, at, mistakes) in expected.items():
-            result = _compare(output, got[output], want, mistakes, large, at)
+            product = check_hints.PRODUCTS.get(name, {}).get(output)
+            result = _compare(output, got[output], want, mistakes, at, not_finite, product, shapes)
             results.append({**result, "output": f"{output} ({label})"})
+    if name == "softmax_cross_entropy":
+        _log_of_zero_note(fn, args[1], results)
     worst = max(r["max_rel_error"] for r in results)
     return {"passed": all(r["passed"] for r in results), "max_rel_error": worst, "results": results}
 
@@ -215,4 +239,4 @@ def check_source(name, source, mnist_batch=None):
     except LearnerCodeError as error:
         return {"passed": False, "max_rel_error": float("inf"), "results": [],
                 "error": {"message": error.message, "line": error.line, "hint": "", "case": ""}}
-    return check(name, fn, mnist_batch)
+    return check(name, fn, mnist_batch, source=source)
