@@ -16,8 +16,9 @@ checks it; docs/architecture.md says more):
              metrics, curves, activation_stats
   files/     model_file and model_entries (read by safe_npz, a limit-checked npz reader),
              experiment (export), images and png (the CLI's image files)
-  teaching/  exercises, checker and learner_code (the learner's own functions), coach, trace,
-             equations, spot_check, inspector, network_views, playground
+  teaching/  exercises, checker (with check_hints, its words) and learner_code (the learner's
+             own functions), coach, trace, equations, spot_check, inspector, network_views,
+             playground
   app/       session, bridge (the browser worker's way in), wire, playground_calls, throughput:
              only this folder knows a browser exists
   cli/       python -m scratchnet (train, evaluate, predict, build-data, recipes) and replay
