@@ -10,7 +10,8 @@ checks it; docs/architecture.md says more):
   model/     architecture (layer specs -> layers), network (Network), cost (what one example
              costs, and the limit on it)
   data/      datasets (Dataset), mnist (IDX files and the browser's bundle), points2d (the
-             playground's point sets), drawing (a drawing to MNIST form)
+             playground's point sets), drawing (a drawing to MNIST form),
+             augment (random variants of training images)
   training/  settings (schema, recipes), setup (prepare_run: one run setup for the CLI, the
              browser and the tests), trainer (the loop), events (what a run reports),
              metrics, curves, activation_stats

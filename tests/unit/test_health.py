@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from scratchnet import recipe
-from scratchnet.teaching.coach import CONDITIONS, SEVERITY, Coach, diagnose
+from scratchnet.teaching.coach import CONDITIONS, HOLD_STEPS, SEVERITY, Coach, diagnose
 from scratchnet.training.activation_stats import STATS_EVERY, activation_statistics
 
 
@@ -111,3 +111,52 @@ def test_the_coach_keeps_little_and_finds_the_same(make_trainer):
     # The exploding step (about step 9) has long left the window; the coach kept it.
     assert coach.findings() == diagnose(events)
     assert "exploding" in conditions(events)
+
+
+def test_the_fixes_fit_the_settings(make_trainer):
+    """Never "turn on gradient clipping" when it is on: then it says to clip at a smaller norm."""
+    settings = CASES["exploding"][0]
+    _, trainer = make_trainer(recipe("default", **settings))
+    events = [e for e in trainer.events() if e["type"] != "work"]
+    with_config = diagnose(events, config=trainer.config)
+    exploding = next(f for f in with_config if f["condition"] == "exploding")
+    assert "turn on gradient clipping" not in exploding["fix"] and "smaller norm than 5" in exploding["fix"]
+    dead = next(f for f in with_config if f["condition"] == "dead-relu")
+    assert ("He initialisation" in dead["fix"]) == (trainer.config["initializer"] != "he")
+    without = next(f for f in diagnose(events) if f["condition"] == "exploding")
+    assert "turn on gradient clipping" in without["fix"]  # nothing known of the settings
+
+
+def batch(step, loss, accuracy):
+    return {"type": "progress", "step": step, "loss": loss, "accuracy": accuracy, "learning_rate": 0.1,
+            "grad_norms": {"dense1": 1.0, "dense2": 1.0}}
+
+
+def test_a_live_finding_stays_listed_for_a_while_after_its_condition_clears():
+    coach = Coach(config={"clip_norm": 5})
+    step = 0
+    for _ in range(60):  # guessing: the loss falls to ln 10 and stays there
+        step += 1
+        coach.add(batch(step, 3.0 if step <= 10 else math.log(10), 0.1))
+    assert [f["condition"] for f in coach.findings()] == ["chance"]
+    cleared_at = None
+    for _ in range(HOLD_STEPS + 30):  # learning now
+        step += 1
+        coach.add(batch(step, 0.3, 0.9))
+        if cleared_at is None and not diagnose([*coach.first, *coach.recent]):
+            cleared_at = step
+        listed = [f["condition"] for f in coach.findings()]
+        if cleared_at is not None and step - cleared_at < HOLD_STEPS:
+            assert listed == ["chance"], step  # held: no flicker
+    assert cleared_at is not None and coach.findings() == []  # and gone once the hold is over
+
+
+def test_with_the_learners_code_in_use_every_fix_points_to_check(make_trainer):
+    events = run_events(make_trainer, **CASES["lr-too-low"][0])
+    coach = Coach()
+    for event in events:
+        coach.add(event)
+    [finding] = coach.findings(code=["dense_backward", "relu_backward"])
+    assert finding["fix"].endswith("Your own code runs in this network (dense_backward, relu_backward): a mistake "
+                                   "in it can cause this too, so press Check on it.")
+    assert "Your own code" not in coach.findings()[0]["fix"]

@@ -56,7 +56,7 @@ class Session:
         self.events = None  # the run's event generator, made when training starts
         self.evaluation = None  # a test-set evaluation under way: a generator of chunks
         self.last_eval = run.trainer.last_eval if run else None
-        self.coach = Coach(network.num_classes)  # the health of this model's run, from its events
+        self.coach = Coach(network.num_classes, network.config)  # the health of this model's run, from its events
         self.model_id += 1
 
     def summary(self):
@@ -72,7 +72,7 @@ class Session:
             "test_accuracy": accuracy, "config": self.network.config, "code": sorted(self.code),
             "run": None if trainer is None else {"finished": trainer.finished, "step": trainer.step,
                                                  "diverged": trainer.diverged is not None},
-            "health": self.coach.findings(),  # the coach's findings about this model's run (health.py)
+            "health": self.coach.findings(sorted(self.code)),  # the coach's findings about this model's run
             # A model without a run in this page shows the curves its file came with.
             "curves": self.network.history.get("curves") if trainer is None else None,
         }

@@ -1,11 +1,12 @@
 """The training-health coach: what a run's events say about its health, in plain words.
 
-    findings = diagnose(events, num_classes)
+    findings = diagnose(events, num_classes, config)
 
 is a pure function of the trainer's events ("progress" per batch, "epoch", "diverged"), some
 of whose "progress" events carry `activations`: statistics of each activation layer, taken
 by `activation_statistics` from what the layers kept for backward (no extra forward pass).
-Each finding is plain data: {"condition", "title", "message", "fix", "layer"?}. The conditions:
+Each finding is plain data: {"condition", "title", "message", "fix", "layer"?}; the fix fits the
+run's settings (`config`: it never suggests what is already on). The conditions:
 
     diverged     the loss or the gradients stopped being finite numbers (the trainer's own words)
     chance       the loss sits at ln C (2.30 for 10 classes): what always answering 1/C scores
@@ -18,7 +19,10 @@ Each finding is plain data: {"condition", "title", "message", "fix", "layer"?}. 
                  train-test gap grows)
 
 `Coach` keeps what diagnose needs of a long run (the first and the latest batches, the one with
-the largest gradient, every epoch) in bounded memory. Nothing here knows a browser or prints.
+the largest gradient, every epoch) in bounded memory, and follows it live: a finding stays listed
+for HOLD_STEPS steps after its condition last held, so that a condition on its threshold does not
+flicker in and out, and with the learner's own code in use every fix says that code may be the
+cause. Nothing here knows a browser or prints.
 """
 
 import math
@@ -38,6 +42,7 @@ DEAD_SHARE = 0.5          # of a ReLU layer's units dead on a whole batch
 SATURATED_SHARE = 0.5     # of a sigmoid or tanh layer's outputs within 0.01 of 0 or 1 (or -1, 1)
 OVERFIT_RISE = 0.1        # test loss 10% above its best ...
 OVERFIT_GAP = 0.03        # ... and training accuracy this far above test accuracy
+HOLD_STEPS = 200          # a live finding stays listed this many steps after its condition last held
 
 
 def _mean(values):
@@ -53,15 +58,33 @@ def _finding(condition, title, message, fix, **extra):
     return {"condition": condition, "title": title, "message": message, "fix": fix, **extra}
 
 
-def _diverged(events):
+def _clipping(config):
+    """The advice on clipping that fits the settings: turn it on, or tighten it."""
+    clip = config.get("clip_norm", 0)
+    return f"clip at a smaller norm than {clip:g}" if clip > 0 else "turn on gradient clipping (e.g. at norm 5)"
+
+
+def _unless(config, key, value, words):
+    """`words`, unless the setting `key` is already `value` ('' then)."""
+    return "" if config.get(key) == value else words
+
+
+def _either(options):
+    """'A, b or c.': the non-empty options as one sentence."""
+    options = [o for o in options if o]
+    words = ", ".join(options[:-1]) + (" or " if len(options) > 1 else "") + options[-1]
+    return words[0].upper() + words[1:] + "."
+
+
+def _diverged(events, config):
     event = next((e for e in events if e["type"] == "diverged"), None)
     if event is None:
         return []
     return [_finding("diverged", "Training diverged", event["message"],
-                     "Try a learning rate 10 times smaller, or turn on gradient clipping.")]
+                     f"Try a learning rate 10 times smaller, or {_clipping(config)}.")]
 
 
-def _gradients(batches, dead):
+def _gradients(batches, dead, config):
     """Vanishing gradients (unless dead ReLUs explain them), from the latest batches' norms,
     and exploding ones, from the largest norm."""
     found = []
@@ -76,7 +99,8 @@ def _gradients(batches, dead):
                 f"The first layer's gradient is {ratio:.1e} times the last layer's: almost nothing of the error "
                 f"reaches the first layers, so they barely learn. Each sigmoid or tanh layer multiplies the "
                 f"gradient by its slope (at most 0.25 for sigmoid) on the way back.",
-                "Use ReLU, fewer layers, or an initialiser suited to the activation (He for ReLU, Xavier for tanh).",
+                _either([_unless(config, "activation", "relu", "use ReLU"), "fewer layers",
+                         "an initialiser suited to the activation (He for ReLU, Xavier for tanh)"]),
                 layer=names[0]))
     first, peak = _total_norm(batches[0]), max(batches, key=_total_norm)
     if first > 0 and _total_norm(peak) > EXPLODING_GROWTH * first:
@@ -84,11 +108,11 @@ def _gradients(batches, dead):
             "exploding", "Exploding gradients",
             f"The gradient norm grew from {first:.3g} at the first step to {_total_norm(peak):.3g} at step "
             f"{peak['step']}: each update overshoots, and the next gradient is larger still.",
-            "Lower the learning rate, or turn on gradient clipping (e.g. at norm 5)."))
+            f"Lower the learning rate, or {_clipping(config)}."))
     return found
 
 
-def _activations(batches):
+def _activations(batches, config):
     """Dead ReLUs and saturated units, from the latest batch that has statistics."""
     latest = next((e["activations"] for e in reversed(batches) if e.get("activations")), None)
     found = []
@@ -98,14 +122,16 @@ def _activations(batches):
                 "dead-relu", "Dead ReLUs",
                 f"{stat['dead']:.0%} of the units in {name} output 0 for every example of the last batch: "
                 f"a dead ReLU passes no gradient, so it never recovers.",
-                "Lower the learning rate (a big step can push a unit's bias far below zero), or use He "
-                "initialisation.", layer=name))
+                "Lower the learning rate (a big step can push a unit's bias far below zero)"
+                + _unless(config, "initializer", "he", ", or use He initialisation") + ".", layer=name))
         if stat.get("saturated", 0) >= SATURATED_SHARE:
             found.append(_finding(
                 "saturated", "Saturated units",
                 f"{stat['saturated']:.0%} of the outputs of {name} sit at the flat ends of the {stat['kind']} "
                 f"curve, where its slope is almost 0: little gradient flows through them.",
-                "Standardise the inputs, use Xavier initialisation or a lower learning rate, or switch to ReLU.",
+                _either([_unless(config, "input_scaling", "standardize", "standardise the inputs"),
+                         _unless(config, "initializer", "xavier", "use Xavier initialisation"),
+                         "a lower learning rate", "switch to ReLU"]),
                 layer=name))
     return found
 
@@ -158,15 +184,17 @@ def _overfitting(epochs):
         "Use more training examples, L2 weight decay or dropout, or stop at the best epoch.")]
 
 
-def diagnose(events, num_classes=10):
-    """Findings for a run's events so far (in order), most serious first; [] when all looks well."""
-    diverged = _diverged(events)
+def diagnose(events, num_classes=10, config=None):
+    """Findings for a run's events so far (in order), most serious first; [] when all looks well.
+    `config`, the run's settings, makes the fixes fit them."""
+    config = config or {}
+    diverged = _diverged(events, config)
     batches = [e for e in events if e["type"] == "progress" and e.get("grad_norms")]
     epochs = [e for e in events if e["type"] == "epoch"]
     if not batches:
         return diverged
-    activations = _activations(batches)
-    gradients = _gradients(batches, any(f["condition"] == "dead-relu" for f in activations))
+    activations = _activations(batches, config)
+    gradients = _gradients(batches, any(f["condition"] == "dead-relu" for f in activations), config)
     # A flat loss with vanishing gradients, dead or saturated units is theirs, not the learning rate's.
     explained = any(f["condition"] in ("vanishing", "dead-relu", "saturated") for f in gradients + activations)
     found = diverged + gradients + activations + _stalls(batches, num_classes, explained)
@@ -177,13 +205,14 @@ def diagnose(events, num_classes=10):
 
 class Coach:
     """Collects a run's events (the first and the latest batches, every epoch, a divergence)
-    and diagnoses them on demand."""
+    and diagnoses them on demand, with `config`, the run's settings."""
 
-    def __init__(self, num_classes=10, recent=200, max_epochs=1000):
-        self.num_classes = num_classes
+    def __init__(self, num_classes=10, config=None, recent=200, max_epochs=1000):
+        self.num_classes, self.config = num_classes, config or {}
         self.first, self.recent = [], deque(maxlen=recent)
         self.epochs, self.ends = deque(maxlen=max_epochs), []
         self.peak = None  # the batch with the largest gradient norm, if it has left the window
+        self.held = {}  # (condition, layer) -> (the finding as last found, the step it last held at)
 
     def add(self, event):
         kind = event["type"]
@@ -201,6 +230,19 @@ class Coach:
         elif kind == "diverged":
             self.ends = [event]
 
-    def findings(self):
+    def findings(self, code=()):
+        """The findings now, and those that held within the last HOLD_STEPS steps. `code`: the
+        exercises whose learner code the network runs (each fix then points to Check)."""
         peak = [self.peak] if self.peak is not None else []
-        return diagnose([*self.first, *peak, *self.recent, *self.epochs, *self.ends], self.num_classes)
+        now = diagnose([*self.first, *peak, *self.recent, *self.epochs, *self.ends], self.num_classes, self.config)
+        latest = self.recent or self.first
+        step = latest[-1]["step"] if latest else 0
+        for finding in now:
+            self.held[finding["condition"], finding.get("layer")] = (finding, step)
+        found = [finding for finding, held_at in self.held.values() if step - held_at <= HOLD_STEPS]
+        found.sort(key=lambda f: SEVERITY.index(f["condition"]))
+        if code:
+            note = (f" Your own code runs in this network ({', '.join(code)}): a mistake in it can cause "
+                    "this too, so press Check on it.")
+            found = [{**f, "fix": f["fix"] + note} for f in found]
+        return found

@@ -209,10 +209,13 @@ class Trainer:
             self.restored_epoch = epoch
             kept = (f"The weights had grown so large that the network read every example the same way, "
                     f"so they were put back to {f'the end of epoch {epoch}' if epoch else 'their untrained start'}.")
+        clip = self.config["clip_norm"]
+        advice = (f"or clip the gradients at a smaller norm than {clip:g}" if clip > 0
+                  else "or turn on gradient clipping")
         self.diverged = (
             f"{what} This usually means the learning rate ({learning_rate:.3g}) is too high: each update "
             f"overshoots, the weights grow, and the numbers overflow. Try a learning rate 10 times smaller, "
-            f"or turn on gradient clipping. {kept}")
+            f"{advice}. {kept}")
         return self._diverged_event()
 
     def _diverged_event(self):
