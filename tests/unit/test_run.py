@@ -29,10 +29,10 @@ def epochs_of(trainer):
 
 def test_streams_are_named_distinct_and_reproducible():
     a, b = streams(7), streams(7)
-    assert list(a) == ["subset", "init", "shuffle", "dropout"]
+    assert list(a) == ["subset", "init", "shuffle", "dropout", "augment"]
     draws = {name: rng.random(4).tolist() for name, rng in a.items()}
     assert draws == {name: rng.random(4).tolist() for name, rng in b.items()}
-    assert len({tuple(v) for v in draws.values()}) == 4
+    assert len({tuple(v) for v in draws.values()}) == len(draws)
     assert streams(8)["init"].random(4).tolist() != draws["init"]
 
 
@@ -105,3 +105,17 @@ def test_config_file_errors_are_plain(tmp_path, capsys):
     bad.write_text("[1, 2]")
     assert main(["train", "--config", str(bad)]) == 2
     assert "must hold a JSON object" in capsys.readouterr().err
+
+
+def test_augmentation_is_part_of_the_seeded_run(make_trainer):
+    """The same seed gives the same augmented run (its own stream), and augmenting changes the run."""
+    config = recipe("default", train_size=500, epochs=1, hidden_sizes=[32], augment="rotate:10,shift:2")
+    assert config["augment"] == "shift:2,rotate:10"  # made canonical
+    losses = []
+    for _ in range(2):
+        _, trainer = make_trainer(config, test_size=200)
+        losses.append([e["loss"] for e in trainer.events() if e["type"] == "progress"])
+    assert losses[0] == losses[1]
+    _, plain = make_trainer({**config, "augment": "none"}, test_size=200)
+    plain_losses = [e["loss"] for e in plain.events() if e["type"] == "progress"]
+    assert len(plain_losses) == len(losses[0]) and plain_losses != losses[0]

@@ -12,6 +12,7 @@ Recipes replay the seed article's journey:
   cnn      two convolutions (16 5x5, 32 3x3), each pooled, dropout, then dense: past 99%
 """
 
+from scratchnet.data import augment
 from scratchnet.model.architecture import normalize_layers
 from scratchnet.nn.activations import ACTIVATIONS
 from scratchnet.nn.initializers import INITIALIZERS
@@ -49,6 +50,10 @@ SCHEMA = [
      "help": "Adds weight_decay * W to each weight gradient (not biases)."},
     {"name": "dropout", "label": "Dropout", "type": "float", "min": 0.0, "max": 0.9,
      "help": "Fraction of hidden units switched off at random while training."},
+    {"name": "augment", "label": "Augmentation", "type": "augment",
+     "limits": {name: kind["max"] for name, kind in augment.AUGMENTATIONS.items()},
+     "help": "Random variants of each training batch: none, or e.g. shift:2,rotate:10 (from shift, rotate, "
+             "scale, shear and thickness, each with its largest change)."},
     {"name": "clip_norm", "label": "Gradient clipping", "type": "float", "min": 0.0, "max": 1000.0,
      "help": "Largest allowed global gradient norm (0 = no clipping)."},
     {"name": "input_scaling", "label": "Input scaling", "type": "choice",
@@ -66,26 +71,26 @@ RECIPES = {
     "seed": {
         "hidden_sizes": [10], "layers": "", "activation": "relu", "initializer": "xavier", "optimizer": "sgd",
         "learning_rate": 0.1, "momentum": 0.9, "lr_decay": 1.0, "batch_size": MAX_TRAIN_SIZE,
-        "epochs": 120, "eval_every": 10, "weight_decay": 0.0, "dropout": 0.0, "clip_norm": 0.0,
+        "epochs": 120, "eval_every": 10, "weight_decay": 0.0, "dropout": 0.0, "augment": "none", "clip_norm": 0.0,
         "input_scaling": "unit", "train_size": MAX_TRAIN_SIZE, "seed": 0,
     },
     "default": {
         "hidden_sizes": [128], "layers": "", "activation": "relu", "initializer": "xavier", "optimizer": "momentum",
         "learning_rate": 0.02, "momentum": 0.9, "lr_decay": 0.7, "batch_size": 32,
-        "epochs": 15, "eval_every": 1, "weight_decay": 1e-4, "dropout": 0.0, "clip_norm": 5.0,
+        "epochs": 15, "eval_every": 1, "weight_decay": 1e-4, "dropout": 0.0, "augment": "none", "clip_norm": 5.0,
         "input_scaling": "standardize", "train_size": MAX_TRAIN_SIZE, "seed": 0,
     },
     "wide": {
         "hidden_sizes": [256, 128], "layers": "", "activation": "relu", "initializer": "he", "optimizer": "adam",
         "learning_rate": 0.001, "momentum": 0.9, "lr_decay": 0.85, "batch_size": 64,
-        "epochs": 20, "eval_every": 1, "weight_decay": 1e-5, "dropout": 0.2, "clip_norm": 5.0,
+        "epochs": 20, "eval_every": 1, "weight_decay": 1e-5, "dropout": 0.2, "augment": "none", "clip_norm": 5.0,
         "input_scaling": "standardize", "train_size": MAX_TRAIN_SIZE, "seed": 0,
     },
     "cnn": {
         "hidden_sizes": [128], "layers": "conv:16:5,maxpool:2,relu,conv:32:3,maxpool:2,relu,flatten,dropout:0.25",
         "activation": "relu", "initializer": "he", "optimizer": "adam", "learning_rate": 0.0015,
         "momentum": 0.9, "lr_decay": 0.7, "batch_size": 16, "epochs": 10, "eval_every": 1,
-        "weight_decay": 0.0, "dropout": 0.0, "clip_norm": 0.0, "input_scaling": "standardize",
+        "weight_decay": 0.0, "dropout": 0.0, "augment": "none", "clip_norm": 0.0, "input_scaling": "standardize",
         "train_size": MAX_TRAIN_SIZE, "seed": 0,
     },
 }
@@ -144,7 +149,8 @@ def validate_field(name, value):
 def check_field(field, value):
     """The normalised value for a schema `field` (this SCHEMA's or another's, such as the
     playground's), or ValueError saying why not. Types: choice, multi (some of `choices`,
-    as a list or text with commas, kept in the choices' order), layers, int_list, int, float."""
+    as a list or text with commas, kept in the choices' order), layers, augment (data/augment.py's
+    text, made canonical), int_list, int, float."""
     kind = field["type"]
     if kind == "choice":
         if value not in field["choices"]:
@@ -162,6 +168,8 @@ def check_field(field, value):
         if not isinstance(value, str):
             raise ValueError("must be text such as conv:8:5,relu,maxpool:2 (or empty)")
         return normalize_layers(value)
+    if kind == "augment":
+        return augment.text(augment.parse(value.strip() if isinstance(value, str) else value))
     if kind == "int_list":
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)) or not items:

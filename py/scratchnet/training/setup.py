@@ -13,6 +13,7 @@ that drawing more numbers for one purpose never shifts another:
     shuffle   the order of examples in each epoch
     dropout   dropout masks (and nothing else: an inspector's extra forward
               pass in training mode leaves the rest of the run unchanged)
+    augment   the random variants of each batch (data/augment.py), when augment is on
 """
 
 import numpy as np
@@ -23,7 +24,7 @@ from scratchnet.nn import products
 from scratchnet.nn.layers import PLAIN
 from scratchnet.training.trainer import Trainer
 
-STREAMS = ("subset", "init", "shuffle", "dropout")
+STREAMS = ("subset", "init", "shuffle", "dropout", "augment")  # new streams go last: the others keep their numbers
 
 
 def streams(seed):
@@ -55,7 +56,7 @@ def prepare_run(config, dataset, seed=None):
     network = Network.build(config, rng["init"], mean, std, dataset.sample_shape, dataset.num_classes,
                             dropout_rng=rng["dropout"])
     trainer = Trainer(network, config, network.normalize(x_raw), dataset.y_train[indices],
-                      dataset.test_inputs(network), dataset.y_test, rng["shuffle"])
+                      dataset.test_inputs(network), dataset.y_test, rng["shuffle"], augment_rng=rng["augment"])
     return Run(config, dataset, network, trainer, indices)
 
 

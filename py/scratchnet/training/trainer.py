@@ -4,6 +4,7 @@ The loop, as a textbook writes it:
 
     for epoch in range(epochs):
         for x, y in minibatches(shuffle(x_train, y_train), batch_size):
+            x = augment(x)                        (random variants, when augment is on)
             loss, dlogits = softmax_cross_entropy(network.forward(x), y)   # gradients
             grads = network.backward(dlogits)
             g <- g * min(1, clip_norm / ||g||)    (clip by global norm)     # regularise
@@ -30,6 +31,8 @@ import math
 
 import numpy as np
 
+from scratchnet.data.augment import augment_batch
+from scratchnet.data.augment import parse as parse_augment
 from scratchnet.nn.losses import softmax_cross_entropy
 from scratchnet.nn.optimizers import make_optimizer
 from scratchnet.nn.schedules import exponential
@@ -54,14 +57,17 @@ def evaluation_rows(network):
 class Trainer:
     """Trains `network` on normalised inputs x_train with labels y_train, evaluating on
     (x_test, y_test) every `eval_every` epochs (and after the last). `config` is a
-    validated config; `rng` the run's shuffling stream (dropout has its own)."""
+    validated config; `rng` the run's shuffling stream (dropout has its own, and so has
+    augmentation: `augment_rng`, needed when the config's augment is not none)."""
 
-    def __init__(self, network, config, x_train, y_train, x_test, y_test, rng):
+    def __init__(self, network, config, x_train, y_train, x_test, y_test, rng, augment_rng=None):
         self.network = network
         self.config = config
         self.x_train, self.y_train = x_train, y_train
         self.x_test, self.y_test = x_test, y_test
         self.rng = rng
+        self.augment = parse_augment(config.get("augment", "none"))  # {name: strength}, {} for none
+        self.augment_rng = augment_rng if augment_rng is not None else np.random.default_rng(0)
         self.loss_fn = softmax_cross_entropy  # a learner's own version can take its place
         self.batch_size = min(config["batch_size"], len(x_train))
         self.batches_per_epoch = math.ceil(len(x_train) / self.batch_size)
@@ -96,7 +102,10 @@ class Trainer:
             while self.batch < self.batches_per_epoch:
                 start = self.batch * self.batch_size
                 idx = self.order[start:start + self.batch_size]
-                event = yield from self.batch_events(self.x_train[idx], self.y_train[idx])
+                x = self.x_train[idx]
+                if self.augment:
+                    x = augment_batch(x, self.augment, self.augment_rng)
+                event = yield from self.batch_events(x, self.y_train[idx])
                 yield event
                 if event["type"] == "diverged":
                     return
@@ -270,7 +279,8 @@ class Trainer:
         state = {f"optimizer/{k}": v for k, v in self.optimizer.state_dict().items()}
         state.update({"epoch": np.array(self.epoch), "batch": np.array(self.batch),
                       "step": np.array(self.step), "epoch_totals": np.array(self._epoch_totals),
-                      "rng": np.array(json.dumps(self.rng.bit_generator.state))})
+                      "rng": np.array(json.dumps(self.rng.bit_generator.state)),
+                      "augment_rng": np.array(json.dumps(self.augment_rng.bit_generator.state))})
         dropout = self._dropout_rng()
         if dropout is not None:
             state["dropout_rng"] = np.array(json.dumps(dropout.bit_generator.state))
@@ -284,6 +294,8 @@ class Trainer:
         loss_sum, accuracy_sum, batches = state["epoch_totals"]
         self._epoch_totals = [float(loss_sum), float(accuracy_sum), int(batches)]
         self.rng.bit_generator.state = json.loads(str(state["rng"]))
+        if "augment_rng" in state:  # checkpoints made before augmentation have none
+            self.augment_rng.bit_generator.state = json.loads(str(state["augment_rng"]))
         if "dropout_rng" in state and self._dropout_rng() is not None:
             self._dropout_rng().bit_generator.state = json.loads(str(state["dropout_rng"]))
         self.optimizer.load_state_dict({k[len("optimizer/"):]: v for k, v in state.items()

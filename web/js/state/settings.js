@@ -43,6 +43,25 @@ function checkRange(field, value) {
   return true;
 }
 
+// "none", or name:strength items such as "shift:2,rotate:10", each name once, each strength a plain
+// number from 0 to its limit (field.limits); written back in the limits' order, as Python does.
+const AUGMENT_ITEM = /^([a-z]+):([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))$/;
+function parseAugment(field, raw) {
+  if (raw === "none") return { value: raw };
+  const names = Object.keys(field.limits);
+  const limits = names.map((name) => `${name} up to ${field.limits[name]}`).join(", ");
+  const refused = { error: `Write none, or augmentations with their strengths separated by commas, e.g. shift:2,rotate:10 (${limits}).` };
+  const spec = {};
+  for (const item of raw.split(",")) {
+    const match = AUGMENT_ITEM.exec(item);
+    if (!match || !names.includes(match[1]) || match[1] in spec) return refused;
+    const strength = Number(match[2]);
+    if (!(strength >= 0 && strength <= field.limits[match[1]])) return refused;
+    spec[match[1]] = strength;
+  }
+  return { value: names.filter((name) => name in spec).map((name) => `${name}:${String(spec[name] + 0)}`).join(",") };
+}
+
 /** Parse what was typed into a field: {value} when it is valid, else {error} in plain words. */
 export function parseField(field, text) {
   const raw = String(text).trim();
@@ -62,6 +81,7 @@ export function parseField(field, text) {
     if (!parts.every((p) => LAYER.test(p))) return { error: "Write layers like dense:128, relu, dropout:0.2, conv:8:5, maxpool:2, separated by commas (or leave it empty)." };
     return { value: parts.join(",").toLowerCase() };
   }
+  if (field.type === "augment") return parseAugment(field, raw);
   if (raw === "") return { error: "This needs a value." };
   if (field.type === "int") {
     const value = Number(raw);
