@@ -333,3 +333,25 @@ def test_benchmark_times_steps_without_touching_the_session(started):
     assert result["overhead_ratio"] == pytest.approx(result["step_ms"] / result["matmul_ms"])
     assert set(result["products"]) == {"dense1", "dense2"}
     assert call("export_model") == before
+
+
+def test_augment_examples_show_the_next_batch_as_it_is_and_augmented(started, mnist):
+    call("use_pretrained")
+    reply = call("augment_examples", augment="shift:2,rotate:10", count=4)
+    original, augmented = reply["original"], reply["augmented"]
+    assert original.shape == augmented.shape == (4, 28, 28) and augmented.dtype == np.uint8
+    assert np.array_equal(original, bridge._current().dataset.x_train[:4])  # no run: the first images
+    assert not np.array_equal(original, augmented)
+    assert np.array_equal(call("augment_examples", augment="none", count=4)["augmented"], original)
+
+    call("new_training", config=SMALL_RUN)
+    call("step")  # the epoch's order is drawn; the next batch is its second
+    trainer, run = bridge._current().run.trainer, bridge._current().run
+    reply = call("augment_examples", augment="none", count=3)
+    expected = bridge._current().dataset.x_train[run.indices[trainer.order[trainer.batch_size:][:3]]]
+    assert np.array_equal(reply["original"], expected)
+    state = json.dumps(trainer.augment_rng.bit_generator.state)
+    call("augment_examples", augment="thickness:0.5", count=3)
+    assert json.dumps(trainer.augment_rng.bit_generator.state) == state  # the run's stream untouched
+    with pytest.raises(ValueError, match="flip"):
+        call("augment_examples", augment="flip:1")

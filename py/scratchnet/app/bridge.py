@@ -19,6 +19,8 @@ from scratchnet.app import playground_calls
 from scratchnet.app.session import NoRunError, Session
 from scratchnet.app.throughput import step_throughput
 from scratchnet.app.wire import encode
+from scratchnet.data.augment import augment_batch
+from scratchnet.data.augment import parse as parse_augment
 from scratchnet.data.datasets import mnist_dataset
 from scratchnet.data.drawing import EmptyDrawingError
 from scratchnet.data.mnist import load_bundle
@@ -157,6 +159,15 @@ def first_layer_weights(max_units):
     return {"model_id": _current().model_id, **network_views.first_layer_images(_current().network, int(max_units))}
 
 
+def augment_examples(augment, count=8):
+    """A few training images of the next batch as they are and with `augment` (the setting's
+    text; ValueError in plain words if it is not valid) applied: {"original", "augmented"}, uint8
+    arrays (count, 28, 28). The random variants are a preview's own: the run's stream is untouched."""
+    spec = parse_augment(augment)
+    images = _current().next_training_images(max(1, min(int(count), 32)))
+    return {"original": images, "augmented": augment_batch(images, spec, np.random.default_rng())}
+
+
 def export_model():
     """The current model as .npz file bytes, with its learning curves."""
     return model_bytes(_current().network, _current().history())
@@ -248,7 +259,7 @@ def benchmark(batch_size, seconds, code=False, recipe="default"):
 
 CALLS = {fn.__name__: fn for fn in (
     init, validate, new_training, reset, use_pretrained, train, step, evaluate, mistakes, classify,
-    first_layer_weights, export_model, export_experiment, import_model, checkpoint, restore, benchmark,
+    first_layer_weights, augment_examples, export_model, export_experiment, import_model, checkpoint, restore, benchmark,
     exercise, check_code, use_code, use_reference, code_view)}
 CALLS.update(playground_calls.CALLS)
 

@@ -145,6 +145,16 @@ class Session:
                                      "batch_size": min(network.config["batch_size"], n)})
         self.switch_model(network, kind)
 
+    def next_training_images(self, count):
+        """Up to `count` raw training images of the run's next batch (the dataset's first ones
+        when there is no run, or no epoch under way)."""
+        trainer = self.run.trainer if self.run else None
+        if trainer is None or trainer.order is None:
+            return self.dataset.x_train[:count]
+        start = trainer.batch * trainer.batch_size
+        picked = trainer.order[start:start + min(count, trainer.batch_size)]
+        return self.dataset.x_train[self.run.indices[picked]]
+
     # --- long work in pieces -------------------------------------------------------------------
 
     def train(self, budget_ms):

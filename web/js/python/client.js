@@ -47,7 +47,7 @@ function revive(value, parts) {
 // tests/test_bridge.py checks that the two lists agree.
 export const BRIDGE_CALLS = [
   "validate", "new_training", "reset", "use_pretrained", "train", "step", "evaluate", "mistakes", "classify",
-  "first_layer_weights", "export_model", "export_experiment", "import_model", "checkpoint", "restore", "benchmark",
+  "first_layer_weights", "augment_examples", "export_model", "export_experiment", "import_model", "checkpoint", "restore", "benchmark",
   "exercise", "check_code", "use_code", "use_reference", "code_view",
   "playground_schema", "playground_new", "playground_reset", "playground_place", "playground_train",
   "inspect", "inspect_update", "spot_check", "cell_examples",
