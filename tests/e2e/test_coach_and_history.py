@@ -1,10 +1,17 @@
 """In the page: the health coach's findings appear beside the charts while a run trains (dead
 ReLUs from plain SGD at 1.0, vanishing gradients and chance from a deep sigmoid network), the run
-history lists every run with what changed and keeps it across visits, earlier runs are drawn
-behind the current one, and the pretrained model shows its own curves from epoch 0."""
+history lists every run with what changed and keeps it across visits (the learner's code in use
+counting as a setting), earlier runs are drawn behind the current one, and the pretrained model
+shows its own curves from epoch 0."""
 
 import pytest
-from e2e_helpers import IDLE, attr, calls, open_app, settle, wait_state
+from e2e_helpers import IDLE, attr, calls, open_app, settle, wait_state, write_code
+
+MY_DENSE_BACKWARD = '''import numpy as np
+
+def dense_backward(dz, x, W):
+    return dz @ W.T, x.T @ dz, dz.sum(axis=0)
+'''
 
 
 def hash_of(**settings):
@@ -92,6 +99,41 @@ def test_run_history_lists_runs_with_their_changes_and_keeps_them(browser, base_
         page.wait_for_selector("[data-testid=run-history][data-count='0']", state="attached")
     finally:
         context.close()
+
+
+def test_run_history_marks_the_runs_that_used_the_learners_code(browser, base_url):
+    small = {"hidden_sizes": 16, "train_size": 300, "epochs": 1, "seed": 2, "exercise": "dense_backward"}
+    page = open_app(browser, base_url + hash_of(**small))
+    try:
+        page.wait_for_selector("[data-testid=code-editor] .cm-content[contenteditable=true]")
+        runs = page.locator("[data-testid=run]")
+        # Run 1 starts on the reference code, and goes on with the learner's once it is switched on.
+        page.click("[data-testid=step]")
+        page.wait_for_selector("[data-testid=run-history][data-count='1']", state="attached")
+        settle(page)
+        assert runs.nth(0).get_attribute("data-code") == ""
+        write_code(page, MY_DENSE_BACKWARD)
+        page.click("[data-testid=train-my-code]")
+        page.wait_for_selector("[data-testid=using-my-code]")
+        train_to_the_end(page)
+        assert runs.count() == 1 and runs.nth(0).get_attribute("data-code") == "dense_backward"
+        assert "your code: dense_backward" in runs.nth(0).text_content()
+        # Run 2, the same settings on the reference code: a change, not "the same settings as run 1".
+        page.click("[data-testid=reference-code]")
+        page.wait_for_selector("[data-testid=using-my-code]", state="detached")
+        train_to_the_end(page)
+        assert runs.count() == 2
+        assert "Changed from run 1: your code dense_backward → none." in runs.nth(0).text_content()
+        assert runs.nth(0).get_attribute("data-code") == "" and "your code" not in runs.nth(0).locator("span").first.text_content()
+
+        # Read back on the next visit, the code with it.
+        page.reload()
+        wait_state(page, "ready", 90_000)
+        page.wait_for_selector("[data-testid=run-history][data-count='2']", state="attached")
+        assert runs.nth(1).get_attribute("data-code") == "dense_backward"
+        assert "Changed from run 1: your code dense_backward → none." in runs.nth(0).text_content()
+    finally:
+        page.context.close()
 
 
 def test_the_train_button_never_reads_resume_while_a_run_goes(browser, base_url):

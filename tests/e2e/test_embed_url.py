@@ -26,6 +26,7 @@ def test_a_link_restores_settings_and_view_and_follows_changes(browser, base_url
         assert page.locator("#eval-section").is_hidden() and page.locator("#weights-section").is_hidden()
         assert page.locator(".charts").is_hidden() and page.locator("[data-testid=load]").is_hidden()
         assert page.get_attribute("[data-testid=field-seed]", "readonly") is not None
+        assert page.text_content("#field-seed-locked") == "Locked: set by this page's link."  # no lesson is open
         assert page.get_attribute("[data-testid=field-epochs]", "readonly") is None
 
         # The URL follows the learner's changes, view included.

@@ -53,7 +53,8 @@ def test_keyboard_drawing_locked_settings_the_embed_code_and_an_audit_in_one_vis
     for name in ("epochs", "train_size"):
         field = train.locator(f"[data-testid=field-{name}]")
         assert field.get_attribute("readonly") is not None
-        assert "Locked" in train.locator(f".field:has([data-testid=field-{name}]) .locked-note").text_content()
+        note = train.locator(f".field:has([data-testid=field-{name}]) .locked-note").text_content()
+        assert note == "Locked: set by the page this one is embedded in.", note
     epochs = train.locator("[data-testid=field-epochs]")
     epochs.click()
     page.keyboard.type("9")

@@ -98,13 +98,14 @@ def test_unusable_records_are_dropped_with_a_notice_and_a_new_run_trains(browser
         record(1, number=1),
         record(2, trace={"loss": 5, "accuracy": {"points": "no"}, "test_loss": [], "test_accuracy": []}),
         record(3, config="all of them"),
+        record(4, code="dense_backward"),  # not a list of exercise names
         record("evil"),
     ]
     page = open_page(browser, base_url, poisoned)
     try:
         count_is(page, 1)
         notice = page.locator("[data-testid=history-notice]")
-        expect(notice).to_contain_text("3 saved runs could not be read")
+        expect(notice).to_contain_text("4 saved runs could not be read")
         assert "left out of your history" in notice.text_content()
         assert "Run 1" in page.locator("[data-testid=run]").first.text_content()
         stored_keys_become(page, [1])  # dropped from the store too, so the next visit is clean

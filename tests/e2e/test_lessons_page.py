@@ -1,5 +1,6 @@
 """Lessons in the page: #lesson=NAME opens a shipped lesson at its first step with that step's
-settings and locks, Next and the link follow the steps, a step's run reaches its goal, a lesson
+settings and locks, Next and the link follow the steps, leaving a lesson puts back the settings from
+before it, a step's run reaches its goal, a lesson
 that is missing or malformed is refused in plain words with the page still working, and lesson
 text is never markup. Plus the learner's findings about the drawing pad on a phone."""
 
@@ -26,6 +27,11 @@ def field(page, name):
     return page.locator(f"[data-testid=field-{name}]")
 
 
+def settings(page):
+    """Every setting's control, by name, as it reads now."""
+    return page.eval_on_selector_all("#fields input, #fields select", "els => Object.fromEntries(els.map((e) => [e.name, e.value]))")
+
+
 def test_the_journey_opens_at_its_first_step_and_follows_next_and_the_link(browser, base_url):
     journey = lesson("journey")
     page = open_lesson(browser, base_url, "lesson=journey")
@@ -35,6 +41,7 @@ def test_the_journey_opens_at_its_first_step_and_follows_next_and_the_link(brows
         assert journey["steps"][0]["title"] in step.text_content()
         assert field(page, "learning_rate").input_value() == "1.5"
         assert field(page, "learning_rate").get_attribute("readonly") is not None  # the step locks it
+        assert page.text_content("#field-learning_rate-locked") == "Locked: set by this lesson."
         assert page.locator("[data-testid=goal]").get_attribute("data-reached") == "false"
         assert page.locator("#draw").is_hidden() and page.locator("#train-section").is_visible()  # the lesson's panels
         page.click("[data-testid=lesson-next]")
@@ -49,6 +56,27 @@ def test_the_journey_opens_at_its_first_step_and_follows_next_and_the_link(brows
         assert page.locator("[data-testid=lesson]").is_hidden()
         assert field(page, "learning_rate").get_attribute("readonly") is None
         assert "lesson=" not in page.url
+    finally:
+        page.context.close()
+
+
+def test_leaving_a_lesson_puts_back_the_settings_from_before_it(browser, base_url):
+    page = open_app(browser, base_url + "#learning_rate=0.05&epochs=2&seed=9&lock=seed")
+    try:
+        before = settings(page)
+        assert before["learning_rate"] == "0.05" and before["epochs"] == "2"
+        page.click("#lesson-list a[href='#lesson=journey']")
+        page.wait_for_selector("[data-testid=lesson-step][data-step='0']")
+        assert field(page, "learning_rate").input_value() == "1.5" and field(page, "epochs").input_value() == "60"
+        page.click("[data-testid=lesson-next]")
+        page.wait_for_selector("[data-testid=lesson-step][data-step='1']")
+        page.click("#lesson-close")
+        assert page.locator("[data-testid=lesson]").is_hidden()
+        assert settings(page) == before
+        assert field(page, "learning_rate").get_attribute("readonly") is None
+        assert field(page, "seed").get_attribute("readonly") is not None  # the link's lock stays
+        assert page.text_content("#field-seed-locked") == "Locked: set by this page's link."
+        assert "learning_rate=0.05" in page.url and "lesson=" not in page.url
     finally:
         page.context.close()
 

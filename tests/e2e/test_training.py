@@ -1,6 +1,6 @@
 """Training in the browser: reset, a short run that must learn and its model file, stop and resume
-(from the mouse and the keyboard), and divergence (explained by the coach beside the charts). Each
-test has a page of its own."""
+(from the mouse and the keyboard), divergence (explained by the coach beside the charts), and Step
+moving the model line through an epoch. Each test has a page of its own."""
 
 from e2e_helpers import assert_run_does_not_go_on, attr, clear_and_draw, settle, wait_state
 
@@ -136,3 +136,21 @@ def test_divergence_stops_with_an_explanation_and_keeps_a_usable_model(app_page)
     assert clear_and_draw(page, [[(0.5, 0.15), (0.5, 0.85)]]) != ""
     total = sum(float(attr(page, f"prob-{d}")) for d in range(10))
     assert abs(total - 1) < 1e-3
+
+
+def test_step_moves_the_model_line_through_an_epoch(app_page):
+    # 300 images in batches of 100: three steps to an epoch.
+    page = app_page("#hidden_sizes=16&train_size=300&batch_size=100&epochs=2&seed=3")
+
+    def step_to(words):
+        page.click("[data-testid=step]")
+        page.wait_for_function("(words) => document.querySelector('#model-info').textContent.includes(words)",
+                               arg=f"· trained {words} ·")
+
+    step_to("1 step")
+    step_to("2 steps")  # an answer that moved only the run's position
+    step_to("1 epoch")  # the epoch's last batch ends it
+    assert page.get_attribute("#model-info", "data-epochs") == "1"
+    step_to("1 epoch and 1 step")  # from the batches per epoch the run reported
+    assert page.get_attribute("#model-info", "data-epochs") == "1"
+    assert attr(page, "step-count") == "4"

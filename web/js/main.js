@@ -215,7 +215,10 @@ function onEvents(events) {
   app.epochSeconds += (now - app.chunkStarted) / 1000;
   app.chunkStarted = now;
   const chunk = events.filter((e) => e.type === EVENT.progress);
-  if (chunk.length) progress.chunk(chunk, settingsPanel.current().config.batch_size);
+  if (chunk.length) {
+    progress.chunk(chunk, settingsPanel.current().config.batch_size);
+    modelView.progress(chunk[chunk.length - 1]); // batches per epoch, for the model line
+  }
   for (const event of events) {
     if (event.type === EVENT.started) {
       clearNotice();

@@ -109,6 +109,8 @@ export function createCourseHooks({ info, view, client, controller, settingsPane
     /** Every model summary from the worker. */
     onModel(summary) {
       const changed = !model || summary.id !== model.id;
+      // The run went on with the code this summary names (switched on while it was paused, say).
+      const trained = !changed && summary.run && model.run && summary.run.step > model.run.step;
       model = summary;
       health.show(summary.health, { hasRun: summary.run !== null });
       lesson.findings(summary.health || []);
@@ -116,6 +118,8 @@ export function createCourseHooks({ info, view, client, controller, settingsPane
       if (changed) {
         record("detach");
         if (summary.run === null) progress.showCurves(summary.curves); // the model's own curves, from its file
+      } else if (trained) {
+        record("codeUsed", summary.code || []);
       }
     },
     /** The run's position moved; nothing else in the summary changed. */
@@ -127,7 +131,7 @@ export function createCourseHooks({ info, view, client, controller, settingsPane
       for (const event of events) {
         if (event.type === EVENT.started) {
           outbox.run(model.config);
-          record("started", model.config, model.architecture);
+          record("started", model.config, model.architecture, model.code || []);
           lesson.runStarted(model.config);
         } else if (event.type === EVENT.diverged) {
           progress.stopped();

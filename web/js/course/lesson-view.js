@@ -3,6 +3,7 @@
 // locks and hides, shows its text (a safe Markdown subset, built without innerHTML), runs its
 // training through the page's own Train, and checks its goal against the runs made in that step.
 // A lesson is checked in full (lesson-check.js, then Python) before anything of it is used.
+// Leaving it puts back the settings the page had before it opened.
 
 import { renderMarkdown } from "./markdown.js";
 import { checkLesson, goalMet, stepConfig } from "./lesson-check.js";
@@ -45,6 +46,7 @@ export function createLessonView({ info, view, settingsPanel, validate, onRun, n
   let run = null; // the run started in this step: {config, testAccuracy, findings}
   let reached = false;
   let busy = false;
+  let before = null; // the settings when the lesson opened, put back when it is left
 
   const lessonSchema = () => (schemaPromise ||= fetchJson(new URL("lessons/lesson.schema.json", location.href), "The lesson schema"));
 
@@ -144,6 +146,7 @@ export function createLessonView({ info, view, settingsPanel, validate, onRun, n
         notify(`The lesson "${name}" cannot be used: ${problems.join("; ")}.`);
         return false;
       }
+      if (!lesson) before = settingsPanel.current().config; // another lesson opened over one keeps the first's
       lesson = { doc, name };
       view.lesson = name;
       view.panels = urlPanels || doc.panels || view.panels;
@@ -163,7 +166,7 @@ export function createLessonView({ info, view, settingsPanel, validate, onRun, n
         return false;
       }
     },
-    /** Leave the lesson: its locks and hidden parts go, the settings stay. */
+    /** Leave the lesson: its locks and hidden parts go, and the settings from before it come back. */
     close() {
       lesson = null;
       view.lesson = "";
@@ -171,7 +174,8 @@ export function createLessonView({ info, view, settingsPanel, validate, onRun, n
       view.panels = [...pagePanels];
       card.hidden = true;
       applyView(view);
-      settingsPanel.applyStep({ values: settingsPanel.current().config });
+      settingsPanel.applyStep({ values: before || settingsPanel.current().config });
+      before = null;
       settingsPanel.writeHash();
     },
     /** Is a lesson open? */

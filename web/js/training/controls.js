@@ -1,8 +1,9 @@
 // The training controls, built from the schema the Python bridge returns, so the page and the
 // trainer agree on names, types and limits. A value is checked as it is typed: an invalid one is
 // refused at its control with the reason shown beside it, and never reaches the trainer.
-// A course page or a lesson step can lock settings (shown, not editable) or hide them; recipes
-// leave both alone. A setting the others make irrelevant (momentum for plain SGD) is greyed out.
+// A course page or a lesson step can lock settings (shown, not editable) or hide them, and each
+// lock says which of them set it; recipes leave both alone. A setting the others make irrelevant
+// (momentum for plain SGD) is greyed out.
 
 import { checkInto, formatValue } from "../state/settings.js";
 
@@ -39,17 +40,20 @@ export function fieldNotes(field, id, testid) {
 /**
  * Build one control per schema field inside `container`, plus the recipe picker `recipeSelect`.
  * onChange({config, errors, recipe}) runs after every edit; config holds only valid values.
- * locked: setting names (or "all", "recipe") the learner cannot change; hidden: names not shown.
+ * locked: setting names (or "all", "recipe") the learner cannot change; hidden: names not shown;
+ * lockedBy: who locked them, in words ("this page's link"), for the notes beside them.
  */
-export function buildControls(container, recipeSelect, schema, recipes, { onChange, locked = [], hidden = [] }) {
+export function buildControls(container, recipeSelect, schema, recipes, { onChange, locked = [], hidden = [], lockedBy = "this page's link" }) {
   const inputs = {};
   const errorEls = {};
   const notes = {};
   const errors = {};
   const config = {};
   const CUSTOM = "";
-  const access = { locked, hidden };
+  const access = { locked, hidden, lesson: [] }; // lesson: what of `locked` the lesson's step locks
   const isLocked = (name) => access.locked.includes("all") || access.locked.includes(name);
+  const byLesson = (name) => access.lesson.includes("all") || access.lesson.includes(name);
+  const lockedNote = (name) => `Locked: set by ${byLesson(name) ? "this lesson" : lockedBy}.`;
   // Settings a recipe must not touch: the learner could neither see nor undo the change.
   let fixed = new Set();
 
@@ -82,7 +86,6 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
 
   const allNote = document.createElement("p");
   allNote.className = "locked-note";
-  allNote.textContent = "These settings are locked: this lesson chose them for you.";
   container.before(allNote);
 
   const labelOf = (name) => schema.find((f) => f.name === name)?.label || name;
@@ -105,12 +108,13 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
       wrap.toggleAttribute("data-locked", lockedHere);
       wrap.toggleAttribute("data-unused", Boolean(unused));
       wrap.hidden = access.hidden.includes(field.name);
-      note.textContent = lockedHere ? "Locked: set by this lesson." : unused ? `Not used: ${labelOf(unused[0])} is ${config[unused[0]]}; only ${unused[1].join(" or ")} uses it.` : "";
+      note.textContent = lockedHere ? lockedNote(field.name) : unused ? `Not used: ${labelOf(unused[0])} is ${config[unused[0]]}; only ${unused[1].join(" or ")} uses it.` : "";
       note.hidden = !note.textContent;
       note.classList.toggle("visually-hidden", lockedHere && isLocked("all")); // one note above says it for all
       input.setAttribute("aria-describedby", `${note.textContent ? `${note.id} ` : ""}${input.id}-help ${input.id}-error`);
     }
     allNote.hidden = !isLocked("all");
+    allNote.textContent = `These settings are locked: ${byLesson("all") ? "this lesson" : lockedBy} chose them for you.`;
     recipeSelect.disabled = isLocked("recipe");
   }
 
@@ -185,10 +189,12 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
     },
     /** The current valid config and the errors blocking it. */
     current: () => ({ config: { ...config }, errors: { ...errors }, recipe: recipeSelect.value }),
-    /** Lock and hide other settings (a lesson step's): names as for the constructor. */
-    setAccess({ locked: newLocked = [], hidden: newHidden = [] }) {
+    /** Lock and hide other settings: names as for the constructor; `lesson`, those of them a
+     * lesson's step locks (the others were locked by whoever `lockedBy` names). */
+    setAccess({ locked: newLocked = [], hidden: newHidden = [], lesson = [] }) {
       access.locked = newLocked;
       access.hidden = newHidden;
+      access.lesson = lesson;
       applyAccess();
     },
   };

@@ -1,4 +1,5 @@
-// The model's panels: the model line, finished epochs and test accuracy, the evaluation (confusion
+// The model's panels: the model line (how far the model is trained, to the step when a run is part
+// way through an epoch), finished epochs and test accuracy, the evaluation (confusion
 // matrix and mistakes) and the first layer's weights. Each refresh is tied to a model id, so an
 // answer about a model that has since been replaced is dropped, never shown. The evaluation comes
 // in short pieces, so a drawing is read between them.
@@ -12,11 +13,24 @@ const EVALUATION_PIECE_MS = 20; // a drawing waits for the piece under way: keep
 
 const $ = (id) => document.getElementById(id);
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
+const count = (n, one) => `${n} ${one}${n === 1 ? "" : "s"}`;
+
+/** How far a model is trained: "3 epochs", or part-way through an epoch "12 steps" or "1 epoch
+ * and 12 steps". run: the summary's run ({step}) or null; batches: batches per epoch (needed once
+ * an epoch is done; without it only the finished epochs are told). */
+export function trainedText(epochs, run, batches) {
+  const within = run && (epochs === 0 ? run.step : batches ? run.step - epochs * batches : 0);
+  if (!within) return count(epochs, "epoch");
+  return epochs ? `${count(epochs, "epoch")} and ${count(within, "step")}` : count(within, "step");
+}
 
 /** client: the worker client; report(err) shows a failed call. */
 export function createModelView(client, report) {
   let model = null; // the worker's latest summary
   let evaluated = 0; // id of the model whose evaluation is shown (or under way)
+  // Batches per epoch, from the "progress" events (the summary does not carry them), for the
+  // settings they were seen with: the same settings give the same number.
+  let batches = { config: "", n: 0 };
 
   function setEpoch(n) {
     $("epoch").dataset.value = String(n);
@@ -78,17 +92,23 @@ export function createModelView(client, report) {
     }
   }
 
+  // The model line: what the model is, how far it is trained, its test accuracy.
+  function showLine() {
+    const acc = model.test_accuracy == null ? "not evaluated" : `test accuracy ${pct(model.test_accuracy)}`;
+    const perEpoch = batches.config === JSON.stringify(model.config) ? batches.n : 0;
+    const trained = trainedText(model.epochs_trained, model.run, perEpoch);
+    const info = $("model-info");
+    info.textContent = `Model: ${model.name} · ${model.architecture} · ${model.activation} · trained ${trained} · ${acc}`;
+    info.dataset.modelId = String(model.id);
+    info.dataset.epochs = String(model.epochs_trained);
+  }
+
   return {
     /** The worker's summary of its current model: shown at once; a new model is refreshed. */
     set(summary) {
       const changed = !model || summary.id !== model.id;
       model = summary;
-      const acc = summary.test_accuracy == null ? "not evaluated" : `test accuracy ${pct(summary.test_accuracy)}`;
-      const epochs = summary.epochs_trained === 1 ? "1 epoch" : `${summary.epochs_trained} epochs`;
-      const info = $("model-info");
-      info.textContent = `Model: ${summary.name} · ${summary.architecture} · ${summary.activation} · trained ${epochs} · ${acc}`;
-      info.dataset.modelId = String(summary.id);
-      info.dataset.epochs = String(summary.epochs_trained);
+      showLine();
       setEpoch(summary.epochs_trained);
       showStep(summary.run);
       setTestAccuracy(summary.test_accuracy);
@@ -107,6 +127,14 @@ export function createModelView(client, report) {
     setRun(run) {
       model = { ...model, run };
       showStep(run);
+      showLine();
+    },
+    /** The last "progress" event of a chunk: where the run is within its epoch. */
+    progress(event) {
+      const config = JSON.stringify(model.config);
+      if (batches.config === config && batches.n === event.batches) return;
+      batches = { config, n: event.batches };
+      showLine();
     },
     /** The current summary. */
     current: () => model,

@@ -1,7 +1,8 @@
-// The run history: the last MAX_RUNS runs of this page (their settings, seed included, their
-// curves, how they ended, their final test accuracy), kept across visits (history-store.js),
-// listed newest first with what changed from the run before, and handed to the charts as faint
-// lines behind the current run. Records read back are checked (run-record.js): one that cannot be
+// The run history: the last MAX_RUNS runs of this page (their settings, seed included, the
+// exercises whose learner code they ran, their curves, how they ended, their final test accuracy),
+// kept across visits (history-store.js), listed newest first with what changed from the run before
+// (the code in use counts as a setting), and handed to the charts as faint lines behind the
+// current run. Records read back are checked (run-record.js): one that cannot be
 // used is dropped, and so are the oldest runs past MAX_RUNS, each time with a notice. The list is
 // changed item by item as runs start and progress, never rebuilt on an event. A store that fails
 // loses history, never the run. Plain data in; it never talks to the worker.
@@ -25,11 +26,16 @@ function push(curve, point) {
   }
 }
 
-/** "learning rate 0.02 → 0.1; epochs 1 → 3": the settings that differ, by their labels. */
+const codeText = (code) => (code.length ? code.join(", ") : "none");
+
+/** "learning rate 0.02 → 0.1; your code none → dense_backward": what differs between two runs
+ * ({config, code}): the settings, by their labels, and the learner's code in use. */
 export function changes(before, after, schema) {
-  return schema
-    .filter((f) => formatValue(before[f.name]) !== formatValue(after[f.name]))
-    .map((f) => `${(f.label || f.name).toLowerCase()} ${formatValue(before[f.name])} → ${formatValue(after[f.name])}`);
+  const settings = schema
+    .filter((f) => formatValue(before.config[f.name]) !== formatValue(after.config[f.name]))
+    .map((f) => `${(f.label || f.name).toLowerCase()} ${formatValue(before.config[f.name])} → ${formatValue(after.config[f.name])}`);
+  const code = codeText(before.code) === codeText(after.code) ? [] : [`your code ${codeText(before.code)} → ${codeText(after.code)}`];
+  return [...settings, ...code];
 }
 
 // The saved records that can be used, numbered, oldest first; and what was wrong with the others.
@@ -63,7 +69,7 @@ function readRecords(saved) {
 export function createRunHistory({ store, list, note, schema, onBackground }) {
   let runs = [];
   let current = null;
-  const items = new Map(); // run -> {item, summary}: its entry in the list
+  const items = new Map(); // run -> {item, summary, diff, previous}: its entry in the list
   const told = { unreadable: 0, reason: "", removed: 0, unsaved: false };
 
   // What was dropped or could not be saved, in plain words, under the line above the list.
@@ -92,7 +98,15 @@ export function createRunHistory({ store, list, note, schema, onBackground }) {
   const summaryText = (run) => {
     const result = run.testAccuracy == null ? "not evaluated yet" : `test accuracy ${pct(run.testAccuracy)}`;
     const epochs = run.epochs === 1 ? "1 epoch" : `${run.epochs} epochs`;
-    return ` · ${run.architecture} · seed ${run.config.seed} · ${result} after ${epochs} · ${STATUS[run.status]}`;
+    const code = run.code.length ? ` · your code: ${run.code.join(", ")}` : "";
+    return ` · ${run.architecture}${code} · seed ${run.config.seed} · ${result} after ${epochs} · ${STATUS[run.status]}`;
+  };
+
+  // What changed from the run before (the code in use counts as a setting).
+  const diffText = (run, previous) => {
+    if (!previous) return run.number === 1 ? "The first run here." : "The oldest run kept.";
+    const changed = changes(previous, run, schema);
+    return changed.length ? `Changed from run ${previous.number}: ${changed.join("; ")}.` : `The same settings as run ${previous.number}.`;
   };
 
   // A new entry for `run`, whose predecessor in the history is `previous` (or none).
@@ -104,22 +118,21 @@ export function createRunHistory({ store, list, note, schema, onBackground }) {
     const summary = document.createElement("span");
     const diff = document.createElement("span");
     diff.className = "run-changes muted small";
-    const changed = previous ? changes(previous.config, run.config, schema) : [];
-    diff.textContent = !previous ? (run.number === 1 ? "The first run here." : "The oldest run kept.") : changed.length
-      ? `Changed from run ${previous.number}: ${changed.join("; ")}.` : `The same settings as run ${previous.number}.`;
     item.append(head, summary, document.createElement("br"), diff);
-    items.set(run, { item, summary });
+    items.set(run, { item, summary, diff, previous });
     update(run);
     return item;
   }
 
-  // The entry of `run` follows its status and accuracy.
+  // The entry of `run` follows its status, accuracy and the code it used.
   function update(run) {
     const shown = items.get(run);
     if (!shown) return;
     shown.item.dataset.status = run.status;
     shown.item.dataset.testAccuracy = run.testAccuracy == null ? "" : String(run.testAccuracy);
+    shown.item.dataset.code = run.code.join(",");
     shown.summary.textContent = summaryText(run);
+    shown.diff.textContent = diffText(run, shown.previous);
   }
 
   function counted() {
@@ -171,12 +184,13 @@ export function createRunHistory({ store, list, note, schema, onBackground }) {
     ready,
     /** Whether the history outlives this visit. */
     persistent: store.persistent,
-    /** A new run started with `config` on a network described as `architecture`. */
-    started(config, architecture) {
+    /** A new run started with `config` on a network described as `architecture`, running the
+     * learner's code for the exercises in `code`. */
+    started(config, architecture, code) {
       const previous = runs[runs.length - 1];
       const id = Math.max(Date.now(), previous ? previous.id + 1 : 0);
       current = { id, number: previous ? previous.number + 1 : 1, started: new Date().toISOString(), config, architecture,
-        status: "running", epochs: 0, testAccuracy: null, trace: { loss: [], accuracy: [], test_loss: [], test_accuracy: [] } };
+        code: [...code].sort(), status: "running", epochs: 0, testAccuracy: null, trace: { loss: [], accuracy: [], test_loss: [], test_accuracy: [] } };
       runs.push(current);
       list.prepend(entry(current, previous));
       dropOldest();
@@ -203,6 +217,14 @@ export function createRunHistory({ store, list, note, schema, onBackground }) {
           }
         }
       }
+    },
+    /** The current run now runs the learner's code for the exercises in `code`: they count as
+     * used by it from here on. */
+    codeUsed(code) {
+      if (!current || code.every((name) => current.code.includes(name))) return;
+      current.code = [...new Set([...current.code, ...code])].sort();
+      save(current);
+      update(current);
     },
     /** The current run goes on after a pause. */
     resumed() {

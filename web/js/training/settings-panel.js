@@ -51,8 +51,10 @@ export function createSettingsPanel(info, view, { validate, onChange, notify, ex
     updateShare();
   }
 
+  // The link's locks come from the course page that embeds this one, or from the link itself.
+  const lockedBy = window.parent !== window ? "the page this one is embedded in" : "this page's link";
   const controls = buildControls($("fields"), $("recipe"), info.schema, info.recipes, {
-    onChange: changed, locked: view.lock, hidden: view.hide,
+    onChange: changed, locked: view.lock, hidden: view.hide, lockedBy,
   });
 
   // Python's verdict on the settings: at each control, and anything else under the form.
@@ -75,7 +77,7 @@ export function createSettingsPanel(info, view, { validate, onChange, notify, ex
     set: (values) => controls.set(values),
     /** A lesson step's settings and what it locks and hides, on top of the link's own locks. */
     applyStep({ values, lock = [], hide = [] }) {
-      controls.setAccess({ locked: [...view.lock, ...lock], hidden: [...view.hide, ...hide] });
+      controls.setAccess({ locked: [...view.lock, ...lock], hidden: [...view.hide, ...hide], lesson: lock });
       controls.set(values);
     },
     /** Write the settings and the view (after the view changed) into the URL hash. */
