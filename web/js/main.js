@@ -22,6 +22,7 @@ import { wireModelFiles } from "./training/model-files.js";
 import { createInspectPanel } from "./inspect/panel.js";
 import { startPlayground } from "./playground/playground.js";
 import { EVENT } from "./training/events.js";
+import { createAugmentPreview } from "./training/augment-preview.js";
 
 const STEPS = [
   { id: "runtime", label: "Python runtime (Pyodide)" },
@@ -56,6 +57,7 @@ let drawPanel;
 let progress;
 let outbox;
 let inspector;
+let augmentPreview;
 let host;
 let course; // the coach, run history, lessons, export and course-page commands (course-hooks.js)
 
@@ -99,6 +101,7 @@ export async function start() {
   $("build-id").textContent = booted.build ? `Build ${booted.build}.` : "";
 
   modelView = createModelView(client, report);
+  augmentPreview = createAugmentPreview(client, $("augment-preview"), report);
   codePanel = createCodePanel(client, {
     report, post: (type, fields) => outbox.post(type, fields), changed: () => settingsPanel.refresh(),
   });
@@ -207,7 +210,10 @@ function onState(state) {
 }
 
 function updateButtons() {
-  if (controller && settingsPanel) showButtons(controller, settingsPanel.current());
+  if (!controller || !settingsPanel) return;
+  const settings = settingsPanel.current();
+  showButtons(controller, settings);
+  if (!settings.errors.augment) augmentPreview.show(settings.config.augment);
 }
 
 function onEvents(events) {

@@ -50,7 +50,7 @@ SCHEMA = [
      "help": "Adds weight_decay * W to each weight gradient (not biases)."},
     {"name": "dropout", "label": "Dropout", "type": "float", "min": 0.0, "max": 0.9,
      "help": "Fraction of hidden units switched off at random while training."},
-    {"name": "augment", "label": "Augmentation", "type": "augment",
+    {"name": "augment", "label": "Augmentation", "type": "augment", "testid": "augment",
      "limits": {name: kind["max"] for name, kind in augment.AUGMENTATIONS.items()},
      "help": "Random variants of each training batch: none, or e.g. shift:2,rotate:10 (from shift, rotate, "
              "scale, shear and thickness, each with its largest change)."},

@@ -67,8 +67,8 @@ export function buildControls(container, recipeSelect, schema, recipes, { onChan
     const input = fieldInput(field);
     input.id = id;
     input.name = field.name;
-    input.dataset.testid = id;
-    const [help, error] = fieldNotes(field, id, id);
+    input.dataset.testid = field.testid || id; // the schema may name the test id (augment's is "augment")
+    const [help, error] = fieldNotes(field, id, field.testid || id);
     const note = document.createElement("small");
     note.className = "locked-note";
     note.id = `${id}-locked`;
