@@ -177,7 +177,11 @@ def test_the_spot_check_passes_for_sigmoid_and_tanh_in_several_layers(dataset, m
         assert trace_check(network, mnist, np.random.default_rng(1))["max_rel_error"] <= 1e-6
 
 
-def test_inspecting_leaves_the_model_and_the_run_unchanged(dataset):
+def test_inspecting_leaves_the_model_and_the_run_unchanged(dataset, monkeypatch):
+    # The session times the formulations of the dense products and keeps the fastest, and they
+    # agree only up to float rounding: on a busy machine another may win. Both runs keep the
+    # default one, so that the losses can be compared exactly.
+    monkeypatch.setattr(Session, "_choose_products", lambda self, run: None)
     config = recipe("wide", hidden_sizes=[32], train_size=600, epochs=2, batch_size=64)
     data = small_test_set(dataset, 300)
     plain = prepare_run(config, data)
