@@ -173,7 +173,9 @@ def test_the_snapshot_maker_gives_way_to_training(browser, base_url):
     try:
         page = context.new_page()
         page.goto(base_url + RUN)
-        page.wait_for_function("() => scratchnetPython.makers >= 1", timeout=BOOT_TIMEOUT_MS)  # a maker started
+        # The page defines scratchnetPython only once its client script runs: ask without assuming it yet.
+        page.wait_for_function("() => (globalThis.scratchnetPython?.makers ?? 0) >= 1",
+                               timeout=BOOT_TIMEOUT_MS)  # a maker started
         page.click("[data-testid=train]")
         page.wait_for_function("() => document.querySelector('[data-testid=epoch]').dataset.value === '1'",
                                timeout=120_000)
