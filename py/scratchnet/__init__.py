@@ -13,15 +13,16 @@ checks it; docs/architecture.md says more):
              playground's point sets), drawing (a drawing to MNIST form),
              augment (random variants of training images)
   training/  settings (schema, recipes), setup (prepare_run: one run setup for the CLI, the
-             browser and the tests), trainer (the loop), events (what a run reports),
-             metrics, curves, activation_stats
+             browser and the tests), trainer (the loop), resume_state (what resuming it
+             exactly needs), events (what a run reports), metrics, curves, activation_stats
   files/     model_file and model_entries (read by safe_npz, a limit-checked npz reader),
              experiment (export), images and png (the CLI's image files)
   teaching/  exercises, checker (with check_hints, its words) and learner_code (the learner's
              own functions), coach, trace, equations, spot_check, inspector, network_views,
              playground
-  app/       session, bridge (the browser worker's way in), wire, playground_calls, throughput:
-             only this folder knows a browser exists
+  app/       session, current (the page's one session), bridge (the browser worker's way in),
+             wire, inspect_calls, playground_calls, throughput: only this folder knows a
+             browser exists
   cli/       python -m scratchnet (train, evaluate, predict, build-data, recipes) and replay
   plain_words.py  plain-words pieces of messages; experiment.py keeps old exports' replay.py working
 """

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from scratchnet import save_model
-from scratchnet.app import bridge
+from scratchnet.app import bridge, current
 from scratchnet.data.mnist import balanced_subset, save_bundle
 
 SMALL_RUN = {"train_size": 200, "epochs": 2, "hidden_sizes": [16], "batch_size": 32, "seed": 5}
@@ -49,7 +49,7 @@ def files(mnist, trained_network, tmp_path_factory):
 @pytest.fixture
 def started(files, monkeypatch):
     """A fresh bridge session; the module-wide session is put back afterwards."""
-    monkeypatch.setattr(bridge, "_session", None)
+    monkeypatch.setattr(current, "_session", None)
     return call("init", data_path=files[0], model_path=files[1])
 
 
@@ -101,9 +101,11 @@ def test_the_page_client_lists_every_call_of_the_bridge():
 
 
 def test_calls_before_init_are_refused(monkeypatch):
-    monkeypatch.setattr(bridge, "_session", None)
+    monkeypatch.setattr(current, "_session", None)
     with pytest.raises(RuntimeError, match="init"):
         call("evaluate")
+    with pytest.raises(RuntimeError, match="init"):
+        call("spot_check")
 
 
 def test_init_describes_data_model_and_settings(started):
@@ -224,7 +226,7 @@ def test_huge_learning_rate_ends_with_a_diverged_event_and_weights_that_predict(
         replies = train_until_finished()
     last = replies[-1]["events"][-1]
     assert last["type"] == "diverged" and "learning rate" in last["message"]
-    assert all(np.isfinite(v).all() for v in bridge._session.network.state().values())
+    assert all(np.isfinite(v).all() for v in bridge._current().network.state().values())
     answers = {call("classify", **canvas(mnist["x_test"][i]))["digit"] for i in range(20)}
     assert len(answers) > 1  # not "8, 100% sure" for every digit
 
@@ -317,7 +319,7 @@ def test_a_checkpoint_brings_a_paused_run_back_exactly(started, files, monkeypat
     saved = call("checkpoint")
     rest_of_run = [e for r in train_until_finished() for e in r["events"] if e["type"] == "epoch"]
 
-    monkeypatch.setattr(bridge, "_session", None)  # a new worker
+    monkeypatch.setattr(current, "_session", None)  # a new worker
     call("init", data_path=files[0], model_path=files[1])
     restored = call("restore", data=saved)["model"]
     assert restored["run"]["step"] == 3 and restored["name"] == "untrained"

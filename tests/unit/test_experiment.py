@@ -14,7 +14,7 @@ import pytest
 from test_bridge import call, page_model, train_until_finished
 
 from scratchnet import load_model, save_model
-from scratchnet.app import bridge
+from scratchnet.app import bridge, current
 from scratchnet.cli import find_mnist
 from scratchnet.data.mnist import balanced_subset, save_bundle
 from scratchnet.training.settings import validate_config
@@ -36,14 +36,14 @@ def site(mnist, trained_network, tmp_path_factory):
 @pytest.fixture(scope="module")
 def exported(site, tmp_path_factory):
     """(the zip's files, the run's test accuracy in the bridge, the unpacked folder)."""
-    saved = bridge._session
+    saved = current.start(None)
     try:
         started = call("init", data_path=str(site / "mnist.npz"), model_path=str(site / "model.npz"))
         call("new_training", config={**started["default_config"], **RUN})
         accuracy = page_model(train_until_finished())["test_accuracy"]
         raw = call("export_experiment")
     finally:
-        bridge._session = saved
+        current.start(saved)
     folder = tmp_path_factory.mktemp("experiment")
     with zipfile.ZipFile(io.BytesIO(raw)) as archive:
         archive.extractall(folder)
@@ -85,10 +85,10 @@ def test_replay_refuses_other_training_images(exported, mnist, tmp_path):
 
 
 def test_only_a_run_trained_in_the_page_can_be_exported(site):
-    saved = bridge._session
+    saved = current.start(None)
     try:
         call("init", data_path=str(site / "mnist.npz"), model_path=str(site / "model.npz"))
         with pytest.raises(RuntimeError, match="Only a run trained in this page"):
             call("export_experiment")
     finally:
-        bridge._session = saved
+        current.start(saved)

@@ -9,7 +9,7 @@ import pytest
 from subsets import small_test_set
 
 from scratchnet import prepare_run, recipe
-from scratchnet.app import bridge
+from scratchnet.app import bridge, current
 from scratchnet.app.session import Session
 from scratchnet.data.drawing import preprocess_stages
 from scratchnet.nn.layers import dense_forward
@@ -254,7 +254,7 @@ def test_preprocessing_stages_box_scale_shift_and_standardise(trained_network):
 
 
 def test_the_bridge_sends_the_trace_as_the_page_reads_it(session, monkeypatch):
-    monkeypatch.setattr(bridge, "_session", session)
+    monkeypatch.setattr(current, "_session", session)
     text, parts = bridge.dispatch("inspect", json.dumps({"index": 2}))
     answer = json.loads(text)
     named = {q["name"]: q for q in answer["forward"] + answer["backward"]}

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from scratchnet import ModelFileError, Network, load_model, recipe
-from scratchnet.app import bridge
+from scratchnet.app import bridge, current
 from scratchnet.cli import main
 from scratchnet.data.mnist import save_bundle
 from scratchnet.files.model_file import check_fits, model_bytes
@@ -93,7 +93,7 @@ def page(mnist, trained_network, tmp_path, monkeypatch):
     save_bundle(tmp_path / "mnist.npz", mnist["x_train"][:200], mnist["y_train"][:200],
                 mnist["x_test"][:50], mnist["y_test"][:50])
     (tmp_path / "model.npz").write_bytes(file_of(trained_network))
-    monkeypatch.setattr(bridge, "_session", None)
+    monkeypatch.setattr(current, "_session", None)
     bridge.init(str(tmp_path / "mnist.npz"), str(tmp_path / "model.npz"))
     return tmp_path
 

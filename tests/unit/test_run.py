@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from scratchnet import prepare_run, recipe
-from scratchnet.app import bridge
+from scratchnet.app import bridge, current
 from scratchnet.cli import main
 from scratchnet.data.datasets import Dataset
 from scratchnet.data.mnist import balanced_subset, save_bundle
@@ -65,7 +65,7 @@ def test_cli_on_the_site_bundle_replays_the_browser_session(small, tmp_path, cap
     bundle = tmp_path / "site-data.npz"
     save_bundle(bundle, small.x_train, small.y_train, small.x_test, small.y_test)
     settings = {"hidden_sizes": [32], "train_size": 800, "epochs": 2, "seed": 11, "dropout": 0.1}
-    monkeypatch.setattr(bridge, "_session", None)
+    monkeypatch.setattr(current, "_session", None)
     model = tmp_path / "model.npz"
     from scratchnet import save_model
 

@@ -21,7 +21,7 @@ import { createStepList } from "./shell/step-list.js";
 import { wireModelFiles } from "./training/model-files.js";
 import { createInspectPanel } from "./inspect/panel.js";
 import { startPlayground } from "./playground/playground.js";
-import { EVENT } from "./training/events.js";
+import { createRunEvents } from "./training/run-events.js";
 import { createAugmentPreview } from "./training/augment-preview.js";
 
 const STEPS = [
@@ -32,7 +32,6 @@ const STEPS = [
   { id: "model", label: "Pretrained model" },
 ];
 const CODE_CALL_LIMIT_MS = 5000; // a training chunk with the learner's code that runs longer was stuck
-const LIVE_REFRESH_MS = 3000; // how often weights and the drawn digit are re-read while training
 const REBUILD_HINT = "If you built this site yourself, run `python3 build.py build` and reload. Otherwise try reloading the page.";
 const NETWORK_HINT = "Check your connection and reload the page. If it keeps failing, the site may be down.";
 const MISSING_HINT = "The site does not have this file: if you built this site yourself, run `python3 build.py build` and reload. Otherwise it may be only partly uploaded; try again later.";
@@ -43,9 +42,6 @@ const app = {
   loaded: false,
   failed: false,
   view: null, // what the URL asks the page to show (panels, hidden parts, locks, embed)
-  lastLiveRefresh: 0,
-  epochSeconds: 0,
-  chunkStarted: 0,
 };
 
 let client;
@@ -58,6 +54,7 @@ let progress;
 let outbox;
 let inspector;
 let augmentPreview;
+let runEvents;
 let host;
 let course; // the coach, run history, lessons, export and course-page commands (course-hooks.js)
 
@@ -105,8 +102,12 @@ export async function start() {
   codePanel = createCodePanel(client, {
     report, post: (type, fields) => outbox.post(type, fields), changed: () => settingsPanel.refresh(),
   });
+  runEvents = createRunEvents({
+    client, progress, modelView, drawPanel, codePanel, outbox, notify, clearNotice, report, weightsChanged,
+    settings: () => settingsPanel.current(), course: () => course, inspector: () => inspector,
+  });
   controller = createRunController(client, {
-    onModel, onRun, onEvents, onState, onError: report,
+    onModel, onRun, onEvents: runEvents.onEvents, onState, onError: report,
     callOptions: () => (codePanel.inUse() ? { timeoutMs: CODE_CALL_LIMIT_MS } : {}),
   });
   settingsPanel = createSettingsPanel(info, app.view, {
@@ -123,7 +124,7 @@ export async function start() {
   startPlayground(client, { notifyLink, notify, report }).catch(report);
   course = createCourseHooks({
     info, view: app.view, client, controller, settingsPanel, progress, outbox, host, notify, report, train,
-    reset: () => replaceModel(() => controller.reset(), { fresh: true }),
+    reset: () => replaceModel(() => controller.reset(), { fresh: true }), model: () => modelView.current(),
   });
   app.loaded = true;
   drawPanel.start();
@@ -177,7 +178,6 @@ function onModel(summary) {
 // A training answer in which only the run's position moved (the rest of the summary is as it was).
 function onRun(run) {
   modelView.setRun(run);
-  if (course) course.onRun(run);
 }
 
 // The model's weights changed (a new model, a step, an epoch): the drawing is read again, and the
@@ -203,7 +203,7 @@ function onState(state) {
     setUp ? "Setting up the run…" : STATUS_TEXT[state]);
   // Whether anything the learner asked for is still under way (for tests and assistive tech).
   document.querySelector("[data-testid=status]").dataset.busy = String(controller ? controller.busy() : false);
-  if (state === "training") app.chunkStarted = performance.now();
+  if (state === "training") runEvents.chunkStarted();
   if (inspectorBehind && !controller.busy()) refreshInspector();
   if (course) course.onState(state);
   updateButtons();
@@ -214,51 +214,6 @@ function updateButtons() {
   const settings = settingsPanel.current();
   showButtons(controller, settings);
   if (!settings.errors.augment) augmentPreview.show(settings.config.augment);
-}
-
-function onEvents(events) {
-  const now = performance.now();
-  app.epochSeconds += (now - app.chunkStarted) / 1000;
-  app.chunkStarted = now;
-  const chunk = events.filter((e) => e.type === EVENT.progress);
-  if (chunk.length) {
-    progress.chunk(chunk, settingsPanel.current().config.batch_size);
-    modelView.progress(chunk[chunk.length - 1]); // batches per epoch, for the model line
-  }
-  for (const event of events) {
-    if (event.type === EVENT.started) {
-      clearNotice();
-      progress.reset({ clearCharts: true });
-      app.epochSeconds = 0;
-    } else if (event.type === EVENT.epoch) {
-      progress.epoch(event);
-      if (codePanel.inUse()) client.saveCheckpoint().catch(report); // the run so far, should the code hang
-      if (event.evaluated) {
-        modelView.epoch(event, app.epochSeconds);
-        app.epochSeconds = 0;
-        outbox.epoch(event);
-      }
-      weightsChanged();
-    } else if (event.type === EVENT.diverged) {
-      // The explanation is the coach's, beside the charts (course-hooks.js).
-      modelView.refreshWeights();
-      weightsChanged();
-      outbox.trainingDone("diverged", modelView.current());
-    } else if (event.type === EVENT.codeError) {
-      notify(`Training paused: your code stopped with ${event.message}${event.line ? ` (line ${event.line})` : ""}. ` +
-        "Fix it and train again, or go back to the reference.");
-    } else if (event.type === EVENT.finished) {
-      progress.finished();
-      outbox.trainingDone("finished", modelView.current());
-    }
-  }
-  course.onEvents(events);
-  if (now - app.lastLiveRefresh > LIVE_REFRESH_MS) {
-    app.lastLiveRefresh = now;
-    modelView.refreshWeights();
-    drawPanel.reread();
-    if (inspector) inspector.refreshIfSeen();
-  }
 }
 
 async function train() {

@@ -7,15 +7,17 @@ through `dispatch(name, args_json, data)`: JSON arguments, plus one optional
 binary argument (a drawing's pixels, a model file). The answer is a pair
 (JSON text, [binary parts]): NumPy arrays and bytes travel as binary parts, which
 the page receives as typed arrays, never as long JSON lists. The work itself is
-done by a `Session` (the current model and run), by `network_views` (read-only views) and,
-for the 2-D playground's calls (playground_*, in playground_calls.py), by a `Playground`.
+done by a `Session` (the current model and run, held in current.py), by `network_views`
+(read-only views); the inspector's calls are in inspect_calls.py, and the 2-D playground's
+(playground_*) in playground_calls.py, with a `Playground`.
 """
 
 import json
 
 import numpy as np
 
-from scratchnet.app import playground_calls
+from scratchnet.app import current, inspect_calls, playground_calls
+from scratchnet.app.inspect_calls import drawing
 from scratchnet.app.session import NoRunError, Session
 from scratchnet.app.throughput import step_throughput
 from scratchnet.app.wire import encode
@@ -27,20 +29,14 @@ from scratchnet.data.mnist import load_bundle
 from scratchnet.files.experiment import experiment_zip
 from scratchnet.files.model_file import ModelFileError, check_fits, load_model, model_bytes
 from scratchnet.nn.registry import lookup
-from scratchnet.teaching import exercises, inspector, network_views
+from scratchnet.teaching import exercises, network_views
 from scratchnet.teaching.checker import LearnerCodeError, compile_code
 from scratchnet.training.events import summarise
 from scratchnet.training.settings import SCHEMA, ConfigError, recipes_for
 from scratchnet.training.settings import recipe as config_recipe
 
-_session = None
+_current = current.session
 _shown = None  # the model summary, less its run's position, in the last training answer that carried it
-
-
-def _current():
-    if _session is None:
-        raise RuntimeError("bridge.init() must be called first")
-    return _session
 
 
 def _model_reply(**fields):
@@ -65,18 +61,19 @@ def _training_reply(**fields):
 def init(data_path, model_path):
     """Loads the data bundle and the pretrained model (drawing works from here on).
     Returns the sizes, the model summary, the recipes, the schema and the defaults."""
-    global _session, _shown
+    global _shown
     _shown = None
-    _session = Session(mnist_dataset(load_bundle(data_path)), load_model(model_path))
-    n = len(_session.dataset)
+    session = Session(mnist_dataset(load_bundle(data_path)), load_model(model_path))
+    current.start(session)
+    n = len(session.dataset)
     schema = [dict(field) for field in SCHEMA]
     for field in schema:
         if field["name"] in ("train_size", "batch_size"):
             field["max"] = n
         if field["name"] == "train_size":
             field["default"] = n
-    return {"train_size": n, "test_size": len(_session.dataset.y_test), "model": _session.summary(),
-            "recipes": recipes_for(n), "schema": schema, "default_config": _session.config}
+    return {"train_size": n, "test_size": len(session.dataset.y_test), "model": session.summary(),
+            "recipes": recipes_for(n), "schema": schema, "default_config": session.config}
 
 
 def validate(config):
@@ -147,7 +144,7 @@ def classify(width, height, data):
     {"empty": true, "message"} or {"empty": false, "digit", "probabilities", "image", "hidden"}."""
     s = _current()
     try:
-        result = network_views.classify_drawing(s.network, _drawing(width, height, data))
+        result = network_views.classify_drawing(s.network, drawing(width, height, data))
     except EmptyDrawingError as error:
         return {"empty": True, "message": str(error), "model_id": s.model_id}
     return {"empty": False, "model_id": s.model_id, **result,
@@ -262,44 +259,7 @@ CALLS = {fn.__name__: fn for fn in (
     first_layer_weights, augment_examples, export_model, export_experiment, import_model, checkpoint, restore, benchmark,
     exercise, check_code, use_code, use_reference, code_view)}
 CALLS.update(playground_calls.CALLS)
-
-
-# --- inspecting one step ----------------------------------------------------------------------
-
-def _drawing(width, height, data):
-    """A drawing's row-major uint8 grayscale (255 = ink) as a 2-D array in [0, 1]."""
-    pixels = np.frombuffer(data, dtype=np.uint8)
-    if pixels.size != int(width) * int(height):
-        raise ValueError(f"drawing has {pixels.size} pixels, expected {width}x{height}")
-    return pixels.reshape(int(height), int(width)) / 255
-
-
-def _which(index, label, width, height, data):
-    return {"index": index} if data is None else {"drawing": _drawing(width, height, data), "label": label}
-
-
-def inspect(index=None, label=None, width=0, height=0, data=None):
-    """Every quantity of the forward and backward pass on one example: official test digit
-    `index`, or a drawing (`data` as in classify) that the learner says is `label`."""
-    return inspector.inspect(_current(), **_which(index, label, width, height, data))
-
-
-def inspect_update(index=None, label=None, width=0, height=0, data=None):
-    """One SGD step on that example alone (on a copy): p of every class before and after."""
-    return inspector.update(_current(), **_which(index, label, width, height, data))
-
-
-def spot_check(per_param=4, seed=0):
-    """Analytic beside numerical gradients of sampled weights in every layer, on a mini-batch."""
-    return inspector.spot_check(_current(), per_param, seed)
-
-
-def cell_examples(label, predicted, count):
-    """The test digits of one confusion-matrix cell (the current model must be evaluated)."""
-    return inspector.cell_examples(_current(), int(label), int(predicted), count)
-
-
-CALLS.update({fn.__name__: fn for fn in (inspect, inspect_update, spot_check, cell_examples)})
+CALLS.update(inspect_calls.CALLS)
 
 
 # --- the way in ------------------------------------------------------------------------------

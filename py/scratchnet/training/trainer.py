@@ -26,7 +26,6 @@ pieces. Its position (epoch, batch, shuffled order, step) lives on the object,
 so stopping between batches and calling `events()` again continues exactly.
 """
 
-import json
 import math
 
 import numpy as np
@@ -37,6 +36,7 @@ from scratchnet.nn.losses import softmax_cross_entropy
 from scratchnet.nn.optimizers import make_optimizer
 from scratchnet.nn.schedules import exponential
 from scratchnet.training import events as made
+from scratchnet.training import resume_state
 from scratchnet.training.activation_stats import STATS_EVERY, activation_statistics
 from scratchnet.training.metrics import evaluation_chunks, per_class_accuracy
 
@@ -275,31 +275,8 @@ class Trainer:
         self._epoch_totals = [0.0, 0.0, 0]
 
     def state_dict(self):
-        """Everything besides the weights needed to resume exactly: position, optimiser, RNGs."""
-        state = {f"optimizer/{k}": v for k, v in self.optimizer.state_dict().items()}
-        state.update({"epoch": np.array(self.epoch), "batch": np.array(self.batch),
-                      "step": np.array(self.step), "epoch_totals": np.array(self._epoch_totals),
-                      "rng": np.array(json.dumps(self.rng.bit_generator.state)),
-                      "augment_rng": np.array(json.dumps(self.augment_rng.bit_generator.state))})
-        dropout = self._dropout_rng()
-        if dropout is not None:
-            state["dropout_rng"] = np.array(json.dumps(dropout.bit_generator.state))
-        if self.order is not None:
-            state["order"] = self.order.copy()
-        return state
+        """Everything besides the weights needed to resume exactly (see resume_state.py)."""
+        return resume_state.save(self)
 
     def load_state_dict(self, state):
-        self.epoch, self.batch, self.step = (int(state[k]) for k in ("epoch", "batch", "step"))
-        self.order = np.array(state["order"]) if "order" in state else None
-        loss_sum, accuracy_sum, batches = state["epoch_totals"]
-        self._epoch_totals = [float(loss_sum), float(accuracy_sum), int(batches)]
-        self.rng.bit_generator.state = json.loads(str(state["rng"]))
-        if "augment_rng" in state:  # checkpoints made before augmentation have none
-            self.augment_rng.bit_generator.state = json.loads(str(state["augment_rng"]))
-        if "dropout_rng" in state and self._dropout_rng() is not None:
-            self._dropout_rng().bit_generator.state = json.loads(str(state["dropout_rng"]))
-        self.optimizer.load_state_dict({k[len("optimizer/"):]: v for k, v in state.items()
-                                        if k.startswith("optimizer/")})
-
-    def _dropout_rng(self):
-        return next((layer.rng for layer in self.network.layers if hasattr(layer, "rate")), None)
+        resume_state.load(self, state)

@@ -15,12 +15,14 @@ const $ = (id) => document.getElementById(id);
 
 /**
  * app: {info, view, client, controller, settingsPanel, progress, outbox, host, notify, report,
- * train(), reset()}. Returns {onModel(summary), onEvents(events), onState(state)}.
+ * train(), reset(), model() (the model view's current summary, its run's position up to date)}.
+ * Returns {onModel(summary), onEvents(events), onState(state)}.
  */
-export function createCourseHooks({ info, view, client, controller, settingsPanel, progress, outbox, host, notify, report, train, reset }) {
+export function createCourseHooks(app) {
+  const { info, view, client, controller, settingsPanel, progress, outbox, host, notify, report, train, reset } = app;
   const health = createHealthView($("health"));
   const fields = Object.fromEntries(info.schema.map((f) => [f.name, f]));
-  let model = null; // the latest summary
+  let seen = null; // {id, step}: the model and run position of the last summary onModel was given
   let history = null;
   const pending = []; // what happened before the history store opened
 
@@ -71,6 +73,7 @@ export function createCourseHooks({ info, view, client, controller, settingsPane
   $("export-experiment").addEventListener("click", async () => {
     try {
       const bytes = await client.exportExperiment();
+      const model = app.model();
       saveFile(bytes, `scratchnet-experiment-${model.layers.join("-")}-seed${model.config.seed}.zip`, "application/zip");
     } catch (err) {
       report(err);
@@ -108,10 +111,10 @@ export function createCourseHooks({ info, view, client, controller, settingsPane
   return {
     /** Every model summary from the worker. */
     onModel(summary) {
-      const changed = !model || summary.id !== model.id;
+      const changed = !seen || summary.id !== seen.id;
       // The run went on with the code this summary names (switched on while it was paused, say).
-      const trained = !changed && summary.run && model.run && summary.run.step > model.run.step;
-      model = summary;
+      const trained = !changed && summary.run && seen.step !== null && summary.run.step > seen.step;
+      seen = { id: summary.id, step: summary.run ? summary.run.step : null };
       health.show(summary.health, { hasRun: summary.run !== null });
       lesson.findings(summary.health || []);
       $("export-experiment").disabled = summary.run === null;
@@ -122,12 +125,9 @@ export function createCourseHooks({ info, view, client, controller, settingsPane
         record("codeUsed", summary.code || []);
       }
     },
-    /** The run's position moved; nothing else in the summary changed. */
-    onRun(run) {
-      model = { ...model, run };
-    },
     /** Each chunk's training events. */
     onEvents(events) {
+      const model = app.model();
       for (const event of events) {
         if (event.type === EVENT.started) {
           outbox.run(model.config);
@@ -145,6 +145,7 @@ export function createCourseHooks({ info, view, client, controller, settingsPane
     },
     /** The run controller's state. */
     onState(state) {
+      const model = app.model();
       lesson.setBusy(controller.busy() || controller.starting() || state === "training" || state === "stopping");
       if (state === "training") record("resumed");
       else if (state === "idle" && model && model.run && !model.run.finished) record("ended", "paused");
