@@ -18,6 +18,7 @@ from scratchnet.nn.products import Plain
 from scratchnet.teaching import inspector, trace
 from scratchnet.teaching.network_views import classify_drawing
 from scratchnet.training.metrics import evaluate
+from scratchnet.training.resume_state import dropout_rng
 
 ARCHITECTURES = [
     {"hidden_sizes": [64], "activation": "relu"},
@@ -192,12 +193,12 @@ def test_inspecting_leaves_the_model_and_the_run_unchanged(dataset, monkeypatch)
     events = s.run.trainer.events()
     seen = [next(events)]
     weights = s.network.copy_state()
-    streams = [s.run.trainer.rng.bit_generator.state, s.run.trainer._dropout_rng().bit_generator.state]
+    streams = [s.run.trainer.rng.bit_generator.state, dropout_rng(s.run.trainer).bit_generator.state]
     inspector.inspect(s, index=4)
     inspector.update(s, index=4)
     inspector.spot_check(s)
     inspector.inspect(s, drawing=np.pad(np.ones((40, 12)), 50), label=1)
-    assert [s.run.trainer.rng.bit_generator.state, s.run.trainer._dropout_rng().bit_generator.state] == streams
+    assert [s.run.trainer.rng.bit_generator.state, dropout_rng(s.run.trainer).bit_generator.state] == streams
     for name, value in s.network.state().items():
         np.testing.assert_array_equal(value, weights[name])
     seen += list(events)

@@ -10,7 +10,7 @@ import json
 import numpy as np
 
 
-def _dropout_rng(trainer):
+def dropout_rng(trainer):
     """The dropout layer's own random stream, or None when the network has no dropout."""
     return next((layer.rng for layer in trainer.network.layers if hasattr(layer, "rate")), None)
 
@@ -29,7 +29,7 @@ def save(trainer):
     state.update({"epoch": np.array(trainer.epoch), "batch": np.array(trainer.batch),
                   "step": np.array(trainer.step), "epoch_totals": np.array(trainer._epoch_totals),
                   "rng": _rng_state(trainer.rng), "augment_rng": _rng_state(trainer.augment_rng)})
-    dropout = _dropout_rng(trainer)
+    dropout = dropout_rng(trainer)
     if dropout is not None:
         state["dropout_rng"] = _rng_state(dropout)
     if trainer.order is not None:
@@ -46,7 +46,7 @@ def load(trainer, state):
     _set_rng_state(trainer.rng, state["rng"])
     if "augment_rng" in state:  # checkpoints made before augmentation have none
         _set_rng_state(trainer.augment_rng, state["augment_rng"])
-    dropout = _dropout_rng(trainer)
+    dropout = dropout_rng(trainer)
     if "dropout_rng" in state and dropout is not None:
         _set_rng_state(dropout, state["dropout_rng"])
     trainer.optimizer.load_state_dict({k[len("optimizer/"):]: v for k, v in state.items()
