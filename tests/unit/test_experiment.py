@@ -14,7 +14,7 @@ import pytest
 from test_bridge import call, page_model, train_until_finished
 
 from scratchnet import load_model, save_model
-from scratchnet.app import bridge, current
+from scratchnet.app import current
 from scratchnet.cli import find_mnist
 from scratchnet.data.mnist import balanced_subset, save_bundle
 from scratchnet.training.settings import validate_config
