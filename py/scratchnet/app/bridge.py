@@ -9,14 +9,15 @@ binary argument (a drawing's pixels, a model file). The answer is a pair
 the page receives as typed arrays, never as long JSON lists. The work itself is
 done by a `Session` (the current model and run, held in current.py), by `network_views`
 (read-only views); the inspector's calls are in inspect_calls.py, and the 2-D playground's
-(playground_*) in playground_calls.py, with a `Playground`.
+(playground_*) in playground_calls.py, with a `Playground`; "teach it my handwriting" (my digits,
+fine-tuning) in handwriting_calls.py.
 """
 
 import json
 
 import numpy as np
 
-from scratchnet.app import current, inspect_calls, playground_calls
+from scratchnet.app import current, handwriting_calls, inspect_calls, playground_calls
 from scratchnet.app.inspect_calls import drawing
 from scratchnet.app.session import NoRunError, Session
 from scratchnet.app.throughput import step_throughput
@@ -260,6 +261,7 @@ CALLS = {fn.__name__: fn for fn in (
     exercise, check_code, use_code, use_reference, code_view)}
 CALLS.update(playground_calls.CALLS)
 CALLS.update(inspect_calls.CALLS)
+CALLS.update(handwriting_calls.CALLS)
 
 
 # --- the way in ------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ export const BRIDGE_CALLS = [
   "exercise", "check_code", "use_code", "use_reference", "code_view",
   "playground_schema", "playground_new", "playground_reset", "playground_place", "playground_train",
   "inspect", "inspect_update", "spot_check", "cell_examples",
+  "my_digits_file", "read_my_digits", "fine_tune_start", "fine_tune_continue", "fine_tune_finish",
 ];
 
 const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
@@ -60,7 +61,7 @@ const buffers = (files) => Object.values(files).map((bytes) => bytes.buffer);
 
 // Calls that change the model or the run: after one, a checkpoint is taken (always for those that
 // set a model up; for all of them while the learner's code is in use), so a restart loses nothing.
-const SETS_UP = new Set(["new_training", "reset", "use_pretrained", "import_model", "restore", "use_code"]);
+const SETS_UP = new Set(["new_training", "reset", "use_pretrained", "import_model", "restore", "use_code", "fine_tune_finish"]);
 const CHANGES = new Set([...SETS_UP, "train", "step", "playground_new", "playground_train"]);
 const LEARNER_LIMIT_MS = 10000; // any call while the network may run the learner's code
 const LEARNER_CALLS = { use_code: 5000, check_code: 5000 }; // calls that run it for sure
