@@ -23,6 +23,7 @@ import { createInspectPanel } from "./inspect/panel.js";
 import { startPlayground } from "./playground/playground.js";
 import { createRunEvents } from "./training/run-events.js";
 import { createAugmentPreview } from "./training/augment-preview.js";
+import { createMyDigits } from "./draw/my-digits.js";
 
 const STEPS = [
   { id: "runtime", label: "Python runtime (Pyodide)" },
@@ -54,6 +55,7 @@ let progress;
 let outbox;
 let inspector;
 let augmentPreview;
+let myDigits;
 let runEvents;
 let host;
 let course; // the coach, run history, lessons, export and course-page commands (course-hooks.js)
@@ -81,7 +83,10 @@ export async function start() {
   booting.catch(() => {}); // awaited below
   progress = createProgressView();
   drawPanel = createDrawPanel(client, {
-    report: (err) => report(err), outbox, plain, onInk: () => inspector?.inkChanged(),
+    report: (err) => report(err), outbox, plain, onInk: () => {
+      inspector?.inkChanged();
+      myDigits?.inkChanged();
+    },
   });
   let booted;
   try {
@@ -121,6 +126,7 @@ export async function start() {
     notify: (text) => notify($("notice").hidden ? text : `${$("notice-text").textContent} ${text}`), report,
   });
   wireButtons();
+  myDigits = createMyDigits(client, controller, { ink: drawPanel.ink, report, plain });
   startPlayground(client, { notifyLink, notify, report }).catch(report);
   course = createCourseHooks({
     info, view: app.view, client, controller, settingsPanel, progress, outbox, host, notify, report, train,

@@ -60,7 +60,8 @@ def _work(s, tune, x, y):
 
 def fine_tune_start(labels, data=None, seed=None):
     """Sets up fine-tuning of the current model on the learner's digits: {"ok": true, "count",
-    "steps"}, or {"ok": false, "error"} with nothing started. `seed` (an int) makes it repeatable."""
+    "steps"}, or {"ok": false, "error", "model"} with nothing started. `seed` (an int) makes it
+    repeatable."""
     global _job
     _job = None
     s = session()
@@ -69,7 +70,7 @@ def fine_tune_start(labels, data=None, seed=None):
         tune = FineTune(s.network, images / np.float32(255), y, s.dataset.x_train, s.dataset.y_train,
                         np.random.default_rng(None if seed is None else int(seed)))
     except (MyDigitsError, ValueError) as error:
-        return {"ok": False, "error": str(error)}
+        return {"ok": False, "error": str(error), "model": s.summary()}
     _job = {"model_id": s.model_id, "tune": tune, "work": _work(s, tune, images / np.float32(255), y), "result": None}
     return {"ok": True, "count": len(y), "steps": tune.total_steps}
 

@@ -159,6 +159,8 @@ export function createRunController(client, { onModel, onRun, onEvents, onState,
     reset: () => replaceModel(() => client.reset()),
     /** Back to the model that shipped with the page. */
     usePretrained: () => replaceModel(() => client.usePretrained()),
+    /** Another action that replaces the model (fine-tuning): work() resolves to {ok, model}. */
+    replaceWith: (work) => replaceModel(work),
     /** A model from .npz bytes; {ok: false, error} keeps the current one (and its paused run). */
     loadModel(bytes) {
       return exclusive(async () => {
