@@ -68,7 +68,7 @@ def fine_tune_start(labels, data=None, seed=None):
     try:
         images, y = _digits(labels, data)
         tune = FineTune(s.network, images / np.float32(255), y, s.dataset.x_train, s.dataset.y_train,
-                        np.random.default_rng(None if seed is None else int(seed)))
+                        np.random.default_rng(None if seed is None else int(seed)), fastest=not s.functions)
     except (MyDigitsError, ValueError) as error:
         return {"ok": False, "error": str(error), "model": s.summary()}
     _job = {"model_id": s.model_id, "tune": tune, "work": _work(s, tune, images / np.float32(255), y), "result": None}

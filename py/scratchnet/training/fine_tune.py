@@ -30,6 +30,8 @@ import copy
 import numpy as np
 
 from scratchnet.data.augment import augment_batch
+from scratchnet.nn import products
+from scratchnet.nn.layers import PLAIN
 from scratchnet.nn.losses import softmax_cross_entropy
 from scratchnet.nn.optimizers import Adam
 
@@ -56,11 +58,12 @@ class FineTune:
     """Fine-tunes a copy of `network` on the learner's digits (`mine_x` (N, 28, 28) in [0, 1],
     `mine_y` (N,) ints) mixed with MNIST training digits (`mnist_x` uint8 (M, 28, 28), `mnist_y`).
     Iterate `steps()` to do the work; `network` is the result (a new Network, the one passed in
-    is untouched)."""
+    is untouched). With `fastest`, each dense layer of the copy computes its products the fastest
+    way on this machine (products.py); leave it off when the learner's own dense code is in use."""
 
     def __init__(self, network, mine_x, mine_y, mnist_x, mnist_y, rng, steps=STEPS,
                  learning_rate=LEARNING_RATE, anchor=ANCHOR, augment=AUGMENT,
-                 mine_per_step=MINE_PER_STEP, mnist_per_step=MNIST_PER_STEP):
+                 mine_per_step=MINE_PER_STEP, mnist_per_step=MNIST_PER_STEP, fastest=False):
         if len(mine_y) == 0:
             raise ValueError("There are no digits of yours to learn from: add some first.")
         self.network = copy.deepcopy(network)
@@ -75,6 +78,8 @@ class FineTune:
         self.before = self.network.copy_state()  # W_before, for the anchor
         rows = int(WORK / (3 * self.network.flops_per_example()))  # forward + two backward products
         self.micro_batch = max(1, rows)
+        if fastest:
+            products.choose(self.network, self.network.normalize(self.mnist_x[:self.micro_batch]), PLAIN)
 
     def batch(self):
         """The next mixed batch, the learner's digits augmented: (x normalised inputs, y labels)."""
