@@ -17,6 +17,8 @@ run's settings (`config`: it never suggests what is already on). The conditions:
     lr-too-low   the loss has barely moved since the start while the gradients are healthy
     overfitting  the test loss climbs from its best while the training loss keeps falling (the
                  train-test gap grows)
+    train-test-gap  training accuracy far above test accuracy at the last evaluation, though the
+                 test loss has not (yet) turned up: the fix suggests augmentation when it is off
 
 `Coach` keeps what diagnose needs of a long run (the first and the latest batches, the one with
 the largest gradient, every epoch) in bounded memory, and follows it live: a finding stays listed
@@ -29,9 +31,10 @@ import math
 from collections import deque
 
 CONDITIONS = ("diverged", "chance", "vanishing", "exploding", "dead-relu", "saturated", "lr-too-low",
-              "overfitting")
+              "overfitting", "train-test-gap")
 # Causes before symptoms: the order findings are listed in.
-SEVERITY = ("diverged", "exploding", "vanishing", "dead-relu", "saturated", "chance", "lr-too-low", "overfitting")
+SEVERITY = ("diverged", "exploding", "vanishing", "dead-relu", "saturated", "chance", "lr-too-low", "overfitting",
+            "train-test-gap")
 MIN_STEPS = 50            # steps before a stall (chance, lr-too-low) is judged
 WINDOW = 10               # batches averaged for "the start" and "now"
 CHANCE_MARGIN = 0.1       # |loss - ln C| within this counts as chance
@@ -42,6 +45,7 @@ DEAD_SHARE = 0.5          # of a ReLU layer's units dead on a whole batch
 SATURATED_SHARE = 0.5     # of a sigmoid or tanh layer's outputs within 0.01 of 0 or 1 (or -1, 1)
 OVERFIT_RISE = 0.1        # test loss 10% above its best ...
 OVERFIT_GAP = 0.03        # ... and training accuracy this far above test accuracy
+WIDE_GAP = 0.10           # training accuracy this far above test accuracy is a gap worth a hint on its own
 HOLD_STEPS = 200          # a live finding stays listed this many steps after its condition last held
 
 
@@ -162,18 +166,37 @@ def _stalls(batches, num_classes, explained):
     return found
 
 
-def _overfitting(epochs):
+def _fewer_memorised(config):
+    """What makes a network learn its examples less by heart, augmentation first when it is off."""
+    augment = config.get("augment", "none") or "none"
+    if augment == "none":
+        return ("turn on augmentation (e.g. shift:2,rotate:10: every epoch then shows it new variants of its "
+                "images, which it cannot learn by heart), use more training examples, L2 weight decay or dropout")
+    return f"use stronger augmentation than {augment}, more training examples, L2 weight decay or dropout"
+
+
+def _overfitting(epochs, config):
     """The test loss rising from its best while the training loss still falls: the gap between
-    them grows, and the network does clearly better on its training examples."""
+    them grows, and the network does clearly better on its training examples. Failing that, a
+    training accuracy far above the test accuracy (WIDE_GAP) at the last of two or more
+    evaluations: "train-test-gap"."""
     evaluated = [e for e in epochs if e.get("evaluated") and e.get("test_loss") is not None]
-    if len(evaluated) < 3:
+    if len(evaluated) < 2:
         return []
     best = min(evaluated, key=lambda e: e["test_loss"])
     last = evaluated[-1]
     accuracy_gap = last["train_accuracy"] - last["test_accuracy"]
-    if (best is last or last["test_loss"] < (1 + OVERFIT_RISE) * best["test_loss"]
+    fix = _fewer_memorised(config)
+    if (len(evaluated) < 3 or best is last or last["test_loss"] < (1 + OVERFIT_RISE) * best["test_loss"]
             or last["train_loss"] >= best["train_loss"] or accuracy_gap < OVERFIT_GAP):
-        return []
+        if accuracy_gap < WIDE_GAP:
+            return []
+        return [_finding(
+            "train-test-gap", "Training accuracy far above test accuracy",
+            f"After epoch {last['epoch']} the network gets {last['train_accuracy']:.1%} of its training examples "
+            f"right but {last['test_accuracy']:.1%} of the test digits, {100 * accuracy_gap:.0f} points fewer: it "
+            "knows its own images better than digits in general.",
+            fix[0].upper() + fix[1:] + ".")]
     return [_finding(
         "overfitting", "Overfitting",
         f"The test loss was lowest after epoch {best['epoch']} ({best['test_loss']:.3f}) and is "
@@ -181,7 +204,7 @@ def _overfitting(epochs):
         f"{last['train_loss']:.3f}). The network gets {last['train_accuracy']:.1%} of its training examples "
         f"right and {last['test_accuracy']:.1%} of the test digits: it is learning its examples by heart "
         f"rather than digits in general.",
-        "Use more training examples, L2 weight decay or dropout, or stop at the best epoch.")]
+        fix[0].upper() + fix[1:] + ", or stop at the best epoch.")]
 
 
 def diagnose(events, num_classes=10, config=None):
@@ -198,7 +221,7 @@ def diagnose(events, num_classes=10, config=None):
     # A flat loss with vanishing gradients, dead or saturated units is theirs, not the learning rate's.
     explained = any(f["condition"] in ("vanishing", "dead-relu", "saturated") for f in gradients + activations)
     found = diverged + gradients + activations + _stalls(batches, num_classes, explained)
-    found += _overfitting(epochs)
+    found += _overfitting(epochs, config)
     order = {c: i for i, c in enumerate(SEVERITY)}
     return sorted(found, key=lambda f: order[f["condition"]])
 
