@@ -34,7 +34,7 @@ from scratchnet.training.settings import recipes_for, validate_config  # noqa: E
 from scratchnet.training.setup import choose_products, prepare_run  # noqa: E402
 
 LESSONS = os.path.join(ROOT, "web", "lessons")
-ALL_LESSONS = "journey,break-it,vanishing,few-images"
+ALL_LESSONS = "journey,break-it,vanishing,few-images,handwriting"
 BAR_SECONDS = 60
 END = ("() => document.querySelector('#eta').textContent === 'done' || "
        "document.querySelector('[data-testid=health] [data-condition=diverged]') !== null")

@@ -126,7 +126,7 @@ export async function start() {
     notify: (text) => notify($("notice").hidden ? text : `${$("notice-text").textContent} ${text}`), report,
   });
   wireButtons();
-  myDigits = createMyDigits(client, controller, { ink: drawPanel.ink, report, plain });
+  myDigits = createMyDigits(client, controller, { ink: drawPanel.ink, report, plain, replaced: () => progress.reset() });
   startPlayground(client, { notifyLink, notify, report }).catch(report);
   course = createCourseHooks({
     info, view: app.view, client, controller, settingsPanel, progress, outbox, host, notify, report, train,

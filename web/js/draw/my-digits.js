@@ -20,8 +20,9 @@ const wellFormed = (r) => r && Number.isInteger(r.label) && r.label >= 0 && r.la
 const sameDigit = (a, b) => a.label === b.label && a.pixels.every((v, i) => v === b.pixels[i]);
 
 /** Wire the panel. client: the worker client; controller: the run controller; ink(): the drawing
- * on the pad or null; report(err) for failed calls; plain(err) for their words. */
-export function createMyDigits(client, controller, { ink, report, plain }) {
+ * on the pad or null; report(err) for failed calls; plain(err) for their words; replaced(): the
+ * fine-tuned model has replaced the current one. */
+export function createMyDigits(client, controller, { ink, report, plain, replaced }) {
   const list = $("my-digits");
   const note = $("my-digits-note");
   const result = $("fine-tune-result");
@@ -167,7 +168,10 @@ export function createMyDigits(client, controller, { ink, report, plain }) {
         }
       });
       if (reply.ok === false) result.textContent = `Fine-tuning did not happen: ${reply.error}`;
-      else showResult(outcome);
+      else {
+        showResult(outcome);
+        replaced();
+      }
     } catch (err) {
       result.textContent = `Fine-tuning failed: ${plain(err)}`;
       report(err);
