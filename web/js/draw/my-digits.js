@@ -144,7 +144,7 @@ export function createMyDigits(client, controller, { ink, report, plain, replace
     const test = r.test_before == null ? `${percent(r.test_after)} after` : `${percent(r.test_before)} before, ${percent(r.test_after)} after`;
     result.textContent = `Fine-tuned on your ${r.count} digit${r.count === 1 ? "" : "s"}: it reads ${right(r.mine_before)} of them ` +
       `correctly before and ${right(r.mine_after)} after. On the 10,000 MNIST test digits: ${test}. The fine-tuned model is now ` +
-      "the current model; Use pretrained goes back.";
+      "the current model; \"Use pretrained model\" goes back to the shipped one.";
   }
 
   async function fineTune() {
