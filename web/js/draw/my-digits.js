@@ -151,7 +151,7 @@ export function createMyDigits(client, controller, { ink, report, plain, replace
     busy = true;
     render();
     result.textContent = "Fine-tuning…";
-    delete result.dataset.mineBefore;
+    for (const key of ["mineBefore", "mineAfter", "testAfter"]) delete result.dataset[key]; // no stale result
     try {
       let outcome = null;
       const reply = await controller.replaceWith(async () => {
