@@ -20,6 +20,7 @@ Builds are cached in .cache/build/ by the hash of what they are made from.
 import argparse
 import base64
 import functools
+import glob
 import hashlib
 import http.server
 import json
@@ -195,16 +196,18 @@ def ensure_browser():
 
 
 # The smoke suite's other engines (tests/engines/), from Debian: Firefox ESR (driven by the pinned
-# puppeteer-core over WebDriver BiDi), and WebKitGTK's WebDriver with its MiniBrowser, which needs an
-# X server (Xvfb; the pinned selenium drives it). Each package, and a file that shows it is there.
+# puppeteer-core over WebDriver BiDi); WebKitGTK's WebDriver with its MiniBrowser, which needs an X
+# server (Xvfb; the pinned selenium drives it); and WebKitGTK's GTK bindings for Debian's python3,
+# for a visit with a persistent profile. Each package, and the file (a pattern) that shows it is there.
 ENGINE_PACKAGES = {"firefox-esr": "/usr/bin/firefox-esr", "webkit2gtk-driver": "/usr/bin/WebKitWebDriver",
-                   "xvfb": "/usr/bin/Xvfb"}
+                   "xvfb": "/usr/bin/Xvfb", "python3-gi": "/usr/lib/python3/dist-packages/gi/__init__.py",
+                   "gir1.2-webkit2-4.1": "/usr/lib/*/girepository-1.0/WebKit2-4.1.typelib"}
 
 
 def ensure_engines():
     """Firefox ESR, WebKitGTK and Xvfb for the smoke suite: installed with apt-get when missing and
     running as root; otherwise their tests say what to install."""
-    missing = [package for package, path in ENGINE_PACKAGES.items() if not os.path.exists(path)]
+    missing = [package for package, path in ENGINE_PACKAGES.items() if not glob.glob(path)]
     if not missing:
         return
     if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):

@@ -50,7 +50,14 @@ before(async () => {
       await new Promise((wake) => setTimeout(wake, 100));
     }
   }
-  browser = await puppeteer.launch({ browser: "firefox", executablePath: FIREFOX, headless: true });
+  // Generous limits: a loaded machine starts Firefox slowly, and making the snapshot takes a while.
+  browser = await puppeteer.launch({
+    browser: "firefox",
+    executablePath: FIREFOX,
+    headless: true,
+    timeout: 180_000,
+    protocolTimeout: 600_000,
+  });
 });
 
 after(async () => {
