@@ -3,22 +3,24 @@
 
     python3 build.py serve    install what is missing, build dist/, serve it on http://127.0.0.1:8000
     python3 build.py test     install what is missing, build, run the whole test suite
-                              (--unit, --js or --e2e: only those; --under-load: with two
+                              (--unit, --js, --e2e or --engines: only those; --under-load: with two
                               busy-looping processes competing for the cores; --repeat N:
                               N runs in a row, stopping at the first that fails)
     python3 build.py lint     the pinned linters: ruff for Python, Biome for JavaScript
     python3 build.py build    install what is missing and build dist/
     python3 build.py bench    run the benchmarks, each writing its section of docs/benchmarks.md
-    python3 build.py setup    only install: .venv/, node_modules/, the Pyodide NumPy wheel, a browser
+    python3 build.py setup    only install: .venv/, node_modules/, the Pyodide NumPy wheel, the browsers
 
 Everything it installs stays in this folder (.venv/, node_modules/, .cache/), except
-a browser for the end-to-end tests, which comes from the system when there is none.
+the browsers for the end-to-end and smoke tests, which come from the system (Debian's packages,
+as root, when they are missing).
 Builds are cached in .cache/build/ by the hash of what they are made from.
 """
 
 import argparse
 import base64
 import functools
+import glob
 import hashlib
 import http.server
 import json
@@ -191,6 +193,29 @@ def ensure_browser():
         return find_browser()
     run([venv_python(), "-m", "playwright", "install", "chromium"])
     return None
+
+
+# The smoke suite's other engines (tests/engines/), from Debian: Firefox ESR (driven by the pinned
+# puppeteer-core over WebDriver BiDi); WebKitGTK's WebDriver with its MiniBrowser, which needs an X
+# server (Xvfb; the pinned selenium drives it); and WebKitGTK's GTK bindings for Debian's python3,
+# for a visit with a persistent profile. Each package, and the file (a pattern) that shows it is there.
+ENGINE_PACKAGES = {"firefox-esr": "/usr/bin/firefox-esr", "webkit2gtk-driver": "/usr/bin/WebKitWebDriver",
+                   "xvfb": "/usr/bin/Xvfb", "python3-gi": "/usr/lib/python3/dist-packages/gi/__init__.py",
+                   "gir1.2-webkit2-4.1": "/usr/lib/*/girepository-1.0/WebKit2-4.1.typelib"}
+
+
+def ensure_engines():
+    """Firefox ESR, WebKitGTK and Xvfb for the smoke suite: installed with apt-get when missing and
+    running as root; otherwise their tests say what to install."""
+    missing = [package for package, path in ENGINE_PACKAGES.items() if not glob.glob(path)]
+    if not missing:
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        run(["apt-get", "update", "-qq"])
+        run(["apt-get", "install", "-y", "-qq", *missing], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    else:
+        log(f"the Firefox and WebKit smoke tests need {', '.join(missing)}: install them as root "
+            f"(apt-get install {' '.join(missing)}); until then tests/engines fails")
 
 
 def setup():
@@ -483,7 +508,9 @@ def busy_loops(count):
 def test(args, extra):
     """The test suite, or the parts the flags name; returns the exit status."""
     setup()
-    everything = not (args.unit or args.js or args.e2e)
+    everything = not (args.unit or args.js or args.e2e or args.engines)
+    if everything or args.engines:
+        ensure_engines()
     stop = busy_loops(2) if args.under_load else (lambda: None)
     try:
         codes = []
@@ -493,8 +520,9 @@ def test(args, extra):
                 codes.append(run_built([["-m", "pytest", *folders, *extra]]))
             else:
                 codes.append(subprocess.run([venv_python(), "-m", "pytest", *folders, *extra], cwd=ROOT).returncode)
-        elif args.e2e:
-            codes.append(run_built([["-m", "pytest", "tests/e2e", *extra]]))
+        elif args.e2e or args.engines:
+            folders = (["tests/e2e"] if args.e2e else []) + (["tests/engines"] if args.engines else [])
+            codes.append(run_built([["-m", "pytest", *folders, *extra]]))
         if args.js or everything:
             codes.append(js_tests())
         return next((code for code in codes if code), 0)
@@ -537,6 +565,8 @@ def main():
     t.add_argument("--unit", action="store_true", help="only the Python unit tests (no build, no browser)")
     t.add_argument("--js", action="store_true", help="only the JavaScript unit tests (node --test)")
     t.add_argument("--e2e", action="store_true", help="only the end-to-end tests (builds first)")
+    t.add_argument("--engines", action="store_true",
+                   help="only the smoke suite in Firefox and WebKit, tests/engines (builds first)")
     t.add_argument("--under-load", action="store_true",
                    help="with two busy-looping processes competing for the cores, as on a loaded machine")
     t.add_argument("--repeat", type=int, default=1, metavar="N",
@@ -550,6 +580,7 @@ def main():
     if args.command == "setup":
         setup()
         ensure_browser()
+        ensure_engines()
     elif args.command == "build":
         build()
     elif args.command == "serve":
