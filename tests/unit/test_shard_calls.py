@@ -75,7 +75,8 @@ def test_plain_calls_finish_a_shared_step_and_go_on_with_one_worker(started):  #
 
 
 def test_auto_uses_the_cores_less_one_at_most_four_and_one_where_it_does_not_pay(started):  # noqa: F811
-    assert call("new_training", config=settings(started, layers="conv:16:5,maxpool:2,relu,conv:32:3,maxpool:2,relu,flatten", batch_size=64))["ok"]
+    cnn = "conv:16:5,maxpool:2,relu,conv:32:3,maxpool:2,relu,flatten"
+    assert call("new_training", config=settings(started, layers=cnn, batch_size=64))["ok"]
     trainer = current.session().run.trainer
     assert trainer.batch_size * trainer.network.flops_per_example() >= shard_calls.AUTO_MIN_STEP
     assert [shard_calls.workers_for("auto", cores, trainer) for cores in (1, 2, 3, 16)] == [1, 1, 2, 4]
