@@ -222,6 +222,10 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
 
   /** Call bridge function `name` (as Python spells it) with keyword arguments and optional bytes. */
   client.call = call;
+  /** Count a training chunk made of other calls (data-parallel.js) as the "train" it stands for. */
+  client.countChunk = () => {
+    status.calls.train = (status.calls.train || 0) + 1;
+  };
   // One method per bridge call: client.newTraining(args, data, options) calls new_training.
   for (const name of BRIDGE_CALLS) client[camel(name)] = (args, data, options) => call(name, args, data, options);
 
