@@ -144,8 +144,9 @@ def shard_setup(setup):
 
 
 def shard_gradients_of(N, start, rows, micro_batch, dropout_state, data):
-    """One shard's gradients: {"grads" (float32, the network's parameters in order), "loss", "correct"}."""
-    network = _helper["network"]
+    """One shard's gradients: {"grads" (float32, the network's parameters in order), "loss", "correct",
+    "seconds" (the time it took here)}."""
+    started, network = time.perf_counter(), _helper["network"]
     if network is None:
         raise RuntimeError("shard_setup must come first")
     like = network.state()
@@ -165,7 +166,8 @@ def shard_gradients_of(N, start, rows, micro_batch, dropout_state, data):
         except StopIteration as done:
             grads, loss, correct = done.value
             break
-    return {"grads": shards.flatten(grads, list(like)), "loss": float(loss), "correct": int(correct)}
+    return {"grads": shards.flatten(grads, list(like)), "loss": float(loss), "correct": int(correct),
+            "seconds": time.perf_counter() - started}
 
 
 CALLS = {"shard_setup": shard_setup, "shard_gradients": shard_gradients_of}

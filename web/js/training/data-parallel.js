@@ -38,7 +38,10 @@ function mergeProgress(events) {
 export function createDataParallel(client, { onWorkers = () => {}, cores = () => navigator.hardwareConcurrency || 1 } = {}) {
   const helpers = []; // {helper (once booted), setupKey}
   let named = 0;
-  const status = { booted: 0, replaced: 0, errors: [] };
+  // Where a shared step's time goes (ms, summed): the main worker's calls, the helpers' round trips
+  // and their compute inside Python, and the main worker's wait for them (bench_workers.py reads it).
+  const time = { steps: 0, main: 0, helperTrip: 0, helperCompute: 0, waited: 0 };
+  const status = { booted: 0, replaced: 0, errors: [], time };
   globalThis.scratchnetWorkers = status; // for tests and the curious
 
   function drop(entry, err) {
@@ -76,7 +79,11 @@ export function createDataParallel(client, { onWorkers = () => {}, cores = () =>
           entry.setupKey = key;
         }
         try {
-          return await entry.helper.call("shard_gradients", args, bytesOf(data), HELPER_LIMIT_MS);
+          const sent = performance.now();
+          const answer = await entry.helper.call("shard_gradients", args, bytesOf(data), HELPER_LIMIT_MS);
+          time.helperTrip += performance.now() - sent;
+          time.helperCompute += 1000 * answer.seconds;
+          return answer;
         } catch (err) {
           drop(entry, err);
           status.replaced++;
@@ -108,10 +115,12 @@ export function createDataParallel(client, { onWorkers = () => {}, cores = () =>
     let local = false;
     for (;;) {
       const left = Math.max(0, budgetMs - (performance.now() - started));
+      const asked = performance.now();
       reply = await client.shardTrain({
         budget_ms: inFlight && !data && !local ? budgetMs : left, workers: setting, cores: cores(),
         helpers: available.length, local, results,
       }, data, options);
+      time.main += performance.now() - asked;
       data = results = null;
       local = false;
       events.push(...reply.events);
@@ -120,8 +129,11 @@ export function createDataParallel(client, { onWorkers = () => {}, cores = () =>
       grow(reply.wanted);
       if (reply.pause === "shards") {
         inFlight = dispatch(available, reply.jobs, reply.setup);
+        time.steps++;
       } else if (reply.pause === "wait") {
+        const waiting = performance.now();
         const answers = await inFlight;
+        time.waited += performance.now() - waiting;
         inFlight = null;
         if (!answers) local = true;
         else {
