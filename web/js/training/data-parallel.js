@@ -16,8 +16,8 @@ const MOST_HELPERS = 7; // the setting's largest number of workers, less the mai
 // Bytes of a typed array, as a fresh buffer of its own that can be transferred.
 const bytesOf = (array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength).slice();
 
-// One chunk's "progress" events (one per call) as one, as Python summarises a chunk's batches.
-function mergeProgress(events) {
+/** One chunk's "progress" events (one per call) as one, as Python summarises a chunk's batches. */
+export function mergeProgress(events) {
   const batches = events.filter((e) => e.type === "progress");
   if (batches.length < 2) return events;
   const weight = (e) => e.batches_in_chunk || 1;
