@@ -142,9 +142,12 @@ def shard_train(budget_ms, workers, cores, helpers, local=False, results=None, d
     if pause is not None and pause["type"] == "shards":
         extra = {"jobs": pause["jobs"], "setup": pause["setup"]}
     shared = remote.take_seconds()  # steps shared with helpers: their wall time, waits included
-    seconds = shared or seconds
-    return _training_reply(events=summarise(events, seconds), finished=finished, wanted=wanted, workers=trainer.shards,
-                           pause=None if pause is None else "shards" if pause["type"] == "shards" else "wait", **extra)
+    fields = {"events": summarise(events, shared or seconds), "finished": finished, "wanted": wanted,
+              "workers": trainer.shards, "pause": None if pause is None else "shards" if pause["type"] == "shards" else "wait"}
+    if pause is not None:  # mid-chunk: the run's position only (the summary comes at the chunk's end)
+        return {**fields, **extra, "run": {"finished": trainer.finished, "step": trainer.step,
+                                           "diverged": trainer.diverged is not None}}
+    return _training_reply(**fields)
 
 
 def step():
