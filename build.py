@@ -512,7 +512,7 @@ def lint():
 
 
 # The benchmark scripts, bench/bench_NAME.py, in the order `build.py bench` runs them.
-BENCHMARKS = ("native", "browser", "startup", "throughput", "exercises", "inspector", "playground", "journey", "cnn")
+BENCHMARKS = ("native", "browser", "startup", "throughput", "exercises", "inspector", "playground", "journey", "cnn", "workers")
 
 
 def bench():
