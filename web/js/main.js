@@ -6,6 +6,7 @@ import { showFatal } from "./shell/fatal.js";
 import { createWorkerClient, DownloadError, WorkerDiedError } from "./python/client.js";
 import { createDrawPanel } from "./draw/panel.js";
 import { createProgressView } from "./training/progress.js";
+import { createDataParallel } from "./training/data-parallel.js";
 import { createRunController } from "./training/run-controller.js";
 import { showButtons } from "./training/train-buttons.js";
 import { createModelView } from "./training/model-view.js";
@@ -57,6 +58,7 @@ let inspector;
 let augmentPreview;
 let myDigits;
 let runEvents;
+let workers; // the helpers that share training (data-parallel.js)
 let host;
 let course; // the coach, run history, lessons, export and course-page commands (course-hooks.js)
 
@@ -111,9 +113,11 @@ export async function start() {
     client, progress, modelView, drawPanel, codePanel, outbox, notify, clearNotice, report, weightsChanged,
     settings: () => settingsPanel.current(), course: () => course, inspector: () => inspector,
   });
+  workers = createDataParallel(client, { onWorkers: showWorkers });
   controller = createRunController(client, {
     onModel, onRun, onEvents: runEvents.onEvents, onState, onError: report,
     callOptions: () => (codePanel.inUse() ? { timeoutMs: CODE_CALL_LIMIT_MS } : {}),
+    trainChunk: (budgetMs, options) => workers.trainChunk(budgetMs, settingsPanel.current().config.workers ?? 1, options),
   });
   settingsPanel = createSettingsPanel(info, app.view, {
     validate: (config) => client.validate({ config }),
@@ -181,6 +185,13 @@ function onModel(summary) {
   updateButtons();
 }
 
+// How many workers train now (data-parallel.js).
+function showWorkers(count) {
+  const shown = $("workers-in-use");
+  shown.dataset.value = String(count);
+  shown.textContent = String(count);
+}
+
 // A training answer in which only the run's position moved (the rest of the summary is as it was).
 function onRun(run) {
   modelView.setRun(run);
@@ -220,6 +231,7 @@ function updateButtons() {
   const settings = settingsPanel.current();
   showButtons(controller, settings);
   if (!settings.errors.augment) augmentPreview.show(settings.config.augment);
+  if (!settings.errors.workers) workers.prepare(settings.config.workers);
 }
 
 async function train() {

@@ -17,7 +17,7 @@ import json
 
 import numpy as np
 
-from scratchnet.app import current, handwriting_calls, inspect_calls, playground_calls
+from scratchnet.app import current, handwriting_calls, inspect_calls, playground_calls, shard_calls
 from scratchnet.app.inspect_calls import drawing
 from scratchnet.app.session import NoRunError, Session
 from scratchnet.app.throughput import step_throughput
@@ -111,12 +111,49 @@ def train(budget_ms):
     """Trains for about `budget_ms` milliseconds: {"events", "finished", and "model" or "run"
     (see _training_reply)}. The chunk's batch events are summarised into one "progress" event
     (means over the chunk)."""
+    _one_worker()
     events, finished, seconds = _current().train(float(budget_ms))
     return _training_reply(events=summarise(events, seconds), finished=finished)
 
 
+def _one_worker():
+    """The plain calls train with one worker (a step shared with helpers finishes here first)."""
+    if _current().run is not None:
+        shard_calls.plain(_current().run.trainer)
+
+
+def shard_train(budget_ms, workers, cores, helpers, local=False, results=None, data=None):
+    """train() shared with helper workers (shard_calls.py): `workers` the setting, `cores` the
+    browser's count, `helpers` how many helpers the page has ready. {"events", "finished",
+    "wanted" (how many workers the setting asks for), "workers" (how many train now), "pause" (None,
+    "shards" with "jobs" and "setup" for the helpers, or "wait"), and "model" or "run"}. `data` and
+    `results` bring the helpers' gradients; `local` has this worker compute the step's other shards."""
+    s = _current()
+    if s.run is None:
+        raise NoRunError("There is no training run for this model: press Train to start one.")
+    trainer = s.run.trainer
+    wanted = shard_calls.workers_for(workers, cores, trainer, code_in_use=bool(s.code))
+    remote = shard_calls.attach(trainer, min(wanted, int(helpers) + 1))
+    if data is not None:
+        remote.receive(data, results or [])
+    if local:
+        remote.local = True
+    events, finished, seconds = s.train(float(budget_ms))
+    pause, extra = s.paused, {}
+    if pause is not None and pause["type"] == "shards":
+        extra = {"jobs": pause["jobs"], "setup": pause["setup"]}
+    shared = remote.take_seconds()  # steps shared with helpers: their wall time, waits included
+    fields = {"events": summarise(events, shared or seconds), "finished": finished, "wanted": wanted,
+              "workers": trainer.shards, "pause": None if pause is None else "shards" if pause["type"] == "shards" else "wait"}
+    if pause is not None:  # mid-chunk: the run's position only (the summary comes at the chunk's end)
+        return {**fields, **extra, "run": {"finished": trainer.finished, "step": trainer.step,
+                                           "diverged": trainer.diverged is not None}}
+    return _training_reply(**fields)
+
+
 def step():
     """Exactly one mini-batch step: {"events", "finished", and "model" or "run"}."""
+    _one_worker()
     events = _current().step()
     return _training_reply(events=summarise(events), finished=_current().run.trainer.finished)
 
@@ -256,12 +293,13 @@ def benchmark(batch_size, seconds, code=False, recipe="default"):
 
 
 CALLS = {fn.__name__: fn for fn in (
-    init, validate, new_training, reset, use_pretrained, train, step, evaluate, mistakes, classify,
+    init, validate, new_training, reset, use_pretrained, train, shard_train, step, evaluate, mistakes, classify,
     first_layer_weights, augment_examples, export_model, export_experiment, import_model, checkpoint, restore, benchmark,
     exercise, check_code, use_code, use_reference, code_view)}
 CALLS.update(playground_calls.CALLS)
 CALLS.update(inspect_calls.CALLS)
 CALLS.update(handwriting_calls.CALLS)
+CALLS.update(shard_calls.CALLS)
 
 
 # --- the way in ------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ class Session:
         self._apply_code()
         self.events = None  # the run's event generator, made when training starts
         self.evaluation = None  # a test-set evaluation under way: a generator of chunks
+        self.paused = None  # the "shards" or "shards-wait" event the last chunk stopped on (shard_calls.py)
         self.last_eval = run.trainer.last_eval if run else None
         self.coach = Coach(network.num_classes, network.config)  # the health of this model's run, from its events
         self.model_id += 1
@@ -159,7 +160,8 @@ class Session:
 
     def train(self, budget_ms):
         """Trains for about `budget_ms`; returns (events, finished, seconds spent on
-        batches): the trainer's events, without its "work" events."""
+        batches): the trainer's events, without its "work" events. A step shared with helper
+        workers stops the chunk early, with the request in `paused`."""
         if self.run is None:
             raise NoRunError("There is no training run for this model: press Train to start one.")
         trainer = self.run.trainer
@@ -169,8 +171,12 @@ class Session:
             self.events = trainer.events()
         deadline = time.perf_counter() + budget_ms / 1000
         events, train_seconds, started, done = [], 0.0, time.perf_counter(), True
+        self.paused = None
         for event in self._guarded(events):
             now = time.perf_counter()
+            if event["type"] in ("shards", "shards-wait"):  # a step shared with helpers waits for the page
+                self.paused, done = event, False
+                break
             if event["type"] == "progress" or event.get("phase") == "train":
                 train_seconds += now - started  # samples/s counts the batches, not the evaluations
             started = now

@@ -108,7 +108,7 @@ def _settings(args):
             raise ConfigError({"config": f"{args.config} is not a readable settings file ({error})"}) from None
         if not isinstance(raw, dict):
             raise ConfigError({"config": f"{args.config} must hold a JSON object of settings"})
-    raw.update({name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None})
+    raw.update({name: getattr(args, name) for name in FIELDS if getattr(args, name, None) is not None})
     return raw
 
 
@@ -221,6 +221,8 @@ def parser():
     t.add_argument("--recipe", default="default", choices=list(RECIPES), help="settings to start from")
     t.add_argument("--config", help="a settings JSON file (as the page's 'Copy link' settings)")
     for field in SCHEMA:
+        if field["name"] == "workers":  # the page's: here one process trains (a --config may name it)
+            continue
         flag = "--" + field["name"].replace("_", "-")
         aliases = {"hidden_sizes": ["--hidden"], "learning_rate": ["--lr"]}.get(field["name"], [])
         t.add_argument(flag, *aliases, dest=field["name"], metavar=field["type"].upper(),

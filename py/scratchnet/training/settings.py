@@ -61,6 +61,10 @@ SCHEMA = [
      "help": "standardize: zero mean, unit variance (from the training set); unit: pixels / 255."},
     {"name": "train_size", "label": "Training examples", "type": "int", "min": 100,
      "max": MAX_TRAIN_SIZE, "help": "How many training images to use (balanced across digits)."},
+    {"name": "workers", "label": "Workers", "type": "workers", "testid": "workers", "min": 1, "max": 8,
+     "help": "Python workers that share each batch: auto (the cores the browser reports, less one for "
+             "the page, at most 4, and 1 where sharing would not pay), or 1 to 8. Same seed, same run: "
+             "more workers change only the rounding. Used by the page; the command line trains in one process."},
     {"name": "seed", "label": "Seed", "type": "int", "min": 0, "max": 2**31 - 1,
      "help": "Same seed, same settings: the same run, bit for bit."},
 ]
@@ -72,26 +76,26 @@ RECIPES = {
         "hidden_sizes": [10], "layers": "", "activation": "relu", "initializer": "xavier", "optimizer": "sgd",
         "learning_rate": 0.1, "momentum": 0.9, "lr_decay": 1.0, "batch_size": MAX_TRAIN_SIZE,
         "epochs": 120, "eval_every": 10, "weight_decay": 0.0, "dropout": 0.0, "augment": "none", "clip_norm": 0.0,
-        "input_scaling": "unit", "train_size": MAX_TRAIN_SIZE, "seed": 0,
+        "input_scaling": "unit", "train_size": MAX_TRAIN_SIZE, "workers": "auto", "seed": 0,
     },
     "default": {
         "hidden_sizes": [128], "layers": "", "activation": "relu", "initializer": "xavier", "optimizer": "momentum",
         "learning_rate": 0.02, "momentum": 0.9, "lr_decay": 0.7, "batch_size": 32,
         "epochs": 15, "eval_every": 1, "weight_decay": 1e-4, "dropout": 0.0, "augment": "none", "clip_norm": 5.0,
-        "input_scaling": "standardize", "train_size": MAX_TRAIN_SIZE, "seed": 0,
+        "input_scaling": "standardize", "train_size": MAX_TRAIN_SIZE, "workers": "auto", "seed": 0,
     },
     "wide": {
         "hidden_sizes": [256, 128], "layers": "", "activation": "relu", "initializer": "he", "optimizer": "adam",
         "learning_rate": 0.001, "momentum": 0.9, "lr_decay": 0.85, "batch_size": 64,
         "epochs": 20, "eval_every": 1, "weight_decay": 1e-5, "dropout": 0.2, "augment": "none", "clip_norm": 5.0,
-        "input_scaling": "standardize", "train_size": MAX_TRAIN_SIZE, "seed": 0,
+        "input_scaling": "standardize", "train_size": MAX_TRAIN_SIZE, "workers": "auto", "seed": 0,
     },
     "cnn": {
         "hidden_sizes": [128], "layers": "conv:16:5,maxpool:2,relu,conv:32:3,maxpool:2,relu,flatten,dropout:0.25",
         "activation": "relu", "initializer": "he", "optimizer": "adam", "learning_rate": 0.0015,
         "momentum": 0.9, "lr_decay": 0.7, "batch_size": 16, "epochs": 10, "eval_every": 1,
         "weight_decay": 0.0, "dropout": 0.0, "augment": "none", "clip_norm": 0.0, "input_scaling": "standardize",
-        "train_size": MAX_TRAIN_SIZE, "seed": 0,
+        "train_size": MAX_TRAIN_SIZE, "workers": "auto", "seed": 0,
     },
 }
 
@@ -150,7 +154,7 @@ def check_field(field, value):
     """The normalised value for a schema `field` (this SCHEMA's or another's, such as the
     playground's), or ValueError saying why not. Types: choice, multi (some of `choices`,
     as a list or text with commas, kept in the choices' order), layers, augment (data/augment.py's
-    text, made canonical), int_list, int, float."""
+    text, made canonical), workers (auto or int), int_list, int, float."""
     kind = field["type"]
     if kind == "choice":
         if value not in field["choices"]:
@@ -170,6 +174,12 @@ def check_field(field, value):
         return normalize_layers(value)
     if kind == "augment":
         return augment.text(augment.parse(value.strip() if isinstance(value, str) else value))
+    if kind == "workers":  # auto, or a whole number in range (not 2.0, not true)
+        if value == "auto":
+            return value
+        if isinstance(value, str) and not value.strip().lstrip("+").isdigit():
+            raise ValueError(f"must be auto or a whole number from {field['min']} to {field['max']}, not {value!r}")
+        return _check_range(_parse_number(value, "int"), field)
     if kind == "int_list":
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)) or not items:

@@ -36,9 +36,10 @@ from scratchnet.nn.losses import softmax_cross_entropy
 from scratchnet.nn.optimizers import make_optimizer
 from scratchnet.nn.schedules import exponential
 from scratchnet.training import events as made
-from scratchnet.training import resume_state
+from scratchnet.training import resume_state, shards
 from scratchnet.training.activation_stats import STATS_EVERY, activation_statistics
 from scratchnet.training.metrics import evaluation_chunks, per_class_accuracy
+from scratchnet.training.shards import shard_gradients
 
 WORK = 1e8  # multiply-adds per piece of training work (about 40-140 ms inside Pyodide, 2 ms natively)
 # Evaluation comes in smaller pieces: it runs while a learner may be drawing, and a drawing waits for
@@ -75,6 +76,7 @@ class Trainer:
         flops = network.flops_per_example()
         self.micro_batch = max(1, min(MAX_MICRO_ROWS, int(WORK / (3 * flops))))  # forward + two backward products
         self.eval_rows = evaluation_rows(network)
+        self.shards = 1  # workers computing each batch's gradients, data-parallel (shards.py)
         self.epoch = 0        # finished epochs
         self.batch = 0        # finished batches within the current epoch
         self.step = 0         # finished batches overall
@@ -130,6 +132,11 @@ class Trainer:
         micro-batches; returns the "progress" event, or "diverged" with the weights untouched
         when the loss or the gradients are no longer finite numbers."""
         grads, loss, correct = yield from self.gradients(x, y)
+        return self.apply_gradients(grads, loss, correct, len(y))
+
+    def apply_gradients(self, grads, loss, correct, N):
+        """The rest of a step, once the batch's gradients are known (from one worker or several):
+        the divergence check, regularise, step, report. Returns the "progress" or "diverged" event."""
         grad_norms = self.grad_norms(grads)
         total_norm = math.sqrt(sum(n * n for n in grad_norms.values()))
         learning_rate = self.learning_rate()
@@ -142,31 +149,30 @@ class Trainer:
                                  f"{what} stopped being finite numbers (infinite or NaN).", learning_rate)
         clip_scale = self.clip_scale(total_norm)
         self.optimizer.step(self.regularise(grads, clip_scale), learning_rate)
-        return self.report(len(y), loss, correct, learning_rate, grad_norms, clip_scale < 1.0, stats)
+        return self.report(N, loss, correct, learning_rate, grad_norms, clip_scale < 1.0, stats)
 
     def gradients(self, x, y):
         """The gradients {name: g} of the batch's mean loss, the loss, and how many examples the
         network got right. Computed in micro-batches of at most `micro_batch` rows, yielding
         "work" between them: each one's dlogits is scaled by its share of the batch, so their
-        gradients add up to the batch's."""
-        network, N = self.network, len(y)
-        grads, loss, correct = {}, 0.0, 0
-        for start in range(0, N, self.micro_batch):
-            xb, yb = x[start:start + self.micro_batch], y[start:start + self.micro_batch]
-            logits = network.forward(xb, training=True)
-            piece_loss, dlogits = self.loss_fn(logits, yb)
-            share = len(yb) / N  # the batch's loss is the mean over all N examples
-            network.backward(dlogits if share == 1 else dlogits * dlogits.dtype.type(share))
-            for name, _, g in network.named_params():
-                if name in grads:
-                    grads[name] += g
-                else:
-                    grads[name] = g if share == 1 else g.copy()
-            loss += piece_loss * share
-            correct += int(np.sum(logits.argmax(axis=1) == yb))
-            if start + self.micro_batch < N:
-                yield made.work("train")
-        return grads, loss, correct
+        gradients add up to the batch's. With `shards` > 1, as k workers compute them
+        (shards.py), here one shard after another unless `compute_shards` is replaced."""
+        if self.shards == 1:
+            return (yield from shard_gradients(self.network, x, y, len(y), 0, self.micro_batch, self.loss_fn))
+        N, state = len(y), shards.dropout_state(self.network)
+        jobs = [{"x": x[a:b], "y": y[a:b], "N": N, "start": a, "micro_batch": self.micro_batch,
+                 "dropout_state": state} for a, b in shards.shard_bounds(N, self.shards)]
+        results = yield from self.compute_shards(jobs)
+        shards.finish_dropout(self.network, state, N)
+        return shards.add_up(results)
+
+    def compute_shards(self, jobs):
+        """[(grads, loss, correct)] of each shard job (shard_gradients' arguments), in order:
+        here, one after another in this process."""
+        results = []
+        for job in jobs:
+            results.append((yield from shard_gradients(self.network, loss_fn=self.loss_fn, **job)))
+        return results
 
     def grad_norms(self, grads):
         """{layer name: ||g||} over each layer's parameters."""

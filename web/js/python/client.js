@@ -46,12 +46,13 @@ function revive(value, parts) {
 // The bridge's calls the page makes (app/bridge.py's CALLS, but for init, which boot() makes);
 // tests/test_bridge.py checks that the two lists agree.
 export const BRIDGE_CALLS = [
-  "validate", "new_training", "reset", "use_pretrained", "train", "step", "evaluate", "mistakes", "classify",
+  "validate", "new_training", "reset", "use_pretrained", "train", "shard_train", "step", "evaluate", "mistakes", "classify",
   "first_layer_weights", "augment_examples", "export_model", "export_experiment", "import_model", "checkpoint", "restore", "benchmark",
   "exercise", "check_code", "use_code", "use_reference", "code_view",
   "playground_schema", "playground_new", "playground_reset", "playground_place", "playground_train",
   "inspect", "inspect_update", "spot_check", "cell_examples",
   "my_digits_file", "read_my_digits", "fine_tune_start", "fine_tune_continue", "fine_tune_finish",
+  "shard_setup", "shard_gradients",
 ];
 
 const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
@@ -62,7 +63,7 @@ const buffers = (files) => Object.values(files).map((bytes) => bytes.buffer);
 // Calls that change the model or the run: after one, a checkpoint is taken (always for those that
 // set a model up; for all of them while the learner's code is in use), so a restart loses nothing.
 const SETS_UP = new Set(["new_training", "reset", "use_pretrained", "import_model", "restore", "use_code", "fine_tune_finish"]);
-const CHANGES = new Set([...SETS_UP, "train", "step", "playground_new", "playground_train"]);
+const CHANGES = new Set([...SETS_UP, "train", "shard_train", "step", "playground_new", "playground_train"]);
 const LEARNER_LIMIT_MS = 10000; // any call while the network may run the learner's code
 const LEARNER_CALLS = { use_code: 5000, check_code: 5000 }; // calls that run it for sure
 
@@ -223,8 +224,33 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
 
   /** Call bridge function `name` (as Python spells it) with keyword arguments and optional bytes. */
   client.call = call;
+  /** Count a training chunk made of other calls (data-parallel.js) as the "train" it stands for. */
+  client.countChunk = () => {
+    status.calls.train = (status.calls.train || 0) + 1;
+  };
   // One method per bridge call: client.newTraining(args, data, options) calls new_training.
   for (const name of BRIDGE_CALLS) client[camel(name)] = (args, data, options) => call(name, args, data, options);
+
+  /** A helper for data-parallel training (training/data-parallel.js): another worker booted the
+   * same way (from the memory snapshot where one is kept), in a sandbox of its own, that runs only
+   * the calls the main worker's run hands it. {call(name, args, data, limitMs), kill(err), dead, onDied}. */
+  client.bootHelper = async (name) => {
+    const { worker } = await bootWorker(name, { useSnapshot: true });
+    return {
+      worker,
+      get dead() {
+        return worker.dead;
+      },
+      set onDied(fn) {
+        worker.onDied = fn;
+      },
+      kill: (err) => worker.kill(err),
+      call: async (callName, args, data, limitMs = CALL_LIMIT_MS) => {
+        const { text, parts } = await worker.call(callName, args, data, limitMs);
+        return revive(JSON.parse(text), parts);
+      },
+    };
+  };
 
   /** Keep the session's current state, to be put back by restart(). */
   client.saveCheckpoint = async () => {

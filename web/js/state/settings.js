@@ -82,6 +82,13 @@ export function parseField(field, text) {
     return { value: parts.join(",").toLowerCase() };
   }
   if (field.type === "augment") return parseAugment(field, raw);
+  if (field.type === "workers") {
+    // auto, or a whole number of workers in range (Python reads the same: tests/settings_cases.json)
+    if (raw === "auto") return { value: raw };
+    const value = Number(raw);
+    if (!/^\+?\d+$/.test(raw) || !checkRange(field, value)) return { error: `Write auto, or a whole number of workers ${range}.` };
+    return { value };
+  }
   if (raw === "") return { error: "This needs a value." };
   if (field.type === "int") {
     const value = Number(raw);

@@ -15,9 +15,11 @@ const TRAIN_BUDGET_MS = 80; // one chunk of training; Stop takes effect between 
  * client: the worker client. Callbacks: onModel(summary) after every answer that carries the
  * model; onRun(run) after a training answer that carries only the run's position ({step,
  * finished, diverged}: nothing else in the summary changed); onEvents(events) with each chunk's training events; onState(state); onError(err);
- * callOptions() -> options for the training calls (a time limit while the learner's code runs).
+ * callOptions() -> options for the training calls (a time limit while the learner's code runs);
+ * trainChunk(budgetMs, options) -> a training answer, when chunks are not client.train's (several
+ * workers: data-parallel.js).
  */
-export function createRunController(client, { onModel, onRun, onEvents, onState, onError, callOptions = () => ({}) }) {
+export function createRunController(client, { onModel, onRun, onEvents, onState, onError, callOptions = () => ({}), trainChunk = null }) {
   let state = "idle";
   let run = null; // {config, finished}: the run the worker has, as this page started it
   let queue = Promise.resolve();
@@ -62,7 +64,9 @@ export function createRunController(client, { onModel, onRun, onEvents, onState,
     let end = "idle";
     try {
       while (!stopRequested) {
-        const reply = await client.train({ budget_ms: TRAIN_BUDGET_MS }, null, callOptions());
+        const reply = trainChunk
+          ? await trainChunk(TRAIN_BUDGET_MS, callOptions())
+          : await client.train({ budget_ms: TRAIN_BUDGET_MS }, null, callOptions());
         showTraining(reply);
         if (reply.events.some((e) => e.type === EVENT.diverged)) end = "diverged";
         if (reply.events.some((e) => e.type === EVENT.codeError)) break; // the learner's code failed: a pause
@@ -79,7 +83,9 @@ export function createRunController(client, { onModel, onRun, onEvents, onState,
     setState(end);
   }
 
-  const canResume = (config) => Boolean(run && !run.finished && JSON.stringify(config) === JSON.stringify(run.config));
+  // How many workers train is not part of the run: changing it goes on with the same run.
+  const runPart = (config) => JSON.stringify({ ...config, workers: null });
+  const canResume = (config) => Boolean(run && !run.finished && runPart(config) === runPart(run.config));
 
   // The paused run made with `config`, or a new one; the worker's refusal ({ok: false}) if any.
   async function ensureRun(config) {
