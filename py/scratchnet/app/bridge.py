@@ -10,7 +10,7 @@ the page receives as typed arrays, never as long JSON lists. The work itself is
 done by a `Session` (the current model and run, held in current.py), by `network_views`
 (read-only views); the inspector's calls are in inspect_calls.py, and the 2-D playground's
 (playground_*) in playground_calls.py, with a `Playground`; "teach it my handwriting" (my digits,
-fine-tuning) in handwriting_calls.py.
+fine-tuning) in handwriting_calls.py; training shared with helper workers in shard_calls.py.
 """
 
 import json
@@ -37,24 +37,8 @@ from scratchnet.training.settings import SCHEMA, ConfigError, recipes_for
 from scratchnet.training.settings import recipe as config_recipe
 
 _current = current.session
-_shown = None  # the model summary, less its run's position, in the last training answer that carried it
-
-
-def _model_reply(**fields):
-    return {**fields, "model": _current().summary()}
-
-
-def _training_reply(**fields):
-    """A training answer: the run's position ({"step", "finished", "diverged"}) always, and the whole
-    model summary (the coach's findings in it) only when something else in it changed since the
-    last training answer, so that most chunks come back small and the page re-renders only what moved."""
-    global _shown
-    summary = _current().summary()
-    rest = {key: value for key, value in summary.items() if key != "run"}
-    if rest == _shown:
-        return {**fields, "run": summary["run"]}
-    _shown = rest
-    return {**fields, "model": summary}
+_model_reply = current.model_reply
+_training_reply = current.training_reply
 
 
 # --- the calls --------------------------------------------------------------------------------
@@ -62,8 +46,6 @@ def _training_reply(**fields):
 def init(data_path, model_path):
     """Loads the data bundle and the pretrained model (drawing works from here on).
     Returns the sizes, the model summary, the recipes, the schema and the defaults."""
-    global _shown
-    _shown = None
     session = Session(mnist_dataset(load_bundle(data_path)), load_model(model_path))
     current.start(session)
     n = len(session.dataset)
@@ -120,35 +102,6 @@ def _one_worker():
     """The plain calls train with one worker (a step shared with helpers finishes here first)."""
     if _current().run is not None:
         shard_calls.plain(_current().run.trainer)
-
-
-def shard_train(budget_ms, workers, cores, helpers, local=False, results=None, data=None):
-    """train() shared with helper workers (shard_calls.py): `workers` the setting, `cores` the
-    browser's count, `helpers` how many helpers the page has ready. {"events", "finished",
-    "wanted" (how many workers the setting asks for), "workers" (how many train now), "pause" (None,
-    "shards" with "jobs" and "setup" for the helpers, or "wait"), and "model" or "run"}. `data` and
-    `results` bring the helpers' gradients; `local` has this worker compute the step's other shards."""
-    s = _current()
-    if s.run is None:
-        raise NoRunError("There is no training run for this model: press Train to start one.")
-    trainer = s.run.trainer
-    wanted = shard_calls.workers_for(workers, cores, trainer, code_in_use=bool(s.code))
-    remote = shard_calls.attach(trainer, min(wanted, int(helpers) + 1))
-    if data is not None:
-        remote.receive(data, results or [])
-    if local:
-        remote.local = True
-    events, finished, seconds = s.train(float(budget_ms))
-    pause, extra = s.paused, {}
-    if pause is not None and pause["type"] == "shards":
-        extra = {"jobs": pause["jobs"], "setup": pause["setup"]}
-    shared = remote.take_seconds()  # steps shared with helpers: their wall time, waits included
-    fields = {"events": summarise(events, shared or seconds), "finished": finished, "wanted": wanted,
-              "workers": trainer.shards, "pause": None if pause is None else "shards" if pause["type"] == "shards" else "wait"}
-    if pause is not None:  # mid-chunk: the run's position only (the summary comes at the chunk's end)
-        return {**fields, **extra, "run": {"finished": trainer.finished, "step": trainer.step,
-                                           "diverged": trainer.diverged is not None}}
-    return _training_reply(**fields)
 
 
 def step():
@@ -293,7 +246,7 @@ def benchmark(batch_size, seconds, code=False, recipe="default"):
 
 
 CALLS = {fn.__name__: fn for fn in (
-    init, validate, new_training, reset, use_pretrained, train, shard_train, step, evaluate, mistakes, classify,
+    init, validate, new_training, reset, use_pretrained, train, step, evaluate, mistakes, classify,
     first_layer_weights, augment_examples, export_model, export_experiment, import_model, checkpoint, restore, benchmark,
     exercise, check_code, use_code, use_reference, code_view)}
 CALLS.update(playground_calls.CALLS)

@@ -4,7 +4,7 @@ helper workers compute shards of its batches.
 The page relays between them. A step of k workers:
   1. the main worker's trainer cuts the batch into k shards and pauses with a "shards" request:
      each helper's job (its rows, already augmented, and the current weights, packed into one
-     float32 array) goes back to the page (bridge.shard_train);
+     float32 array) goes back to the page (shard_train);
   2. the page hands each helper its job (shard_gradients here) and calls the main worker again,
      which computes shard 0 and pauses with "shards-wait";
   3. the page sends the helpers' gradients back in shard order; the main worker sums them and
@@ -20,11 +20,14 @@ import time
 
 import numpy as np
 
+from scratchnet.app import current
+from scratchnet.app.session import NoRunError
 from scratchnet.model.network import Network
 from scratchnet.nn import products
 from scratchnet.nn.layers import PLAIN
 from scratchnet.nn.losses import softmax_cross_entropy
 from scratchnet.training import shards
+from scratchnet.training.events import summarise
 from scratchnet.training.shards import shard_gradients
 
 AUTO_MOST = 4  # auto uses at most this many workers: beyond it a step's round trips cost more than they save
@@ -170,4 +173,33 @@ def shard_gradients_of(N, start, rows, micro_batch, dropout_state, data):
             "seconds": time.perf_counter() - started}
 
 
-CALLS = {"shard_setup": shard_setup, "shard_gradients": shard_gradients_of}
+def shard_train(budget_ms, workers, cores, helpers, local=False, results=None, data=None):
+    """bridge.train() shared with helper workers: `workers` the setting, `cores` the
+    browser's count, `helpers` how many helpers the page has ready. {"events", "finished",
+    "wanted" (how many workers the setting asks for), "workers" (how many train now), "pause" (None,
+    "shards" with "jobs" and "setup" for the helpers, or "wait"), and "model" or "run"}. `data` and
+    `results` bring the helpers' gradients; `local` has this worker compute the step's other shards."""
+    s = current.session()
+    if s.run is None:
+        raise NoRunError("There is no training run for this model: press Train to start one.")
+    trainer = s.run.trainer
+    wanted = workers_for(workers, cores, trainer, code_in_use=bool(s.code))
+    remote = attach(trainer, min(wanted, int(helpers) + 1))
+    if data is not None:
+        remote.receive(data, results or [])
+    if local:
+        remote.local = True
+    events, finished, seconds = s.train(float(budget_ms))
+    pause, extra = s.paused, {}
+    if pause is not None and pause["type"] == "shards":
+        extra = {"jobs": pause["jobs"], "setup": pause["setup"]}
+    shared = remote.take_seconds()  # steps shared with helpers: their wall time, waits included
+    fields = {"events": summarise(events, shared or seconds), "finished": finished, "wanted": wanted,
+              "workers": trainer.shards, "pause": None if pause is None else "shards" if pause["type"] == "shards" else "wait"}
+    if pause is not None:  # mid-chunk: the run's position only (the summary comes at the chunk's end)
+        return {**fields, **extra, "run": {"finished": trainer.finished, "step": trainer.step,
+                                           "diverged": trainer.diverged is not None}}
+    return current.training_reply(**fields)
+
+
+CALLS = {"shard_train": shard_train, "shard_setup": shard_setup, "shard_gradients": shard_gradients_of}

@@ -46,13 +46,13 @@ function revive(value, parts) {
 // The bridge's calls the page makes (app/bridge.py's CALLS, but for init, which boot() makes);
 // tests/test_bridge.py checks that the two lists agree.
 export const BRIDGE_CALLS = [
-  "validate", "new_training", "reset", "use_pretrained", "train", "shard_train", "step", "evaluate", "mistakes", "classify",
+  "validate", "new_training", "reset", "use_pretrained", "train", "step", "evaluate", "mistakes", "classify",
   "first_layer_weights", "augment_examples", "export_model", "export_experiment", "import_model", "checkpoint", "restore", "benchmark",
   "exercise", "check_code", "use_code", "use_reference", "code_view",
   "playground_schema", "playground_new", "playground_reset", "playground_place", "playground_train",
   "inspect", "inspect_update", "spot_check", "cell_examples",
   "my_digits_file", "read_my_digits", "fine_tune_start", "fine_tune_continue", "fine_tune_finish",
-  "shard_setup", "shard_gradients",
+  "shard_train", "shard_setup", "shard_gradients",
 ];
 
 const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
