@@ -23,6 +23,8 @@ import { createInspectPanel } from "./inspect/panel.js";
 import { startPlayground } from "./playground/playground.js";
 import { createRunEvents } from "./training/run-events.js";
 import { createAugmentPreview } from "./training/augment-preview.js";
+import { DEFAULT_VIEW, startViews } from "./shell/views.js";
+import { followLinks } from "./shell/link-changes.js";
 
 const STEPS = [
   { id: "runtime", label: "Python runtime (Pyodide)" },
@@ -63,7 +65,9 @@ export async function start() {
   const { view, problems } = readView(location.hash);
   app.view = view;
   applyView(view);
+  startViews($("view-nav"), view, { name: view.name || DEFAULT_VIEW, changed: (name) => (view.name = name) });
   problems.forEach(notifyLink);
+  followLinks({ view, notifyLink, settingsPanel: () => settingsPanel, course: () => course, inspector: () => inspector });
   host = connectToHost(view);
   outbox = createOutbox(host, $("announcer"));
   const updateStep = createStepList($("loading-steps"), STEPS);

@@ -109,6 +109,17 @@ export function createCourseHooks(app) {
   });
 
   return {
+    /** A link's lesson, typed or pasted into the open tab: opened, moved to its step, or left. */
+    async followLesson(name, step) {
+      const open = lesson.current();
+      if (!name) {
+        if (open) lesson.close();
+      } else if (!open || name !== open.name || step !== open.step) {
+        if (controller.busy()) return notify(`The link's lesson "${name}" waits: stop the run first, then paste the link again.`);
+        await lesson.open(name, step);
+      }
+      return undefined;
+    },
     /** Every model summary from the worker. */
     onModel(summary) {
       const changed = !seen || summary.id !== seen.id;
