@@ -162,7 +162,7 @@ class PageLog:
 def open_app(browser, base_url, wait_ready=True, setup=None, **context_options):
     """A new page (in its own context, made with `context_options`) on the app, optionally
     waiting until it is ready."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, **context_options)
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 1000}, **context_options})
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.log = PageLog(context, page)
