@@ -101,6 +101,10 @@ def test_a_link_pasted_into_the_open_tab_applies_at_once(browser, base_url, dist
         assert page.locator("#inspect-section").is_visible() and page.locator("#train-section").is_hidden()
         page.wait_for_selector("[data-testid=lesson]", state="hidden")  # the link has no lesson: it was left
 
+        page.goto(base_url + "#view=playground&pg_dataset=spiral")  # the playground's own settings too
+        page.wait_for_function("() => document.querySelector('[data-testid=playground-dataset]')?.value === 'spiral'")
+        assert current(page) == "playground"
+
         page.goto(base_url + "#learning_rate=lots&view=train")
         page.wait_for_selector("#notice:not([hidden])")
         assert '"lots"' in page.text_content("#notice-text") and "Learning rate" in page.text_content("#notice-text")

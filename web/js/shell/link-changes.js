@@ -50,6 +50,9 @@ async function apply(app, hash) {
     if (refused) problems.push(refused);
   }
   if (problems.length) app.notifyLink(problems.join(" "));
-  if (next.lesson && course) await course.followLesson(next.lesson, next.lessonStep);
+  if (next.lesson && course) {
+    await course.followLesson(next.lesson, next.lessonStep);
+    if (next.name) showView(next.name, { byLearner: true }); // a view the link names wins over the lesson's own
+  }
   return undefined;
 }
