@@ -113,6 +113,8 @@ export function createCourseHooks(app) {
   });
 
   return {
+    /** The open lesson's {name, step}, or null. */
+    openLesson: () => lesson.current(),
     /** A link's lesson, typed or pasted into the open tab: opened, moved to its step, or left. */
     async followLesson(name, step) {
       const open = lesson.current();

@@ -43,7 +43,10 @@ async function apply(app, hash) {
   }
   const course = app.course();
   if (!next.lesson && course) await course.followLesson("", 0); // the settings from before it come back first
-  problems.push(...settings.applyLink(hash));
+  // The lesson open stays: its step's settings stay under the ones the link gives.
+  const open = course?.openLesson();
+  const staying = Boolean(open && open.name === next.lesson && open.step === next.lessonStep);
+  problems.push(...settings.applyLink(hash, { over: staying }));
   applyView(view);
   if (next.inspect !== null) {
     const refused = app.inspector()?.openFromLink(next.inspect);

@@ -63,11 +63,12 @@ export function createSettingsPanel(info, view, { validate, onChange, notify, ex
     if (general.length) $("form-error").textContent = general.join(" ");
   }
 
-  // The settings a link gives, over the defaults (or its recipe); returns what it refused.
-  function useLink(hash) {
+  // The settings a link gives, over the defaults (or its recipe), or over the current ones (a
+  // lesson's step, say) with `over`; returns what it refused.
+  function useLink(hash, over = false) {
     const link = readSettings(hash, info.schema, info.recipes);
     if (link.recipe) controls.useRecipe(link.recipe);
-    else controls.set(info.default_config);
+    else if (!over) controls.set(info.default_config);
     if (Object.keys(link.values).length) controls.set(link.values);
     return link.problems;
   }
@@ -91,13 +92,14 @@ export function createSettingsPanel(info, view, { validate, onChange, notify, ex
     writeHash,
     /**
      * A link typed or pasted into the open tab: its hide= and lock= checked as on opening, its
-     * settings used as on opening (those it leaves out at their defaults). Returns the problems.
+     * settings used as on opening (those it leaves out at their defaults; with `over`, at their
+     * current values: the open lesson's step's). Returns the problems.
      */
-    applyLink(hash) {
+    applyLink(hash, { over = false } = {}) {
       const names = checkViewNames(view, info.schema.map((f) => f.name));
       Object.assign(view, names.view);
       controls.setAccess({ locked: view.lock, hidden: view.hide });
-      return [...names.problems, ...useLink(hash)];
+      return [...names.problems, ...useLink(hash, over)];
     },
   };
 }
