@@ -289,11 +289,13 @@ def write_code(page, code):
 # The full page shows one view at a time (draw, train, inside, build, lessons, playground): a
 # control in another view is not on screen. Acting on it the way a learner would means opening its
 # view first with the navigation bar. follow_views() makes Playwright do that before every action
-# on an element, and before waiting for one to be visible: the element's view (its section's
-# data-views) is opened by clicking its link in [data-testid=view-nav]. Nothing changes on a page
+# on an element, and before waiting for one to be visible: the element's view (the data-views of
+# the section around it, crossing shadow roots) is opened by clicking its link in [data-testid=view-nav]. Nothing changes on a page
 # without views (an embedded widget, a page opened with panels=), nor for checks of visibility.
 OPEN_VIEW_OF = """(el) => {
-  const name = el.closest("[data-views]")?.dataset.views;
+  let holder = el; // up to the section, out of shadow roots (the code editor's) too
+  while (holder && !holder.dataset?.views) holder = holder.parentElement || holder.getRootNode().host;
+  const name = holder?.dataset.views;
   const nav = document.querySelector("[data-testid=view-nav]");
   if (!name || !nav || nav.hidden || nav.dataset.current === name) return "";
   nav.querySelector(`[data-view="${name}"]`).click();

@@ -45,7 +45,7 @@ def test_each_view_does_its_main_job_on_one_screen(browser, base_url):
             for selector in MAIN_JOB[name]:
                 on_screen(page, selector, 1280, 800)
             on_screen(page, "[data-testid=view-nav]", 1280, 800)  # always in sight
-            assert ("view=" + name in page.url) == (name != "draw")  # kept in the link
+            assert "view=" + name in page.url  # kept in the link
         # Scrolled down a long view, the navigation is still in sight.
         nav.locator("[data-view=inside]").evaluate("el => el.click()")
         page.mouse.wheel(0, 1500)
@@ -63,6 +63,15 @@ def test_an_unknown_view_is_named_in_a_notice(browser, base_url):
         assert 'view="everything"' in notice and "draw, train, inside, build, lessons, playground" in notice
         assert current(page) == "draw"
         assert page.input_value("[data-testid=field-epochs]") == "3"  # the rest of the link is used
+    finally:
+        page.context.close()
+
+
+def test_an_exercise_link_opens_the_code(browser, base_url):
+    page = open_app(browser, base_url + "#exercise=relu_backward")
+    try:
+        assert current(page) == "build"
+        assert page.locator("#code-section").is_visible() and page.locator("#draw").is_hidden()
     finally:
         page.context.close()
 

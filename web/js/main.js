@@ -23,7 +23,7 @@ import { createInspectPanel } from "./inspect/panel.js";
 import { startPlayground } from "./playground/playground.js";
 import { createRunEvents } from "./training/run-events.js";
 import { createAugmentPreview } from "./training/augment-preview.js";
-import { DEFAULT_VIEW, startViews } from "./shell/views.js";
+import { startViews, viewOfLink } from "./shell/views.js";
 import { followLinks } from "./shell/link-changes.js";
 
 const STEPS = [
@@ -65,7 +65,10 @@ export async function start() {
   const { view, problems } = readView(location.hash);
   app.view = view;
   applyView(view);
-  startViews($("view-nav"), view, { name: view.name || DEFAULT_VIEW, changed: (name) => (view.name = name) });
+  startViews($("view-nav"), view, { name: viewOfLink(view), changed: (name) => {
+    view.name = name;
+    settingsPanel?.writeHash(); // the hash in its usual order, as a shared link has it
+  } });
   problems.forEach(notifyLink);
   followLinks({ view, notifyLink, settingsPanel: () => settingsPanel, course: () => course, inspector: () => inspector });
   host = connectToHost(view);

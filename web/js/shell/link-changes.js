@@ -7,7 +7,7 @@
 
 import { readView } from "../state/view.js";
 import { applyView } from "../embed/embed.js";
-import { DEFAULT_VIEW, showView } from "./views.js";
+import { showView, viewOfLink } from "./views.js";
 import { newLink } from "./status.js";
 
 const KEPT = ["embed", "host", "id"]; // fixed for the life of the page
@@ -30,7 +30,7 @@ async function apply(app, hash) {
   const next = read.view;
   const exercises = view.exercises.join();
   for (const key of Object.keys(next)) if (!KEPT.includes(key)) view[key] = next[key];
-  showView(next.name || DEFAULT_VIEW); // a page without views has none to show
+  showView(viewOfLink(next)); // a page without views has none to show
   if (next.exercises.length && next.exercises.join() !== exercises) {
     // The code panel opens an exercise when it hears this (as from a lesson's step).
     document.dispatchEvent(new CustomEvent("scratchnet:exercise", { detail: { exercise: next.exercises[0] } }));

@@ -23,6 +23,11 @@ const VIEW_OF_PANEL = { draw: "draw", train: "train", eval: "train", code: "buil
 const root = document.documentElement;
 let onChange = () => {};
 
+/** The view a link opens: the one it names, else the code's for an exercise link, else the drawing. */
+export function viewOfLink(view) {
+  return view.name || (view.exercises?.length ? "build" : DEFAULT_VIEW);
+}
+
 /** Does this page have views? Not when embedded, nor when its link names the panels to show. */
 export function viewsActive(view) {
   return !view.embed && !new URLSearchParams(location.hash.slice(1)).has("panels");
@@ -33,11 +38,10 @@ export function currentView() {
   return root.dataset.view || "";
 }
 
-// The address with view=name (none for the default view), everything else in it kept as it is.
+// The address with view=name, everything else in it kept as it is.
 function keepInUrl(name) {
   const params = new URLSearchParams(location.hash.slice(1));
-  if (name === DEFAULT_VIEW) params.delete("view");
-  else params.set("view", name);
+  params.set("view", name);
   const hash = params.toString().replaceAll("%2C", ",");
   history.replaceState(null, "", hash ? `#${hash}` : location.pathname + location.search);
 }

@@ -148,6 +148,6 @@ export function viewToParams(view, params = new URLSearchParams()) {
   if (view.lesson) params.set("lesson", view.lesson);
   if (view.lesson && view.lessonStep) params.set("lesson_step", String(view.lessonStep));
   if (view.layout && view.layout !== plain.layout) params.set("layout", view.layout);
-  if (view.name && view.name !== VIEW_NAMES[0] && !view.embed) params.set("view", view.name);
+  if (view.name && !view.embed) params.set("view", view.name);
   return params;
 }
