@@ -65,7 +65,7 @@ export async function start() {
   const { view, problems } = readView(location.hash);
   app.view = view;
   applyView(view);
-  startViews($("view-nav"), view, { name: viewOfLink(view), changed: (name) => {
+  startViews($("view-nav"), view, { name: viewOfLink(view, location.hash), changed: (name) => {
     view.name = name;
     settingsPanel?.writeHash(); // the hash in its usual order, as a shared link has it
   } });

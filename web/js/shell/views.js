@@ -23,9 +23,13 @@ const VIEW_OF_PANEL = { draw: "draw", train: "train", eval: "train", code: "buil
 const root = document.documentElement;
 let onChange = () => {};
 
-/** The view a link opens: the one it names, else the code's for an exercise link, else the drawing. */
-export function viewOfLink(view) {
-  return view.name || (view.exercises?.length ? "build" : DEFAULT_VIEW);
+/**
+ * The view a link opens: the one it names, else the code's for a link with an exercise or with
+ * code (`hash`: the link's code is read only when the page opens), else the drawing.
+ */
+export function viewOfLink(view, hash = "") {
+  const code = new URLSearchParams(hash.replace(/^#/, "")).has("code");
+  return view.name || (view.exercises?.length || code ? "build" : DEFAULT_VIEW);
 }
 
 /** Does this page have views? Not when embedded, nor when its link names the panels to show. */
