@@ -162,7 +162,7 @@ class PageLog:
 def open_app(browser, base_url, wait_ready=True, setup=None, **context_options):
     """A new page (in its own context, made with `context_options`) on the app, optionally
     waiting until it is ready."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, **context_options)
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 1000}, **context_options})
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.log = PageLog(context, page)
@@ -283,3 +283,84 @@ def write_code(page, code):
     page.keyboard.press("Control+A")
     page.keyboard.press("Delete")
     page.keyboard.insert_text(code)
+
+
+# ---------- the page's views ----------
+# The full page shows one view at a time (draw, train, inside, build, lessons, playground): a
+# control in another view is not on screen. Acting on it the way a learner would means opening its
+# view first with the navigation bar. follow_views() makes Playwright do that before every action
+# on an element, and before waiting for one to be visible: the element's view (the data-views of
+# the section around it, crossing shadow roots) is opened by clicking its link in [data-testid=view-nav]. Nothing changes on a page
+# without views (an embedded widget, a page opened with panels=), nor for checks of visibility.
+OPEN_VIEW_OF = """(el) => {
+  let holder = el; // up to the section, out of shadow roots (the code editor's) too
+  while (holder && !holder.dataset?.views) holder = holder.parentElement || holder.getRootNode().host;
+  const name = holder?.dataset.views;
+  const nav = document.querySelector("[data-testid=view-nav]");
+  if (!name || !nav || nav.hidden || nav.dataset.current === name) return "";
+  nav.querySelector(`[data-view="${name}"]`).click();
+  return name;
+}"""
+LOCATOR_ACTIONS = ["click", "dblclick", "fill", "check", "uncheck", "set_checked", "select_option", "set_input_files",
+                   "focus", "press", "type", "press_sequentially", "hover", "tap", "scroll_into_view_if_needed",
+                   "bounding_box", "screenshot"]
+PAGE_ACTIONS = ["click", "dblclick", "fill", "check", "uncheck", "set_checked", "select_option", "set_input_files",
+                "focus", "press", "type", "hover", "tap"]
+
+
+def open_view_of(locator, timeout=None):
+    """Opens the view that holds the element `locator` points at (its first match), as a learner
+    would, with the navigation bar; returns the view's name, or "" if it is already shown."""
+    from playwright.sync_api import Locator
+
+    return _ORIGINAL[(Locator, "evaluate")](locator.first, OPEN_VIEW_OF, timeout=timeout)
+
+
+_ORIGINAL = {}
+
+
+def follow_views():
+    from playwright.sync_api import Locator, Page
+
+    if _ORIGINAL:
+        return
+
+    def on_locator(name):
+        original = _ORIGINAL[(Locator, name)] = getattr(Locator, name)
+
+        def action(self, *args, **kwargs):
+            open_view_of(self, kwargs.get("timeout"))
+            return original(self, *args, **kwargs)
+        return action
+
+    def on_page(name):
+        original = _ORIGINAL[(Page, name)] = getattr(Page, name)
+
+        def action(self, selector, *args, **kwargs):
+            open_view_of(self.locator(selector), kwargs.get("timeout"))
+            return original(self, selector, *args, **kwargs)
+        return action
+
+    _ORIGINAL[(Locator, "evaluate")] = Locator.evaluate
+    wait_for_selector = _ORIGINAL[(Page, "wait_for_selector")] = Page.wait_for_selector
+    wait_for = _ORIGINAL[(Locator, "wait_for")] = Locator.wait_for
+
+    def page_wait(self, selector, *args, **kwargs):
+        if kwargs.get("state") in (None, "visible"):
+            open_view_of(self.locator(selector), kwargs.get("timeout"))
+        return wait_for_selector(self, selector, *args, **kwargs)
+
+    def locator_wait(self, *args, **kwargs):
+        if kwargs.get("state") in (None, "visible"):
+            open_view_of(self, kwargs.get("timeout"))
+        return wait_for(self, *args, **kwargs)
+
+    for name in LOCATOR_ACTIONS:
+        setattr(Locator, name, on_locator(name))
+    for name in PAGE_ACTIONS:
+        setattr(Page, name, on_page(name))
+    Page.wait_for_selector = page_wait
+    Locator.wait_for = locator_wait
+
+
+follow_views()

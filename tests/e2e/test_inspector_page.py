@@ -110,7 +110,12 @@ def test_a_test_digit_in_the_inspector(page, native):
     page.wait_for_selector("[data-testid=update-result]:not([data-prob-after=''])[data-prob-after]")
     assert float(attr(page, "update-result", "data-prob-before")) == pytest.approx(before)
     assert float(attr(page, "update-result", "data-prob-after")) > before
-    assert page.locator("[data-testid=update-result] .bar-row").count() == 10
+    bars = page.locator("[data-testid=update-result] .bars")
+    assert bars.nth(0).locator(".bar-row").count() == 10  # p of each class, before and after
+    assert page.locator("[data-testid=update-legend]").is_visible()  # which bar is which
+    # The loss on a scale of its own: the change shows even where p hardly moves.
+    assert bars.nth(1).locator(".bar-row").count() == 1
+    assert float(attr(page, "update-result", "data-loss-after")) < float(attr(page, "update-result", "data-loss-before"))
     page.click("[data-testid=inspect-next]")
     page.click("[data-testid=inspect-prev]")
     assert inspected(page, f"test:{wrong}")[0] == before  # the update was made on a copy

@@ -25,6 +25,8 @@ import { startPlayground } from "./playground/playground.js";
 import { createRunEvents } from "./training/run-events.js";
 import { createAugmentPreview } from "./training/augment-preview.js";
 import { createMyDigits } from "./draw/my-digits.js";
+import { startViews, viewOfLink } from "./shell/views.js";
+import { followLinks } from "./shell/link-changes.js";
 
 const STEPS = [
   { id: "runtime", label: "Python runtime (Pyodide)" },
@@ -67,7 +69,12 @@ export async function start() {
   const { view, problems } = readView(location.hash);
   app.view = view;
   applyView(view);
+  startViews($("view-nav"), view, { name: viewOfLink(view, location.hash), changed: (name) => {
+    view.name = name;
+    settingsPanel?.writeHash(); // the hash in its usual order, as a shared link has it
+  } });
   problems.forEach(notifyLink);
+  followLinks({ view, notifyLink, settingsPanel: () => settingsPanel, course: () => course, inspector: () => inspector });
   host = connectToHost(view);
   outbox = createOutbox(host, $("announcer"));
   const updateStep = createStepList($("loading-steps"), STEPS);

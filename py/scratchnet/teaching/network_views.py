@@ -67,18 +67,21 @@ def classify_drawing(network, ink):
 def first_layer_images(network, max_units):
     """Each of the first `max_units` units of the first layer with weights, as an image
     of its incoming weights scaled to [-1, 1] by its own largest magnitude:
-    {"units": how many there are, "images": (k, H, W) float32}."""
+    {"units": how many there are, "images": (k, H, W) float32, "filter": None for a dense layer,
+    else {"height", "width", "channels"} of the convolution's filters (the images show channel 0)}."""
     layer = network.param_layers()[0]
     W = layer.params["W"]
     if isinstance(layer, Dense):  # (D, M): unit j's weights are column j, an image of the input
         shown = W[:, :max_units].T.reshape(-1, *network.sample_shape[-2:]) if len(network.sample_shape) >= 2 \
             else W[:, :max_units].T
         units = W.shape[1]
+        kernel = None
     else:  # a convolution's filters (F, C, KH, KW): the first channel of each
         shown, units = W[:max_units, 0], W.shape[0]
+        kernel = {"height": int(W.shape[2]), "width": int(W.shape[3]), "channels": int(W.shape[1])}
     flat = shown.reshape(len(shown), -1)
     scaled = flat / np.maximum(np.abs(flat).max(axis=1, keepdims=True), 1e-12)
-    return {"units": int(units), "images": scaled.reshape(shown.shape).astype(np.float32)}
+    return {"units": int(units), "images": scaled.reshape(shown.shape).astype(np.float32), "filter": kernel}
 
 
 def mistakes(probabilities, x_raw, labels, count):

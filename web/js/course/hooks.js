@@ -10,6 +10,7 @@ import { createLessonView } from "./lesson-view.js";
 import { parseField, formatValue } from "../state/settings.js";
 import { saveFile } from "../widgets/save-file.js";
 import { EVENT } from "../training/events.js";
+import { showView } from "../shell/views.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -42,7 +43,10 @@ export function createCourseHooks(app) {
     validate: (config) => client.validate({ config }),
     post: (type, fields) => (type === "lessonStep" ? outbox.lessonStep(fields) : outbox.goalReached(fields)),
   });
-  if (view.lesson) lesson.open(view.lesson, view.lessonStep);
+  if (view.lesson) {
+    const named = view.name; // a view the link names wins over the lesson's own
+    lesson.open(view.lesson, view.lessonStep).then((opened) => opened && named && showView(named, { byLearner: true }));
+  }
   listLessons();
 
   // The site's lessons, offered on the full page while none is open.
@@ -109,6 +113,19 @@ export function createCourseHooks(app) {
   });
 
   return {
+    /** The open lesson's {name, step}, or null. */
+    openLesson: () => lesson.current(),
+    /** A link's lesson, typed or pasted into the open tab: opened, moved to its step, or left. */
+    async followLesson(name, step) {
+      const open = lesson.current();
+      if (!name) {
+        if (open) lesson.close();
+      } else if (!open || name !== open.name || step !== open.step) {
+        if (controller.busy()) return notify(`The link's lesson "${name}" waits: stop the run first, then paste the link again.`);
+        await lesson.open(name, step);
+      }
+      return undefined;
+    },
     /** Every model summary from the worker. */
     onModel(summary) {
       const changed = !seen || summary.id !== seen.id;

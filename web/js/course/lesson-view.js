@@ -9,6 +9,7 @@ import { renderMarkdown } from "./markdown.js";
 import { checkLesson, goalMet, stepConfig } from "./lesson-check.js";
 import { applyView } from "../embed/embed.js";
 import { EVENT } from "../training/events.js";
+import { showView, viewForPanels, viewsActive } from "../shell/views.js";
 
 const MAX_LESSON_BYTES = 200_000;
 const $ = (id) => document.getElementById(id);
@@ -133,6 +134,12 @@ export function createLessonView({ info, view, settingsPanel, validate, onRun, n
   $("lesson-run").addEventListener("click", () => onRun());
   $("lesson-close").addEventListener("click", () => api.close());
 
+  // A lesson that could not be opened is not kept in the URL (the one open before it stays).
+  function forget() {
+    view.lesson = lesson ? lesson.name : "";
+    view.lessonStep = lesson ? index : 0;
+  }
+
   const api = {
     /** Open a checked lesson document (from this site or the course page) at `step`: true if used. */
     async openDocument(doc, name, step = 0) {
@@ -144,12 +151,15 @@ export function createLessonView({ info, view, settingsPanel, validate, onRun, n
       }
       if (problems.length) {
         notify(`The lesson "${name}" cannot be used: ${problems.join("; ")}.`);
+        forget();
         return false;
       }
       if (!lesson) before = settingsPanel.current().config; // another lesson opened over one keeps the first's
       lesson = { doc, name };
       view.lesson = name;
-      view.panels = urlPanels || doc.panels || view.panels;
+      // A page with views opens the lesson beside the view of its panels; others show just those panels.
+      if (viewsActive(view)) showView(viewForPanels(doc.panels) || "lessons", { byLearner: true });
+      else view.panels = urlPanels || doc.panels || view.panels;
       card.hidden = false;
       $("lesson-title").textContent = doc.title;
       $("lesson-summary").textContent = doc.summary || "";
@@ -163,6 +173,7 @@ export function createLessonView({ info, view, settingsPanel, validate, onRun, n
         return await api.openDocument(await fetchJson(new URL(`lessons/${name}.json`, location.href), `The lesson "${name}"`), name, step);
       } catch (err) {
         notify(`${err.message} No lesson is open.`);
+        forget();
         return false;
       }
     },
@@ -180,6 +191,8 @@ export function createLessonView({ info, view, settingsPanel, validate, onRun, n
     },
     /** Is a lesson open? */
     active: () => lesson !== null,
+    /** The open lesson's name and step, or null. */
+    current: () => (lesson ? { name: lesson.name, step: index } : null),
     /** A run started (its settings): the step's goal is checked against it from now on. */
     runStarted(config) {
       if (!lesson) return;

@@ -143,6 +143,21 @@ export function createInspector(client, { view, testSize, classes, ink, notify, 
     refresh();
   }
 
+  // What the two bars of each row are.
+  function updateLegend() {
+    const legend = document.createElement("p");
+    legend.className = "bars-legend small";
+    legend.dataset.testid = "update-legend";
+    const key = (kind, words) => {
+      const swatch = document.createElement("span");
+      swatch.className = `bars-key ${kind}`;
+      swatch.setAttribute("aria-hidden", "true");
+      return [swatch, document.createTextNode(words)];
+    };
+    legend.append(...key("before", " upper bar: before the step "), ...key("after", " lower bar: after it"));
+    return legend;
+  }
+
   async function applyUpdate() {
     if (!shown) return;
     const mine = seq;
@@ -166,9 +181,21 @@ export function createInspector(client, { view, testSize, classes, ink, notify, 
         `${formatNumber(moved.loss_before)} to ${formatNumber(moved.loss_after)}. The other classes moved too: together ` +
         `they gave up the same ${formatNumber(gain)}, most of it p_${fell} (${formatNumber(moved.after[fell] - moved.before[fell])}).`;
       const labels = Array.from(moved.before, (_, i) => String(i));
-      updateResult.replaceChildren(text, createBars({ values: moved.before, after: moved.after, labels, name: "p before and after", highlight: y }));
+      // For a confident digit p hardly moves on this scale; the loss, on a scale of its own, does.
+      const lossChange = (moved.loss_after - moved.loss_before) / (moved.loss_before || 1);
+      const loss = document.createElement("p");
+      loss.className = "small";
+      loss.textContent = `The loss on its own scale: ${lossChange <= 0 ? "down" : "up"} by ` +
+        `${formatNumber(Math.abs(100 * lossChange))}% of what it was${moved.before[y] > 0.99 ? " (p_" + y + " was already near 1, so its bar hardly moves)" : ""}.`;
+      updateResult.replaceChildren(
+        text, updateLegend(),
+        createBars({ values: moved.before, after: moved.after, labels, name: "p before and after", highlight: y }),
+        loss, createBars({ values: [moved.loss_before], after: [moved.loss_after], labels: ["L"], name: "the loss before and after" }),
+      );
       updateResult.dataset.probBefore = String(moved.before[y]);
       updateResult.dataset.probAfter = String(moved.after[y]);
+      updateResult.dataset.lossBefore = String(moved.loss_before);
+      updateResult.dataset.lossAfter = String(moved.loss_after);
     } catch (err) {
       updateResult.textContent = `Could not apply the update: ${err.message}`;
     } finally {

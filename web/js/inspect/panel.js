@@ -5,6 +5,7 @@
 import { createInspector } from "./inspector.js";
 import { createGradcheckView } from "./gradcheck-view.js";
 import { createEvalLinks } from "./eval-links.js";
+import { showViewOf } from "../shell/views.js";
 
 // The address with inspect=index (or without it), everything else in it kept as it is.
 function keepInUrl(index) {
@@ -35,7 +36,9 @@ export function createInspectPanel(client, { view, info, ink, modelId, notify, r
     modelId,
     open: shown ? (index) => {
       inspector.open(index);
-      document.getElementById("inspect-section").scrollIntoView({ block: "start" });
+      const section = document.getElementById("inspect-section");
+      showViewOf(section); // on a page with views, the inspector's own view
+      section.scrollIntoView({ block: "start" });
     } : null,
     report,
   });
@@ -64,5 +67,14 @@ export function createInspectPanel(client, { view, info, ink, modelId, notify, r
       gradcheck.stale();
     },
     inkChanged: () => inspector.inkChanged(),
+    /** A link's inspect=index, typed or pasted into the open tab: the problem, or "" once shown. */
+    openFromLink(index) {
+      if (index >= info.test_size) {
+        return `The link's inspect=${index} was refused: there are ${info.test_size.toLocaleString("en")} test digits, ` +
+          `numbered 0 to ${info.test_size - 1}. The digit shown is kept.`;
+      }
+      inspector.open(index);
+      return "";
+    },
   };
 }

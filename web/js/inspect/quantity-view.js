@@ -26,6 +26,49 @@ function gridColumns(n) {
   return n;
 }
 
+// Maps laid out as square tiles in a grid: a convolution's feature maps (N, C, H, W) or (C, H, W),
+// one tile per channel; its filters (F, C, KH, KW), one row of tiles per filter, one tile per
+// channel. The tiles share one heat map (a blank line of cells between tiles), whose cells point
+// back to the array's own indexes.
+function tiles(shape) {
+  const [h, w] = shape.slice(-2);
+  const count = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  const lead = shape.filter((d, i) => i < shape.length - 2 && d > 1);
+  const columns = lead.length === 2 && lead[1] <= 32 ? lead[1] : Math.ceil(Math.sqrt(count));
+  return { h, w, count, columns, rows: Math.ceil(count / columns) };
+}
+
+function tiledMap(q, at) {
+  const { name, shape } = q;
+  const { h, w, count, columns, rows } = tiles(shape);
+  const cols = columns * (w + 1) - 1;
+  const height = rows * (h + 1) - 1;
+  // Cell (r, c) of the grid -> the flat index in the array, or -1 between tiles and past the last.
+  const source = (flat) => {
+    const r = Math.floor(flat / cols);
+    const c = flat % cols;
+    const [y, x] = [r % (h + 1), c % (w + 1)];
+    const tile = Math.floor(r / (h + 1)) * columns + Math.floor(c / (w + 1));
+    return y < h && x < w && tile < count ? tile * h * w + y * w + x : -1;
+  };
+  const lay = (values) => Float64Array.from({ length: height * cols }, (_, flat) => {
+    const i = source(flat);
+    return i < 0 ? 0 : values[i];
+  });
+  const filters = shape.length === 4 && shape[0] > 1;
+  const what = filters
+    ? `${shape[0]} filters of ${h} by ${w}, each with ${shape[1]} ${shape[1] === 1 ? "channel" : "channels"} (a row of squares per filter)`
+    : `${count === 1 ? "one map" : `${count} maps`} of ${h} by ${w} (a square per channel)`;
+  const map = createHeatmap({
+    values: lay(q.values), rows: height, cols, name, maxWidth: 320, maxHeight: 320, count: q.values.length,
+    at: (flat) => (source(flat) < 0 ? " (between the squares)" : at(source(flat))),
+    label: `${name}, ${shape.join(" by ")}: ${what}`,
+  });
+  map.element.classList.add("tiled");
+  map.element.dataset.tiles = `${count}x${h}x${w}`;
+  return { element: map.element, update: (values) => map.update(lay(values)) };
+}
+
 /** The values of quantity q: {element, update(q)} for a quantity of the same name and shape.
  * classes: the number of classes; imageShape: [H, W] of one input image (a vector of H*W values
  * is shown as that image), or null. */
@@ -58,6 +101,9 @@ export function renderValues(q, { classes, imageShape }) {
     const cols = gridColumns(size);
     map = createHeatmap({ values, rows: size / cols, cols, name, at,
       label: `${name}, ${size} values in rows of ${cols}` });
+  } else if (shape.length >= 3 && shape.at(-1) > 1 && shape.at(-2) > 1) {
+    const tiled = tiledMap(q, at);
+    return { element: tiled.element, update: (next) => tiled.update(next.values) };
   } else {
     const cols = shape[shape.length - 1];
     map = createHeatmap({ values, rows: size / cols, cols, name, at, label: `${name}, ${shape.join(" by ")}` });

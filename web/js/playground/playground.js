@@ -164,4 +164,14 @@ export async function startPlayground(client, { notifyLink, notify, report }) {
   await new Promise(requestAnimationFrame); // its frame is drawn first
   controls.disable(false);
   section.dataset.ready = String(Boolean(reply?.ok));
+  // A link typed or pasted into the open tab: its pg_ settings read as on opening (those it leaves
+  // out at their defaults); the playground starts again only if they differ from its own.
+  window.addEventListener("hashchange", () => {
+    const link = readSettings(location.hash, schema, null, PREFIX);
+    if (link.problems.length) notifyLink(link.problems.join(" "));
+    const values = { ...defaults, ...link.values };
+    if (Object.keys(values).every((name) => JSON.stringify(values[name]) === JSON.stringify(settings.config[name]))) return;
+    controls.set(values);
+    changed(controls.current());
+  });
 }

@@ -23,6 +23,12 @@ export function notifyLink(text) {
   notify(linkProblems.join(" "));
 }
 
+/** A new link was typed or pasted into the open tab: the old one's problems are dropped (and so is their notice). */
+export function newLink() {
+  if (linkProblems.length && !$("notice").hidden && $("notice-text").textContent === linkProblems.join(" ")) clearNotice();
+  linkProblems.length = 0;
+}
+
 export function clearNotice() {
   $("notice").hidden = true;
 }

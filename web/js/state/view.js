@@ -1,5 +1,5 @@
 // The view around the settings: which panels a page shows, what it hides and locks, the lesson,
-// the exercise and the test digit it opens with, and the embedding (host, id); read from and
+// the exercise and the test digit it opens with, the view of the full page, and the embedding (host, id); read from and
 // written to the URL hash with the same strict reading as the settings (hash.js).
 
 import { EXERCISES } from "../code/drafts.js";
@@ -15,7 +15,9 @@ export const PANELS = ["draw", "train", "code", "eval", "inspect", "weights", "p
 /** Parts of the page that `hide=` can remove, besides single settings (by their names). */
 export const PARTS = ["recipe", "settings", "model", "charts", "activations", "share"];
 // Hash keys that describe the view rather than the training settings.
-export const VIEW_KEYS = ["embed", "panels", "hide", "lock", "host", "id", "exercise", "code", "inspect", "lesson", "lesson_step", "layout"];
+export const VIEW_KEYS = ["embed", "panels", "hide", "lock", "host", "id", "exercise", "code", "inspect", "lesson", "lesson_step", "layout", "view"];
+/** The views of the full page (shell/views.js), in the navigation's order; view=NAME opens one. */
+export const VIEW_NAMES = ["draw", "train", "inside", "build", "lessons", "playground"];
 /** The layouts of the training panel: "compact" for a small frame (see style.css). */
 export const LAYOUTS = ["full", "compact"];
 
@@ -23,7 +25,7 @@ export const LAYOUTS = ["full", "compact"];
 export function defaultView() {
   return {
     embed: false, panels: [...PANELS], hide: [], lock: [], host: "", id: "", exercises: [], inspect: null,
-    lesson: "", lessonStep: 0, layout: "full",
+    lesson: "", lessonStep: 0, layout: "full", name: "",
   };
 }
 
@@ -102,6 +104,11 @@ export function readView(hash) {
     if (LAYOUTS.includes(value)) view.layout = value;
     else refuse("layout", `choose ${LAYOUTS.join(" or ")}.`, "The full layout is used.");
   }
+  if (params.has("view")) {
+    const value = params.get("view");
+    if (VIEW_NAMES.includes(value)) view.name = value;
+    else refuse("view", `there is no view of that name: choose ${VIEW_NAMES.join(", ")}.`, "The drawing view is shown.");
+  }
   return { view, problems: capped(problems) };
 }
 
@@ -141,5 +148,6 @@ export function viewToParams(view, params = new URLSearchParams()) {
   if (view.lesson) params.set("lesson", view.lesson);
   if (view.lesson && view.lessonStep) params.set("lesson_step", String(view.lessonStep));
   if (view.layout && view.layout !== plain.layout) params.set("layout", view.layout);
+  if (view.name && !view.embed) params.set("view", view.name);
   return params;
 }

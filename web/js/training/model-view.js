@@ -18,6 +18,20 @@ const count = (n, one) => `${n} ${one}${n === 1 ? "" : "s"}`;
 /** How far a model is trained: "3 epochs", or part-way through an epoch "12 steps" or "1 epoch
  * and 12 steps". run: the summary's run ({step}) or null; batches: batches per epoch (needed once
  * an epoch is done; without it only the finished epochs are told). */
+// What the first layer's squares are: a dense unit's weights over the whole image, or a filter.
+function weightsAbout(filter, shape) {
+  if (!filter) {
+    return `Each square is one hidden unit's ${shape[1] * shape[2]} input weights, laid out as the ${shape[1]}×${shape[2]} image they weigh: ` +
+      "orange pixels push the unit up, blue ones push it down. Trained units show strokes and blobs; untrained ones are noise.";
+  }
+  const size = `${filter.height}×${filter.width}`;
+  const channels = filter.channels === 1 ? "over its one input channel (the pixels)"
+    : `for each of its ${filter.channels} input channels (shown: the first)`;
+  return `Each square is one first-layer filter: ${size} weights ${channels}. The filter slides over ` +
+    `the whole image, and at every spot its output is how well the ${size} patch there matches it: orange weights ` +
+    "push it up, blue ones down. Trained filters show edges and strokes; untrained ones are noise.";
+}
+
 export function trainedText(epochs, run, batches) {
   const within = run && (epochs === 0 ? run.step : batches ? run.step - epochs * batches : 0);
   if (!within) return count(epochs, "epoch");
@@ -57,9 +71,10 @@ export function createModelView(client, report) {
 
   async function refreshWeights(id) {
     try {
-      const { units, images, model_id: from } = await client.firstLayerWeights({ max_units: WEIGHT_UNITS });
+      const { units, images, filter, model_id: from } = await client.firstLayerWeights({ max_units: WEIGHT_UNITS });
       if (from !== model.id || id !== model.id) return;
       drawMosaic($("weights"), images);
+      $("weights-about").textContent = weightsAbout(filter, images.shape);
       $("weights-note").textContent = images.shape[0] < units ? `Showing ${images.shape[0]} of ${units} units.` : "";
     } catch (err) {
       report(err);

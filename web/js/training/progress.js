@@ -1,7 +1,9 @@
 // The live view of a training run: turns the trainer's plain-data events into progress bars,
 // figures (samples/s and time left, both smoothed over a few seconds, learning rate) and one
 // summary point per chart per chunk; a model's recorded curves, and earlier runs as faint lines
-// behind. It never talks to the worker; the wiring module hands it the events.
+// behind, each named in the legend, shown or hidden with one checkbox. The x axis spans the run
+// being shown (its planned epochs), however long the earlier runs were. It never talks to the
+// worker; the wiring module hands it the events.
 
 import { createLineChart, PALETTE } from "../widgets/charts.js";
 
@@ -57,6 +59,19 @@ export function createProgressView() {
   let lastChunk = 0;
   let lastShown = 0;
   let ended = false; // finished or diverged: the time left is no longer counted
+  let earlier = []; // earlier runs' curves, as setBackground() was given them
+  const showEarlier = $("show-earlier-runs");
+  showEarlier?.addEventListener("change", () => drawEarlier());
+
+  // Earlier runs behind the loss and accuracy curves, each labelled "run N" (unless switched off).
+  function drawEarlier() {
+    const runs = showEarlier && !showEarlier.checked ? [] : earlier;
+    const lines = (key, testKey) => runs.flatMap((r, i) => [
+      { points: r[key], label: r.label, run: i }, { points: r[testKey], sparse: true, run: i },
+    ]);
+    charts.loss.setBackground(lines("loss", "test_loss"));
+    charts.accuracy.setBackground(lines("accuracy", "test_accuracy"));
+  }
 
   function resetPanel() {
     $("epoch-progress").value = 0;
@@ -102,6 +117,7 @@ export function createProgressView() {
       const last = progress[progress.length - 1];
       const mean = (key) => progress.reduce((sum, e) => sum + e[key], 0) / progress.length;
       const x = last.epoch + last.batch / last.batches;
+      for (const chart of Object.values(charts)) chart.setXMax(last.epochs); // this run's own length
       charts.loss.append(x, [mean("loss"), null]);
       charts.accuracy.append(x, [mean("accuracy"), null]);
       charts.lr.append(x, [last.learning_rate]);
@@ -134,18 +150,28 @@ export function createProgressView() {
     /** A model's recorded curves (curves.py's shape): one point per epoch, from epoch 0 on the axis. */
     showCurves(curves) {
       resetPanel();
-      for (const chart of Object.values(charts)) chart.clear();
+      for (const chart of Object.values(charts)) {
+        chart.clear();
+        chart.setXMax(null);
+      }
       if (curves?.epoch?.length) drawCurves(curves);
     },
-    /** Earlier runs as faint lines: [{loss, accuracy, test_loss, test_accuracy}], each [[x, y], ...]. */
+    /**
+     * Earlier runs as faint lines: [{loss, accuracy, test_loss, test_accuracy, label}], each
+     * curve [[x, y], ...], label the run's name in the legend ("run 3").
+     */
     setBackground(runs) {
-      charts.loss.setBackground(runs.flatMap((r) => [{ points: r.loss }, { points: r.test_loss, sparse: true }]));
-      charts.accuracy.setBackground(runs.flatMap((r) => [{ points: r.accuracy }, { points: r.test_accuracy, sparse: true }]));
+      earlier = runs;
+      drawEarlier();
     },
     /** Back to an empty panel; with clearCharts, the curves go too. */
     reset({ clearCharts = false } = {}) {
       resetPanel();
-      if (clearCharts) for (const chart of Object.values(charts)) chart.clear();
+      if (!clearCharts) return;
+      for (const chart of Object.values(charts)) {
+        chart.clear();
+        chart.setXMax(null);
+      }
     },
   };
 }

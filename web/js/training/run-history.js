@@ -92,7 +92,7 @@ export function createRunHistory({ store, list, note, schema, onBackground }) {
   }
 
   function background() {
-    onBackground(runs.filter((r) => r !== current).slice(-BACKGROUND_RUNS).map((r) => r.trace));
+    onBackground(runs.filter((r) => r !== current).slice(-BACKGROUND_RUNS).map((r) => ({ ...r.trace, label: `run ${r.number}` })));
   }
 
   const summaryText = (run) => {

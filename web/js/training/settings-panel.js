@@ -63,9 +63,17 @@ export function createSettingsPanel(info, view, { validate, onChange, notify, ex
     if (general.length) $("form-error").textContent = general.join(" ");
   }
 
-  if (fromUrl.recipe) controls.useRecipe(fromUrl.recipe);
-  else controls.set(info.default_config);
-  if (Object.keys(fromUrl.values).length) controls.set(fromUrl.values);
+  // The settings a link gives, over the defaults (or its recipe), or over the current ones (a
+  // lesson's step, say) with `over`; returns what it refused.
+  function useLink(hash, over = false) {
+    const link = readSettings(hash, info.schema, info.recipes);
+    if (link.recipe) controls.useRecipe(link.recipe);
+    else if (!over) controls.set(info.default_config);
+    if (Object.keys(link.values).length) controls.set(link.values);
+    return link.problems;
+  }
+
+  useLink(location.hash); // its problems were noted above, with the view's
   return {
     current: () => controls.current(),
     showErrors,
@@ -82,5 +90,16 @@ export function createSettingsPanel(info, view, { validate, onChange, notify, ex
     },
     /** Write the settings and the view (after the view changed) into the URL hash. */
     writeHash,
+    /**
+     * A link typed or pasted into the open tab: its hide= and lock= checked as on opening, its
+     * settings used as on opening (those it leaves out at their defaults; with `over`, at their
+     * current values: the open lesson's step's). Returns the problems.
+     */
+    applyLink(hash, { over = false } = {}) {
+      const names = checkViewNames(view, info.schema.map((f) => f.name));
+      Object.assign(view, names.view);
+      controls.setAccess({ locked: view.lock, hidden: view.hide });
+      return [...names.problems, ...useLink(hash, over)];
+    },
   };
 }

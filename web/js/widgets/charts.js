@@ -1,7 +1,8 @@
 // Line charts over uPlot. They know nothing of training: each chart takes named series and
 // plain (x, values) points, and redraws at most once per animation frame. Behind them a chart can
-// draw faint background lines (earlier runs, say), each with its own x values. The x axis starts
-// at 0.
+// draw faint background lines (earlier runs, say), each with its own x values and its own entry in
+// the legend. The x axis starts at 0 and ends where the chart's own series end (or at the end set
+// with setXMax): a background line that runs further is cut off, not squeezing the series.
 
 import { uPlot } from "../libraries.js";
 
@@ -15,6 +16,7 @@ function zoomed(min, max, limits) {
 /** Colours for series, in order; distinguishable for common colour-vision differences. */
 export const PALETTE = ["#2563eb", "#ea580c", "#16a34a", "#9333ea", "#0891b2", "#ca8a04", "#db2777", "#4b5563"];
 
+const DASHES = [[], [6, 3], [2, 3], [9, 3, 2, 3], [4, 4]]; // earlier runs told apart without colour
 const HEIGHT = 190; // unless the page's --chart-height says otherwise (the compact layout)
 
 /**
@@ -28,7 +30,8 @@ export function createLineChart(container, { series, xLabel = "", logY = false, 
   let defs = series;
   let xs = [];
   let ys = defs.map(() => []);
-  let background = []; // [{xs, ys, sparse}]: faint lines behind the series
+  let background = []; // [{xs, ys, sparse, label}]: faint lines behind the series
+  let xMax = null; // where the x axis ends (null: at the series' last point)
   let plot = null;
   let pending = false;
 
@@ -52,7 +55,7 @@ export function createLineChart(container, { series, xLabel = "", logY = false, 
         height: height(),
         cursor: { drag: { x: false, y: false } },
         hooks: { draw: [noteRanges] },
-        scales: { x: { time: false, range: (u, min, max) => [0, max > 0 ? max : 1] }, y: yScale },
+        scales: { x: { time: false, range: (u, min, max) => [0, xEnd(max)] }, y: yScale },
         axes: [{ label: xLabel, labelSize: 18, size: 40 }, axisY],
         series: [
           { label: xLabel || "x", value: (u, v) => (v == null ? "–" : v.toFixed(2)) },
@@ -65,11 +68,14 @@ export function createLineChart(container, { series, xLabel = "", logY = false, 
             value: (u, v) => (v == null ? "–" : formatY ? formatY(v) : v.toPrecision(3)),
           })),
           ...background.map((b) => ({
-            label: "earlier run",
-            class: "background-series", // left out of the legend (style.css)
-            stroke: "rgba(100, 116, 139, 0.4)",
+            label: b.label || "earlier run",
+            // Each earlier run in the legend once: its sparse companion (test points) is left out (course.css).
+            class: b.sparse || !b.label ? "background-series" : "background-run",
+            stroke: "rgba(100, 116, 139, 0.55)",
+            dash: DASHES[b.run % DASHES.length],
             width: 1,
             spanGaps: true,
+            value: (u, v) => (v == null ? "–" : formatY ? formatY(v) : v.toPrecision(3)),
             points: b.sparse ? { show: true, size: 4, stroke: "rgba(100, 116, 139, 0.4)", fill: "rgba(100, 116, 139, 0.25)" } : { show: false },
           })),
         ],
@@ -77,6 +83,13 @@ export function createLineChart(container, { series, xLabel = "", logY = false, 
       data(),
       container,
     );
+  }
+
+  // The x axis's end: the one set, else the series' last x, else (only background lines) the data's.
+  function xEnd(max) {
+    const own = xMax ?? (xs.length ? Math.max(...xs) : null);
+    const end = own ?? max;
+    return end > 0 ? end : 1;
   }
 
   // The smallest and largest value of the series themselves (not the background); else [min, max].
@@ -156,9 +169,20 @@ export function createLineChart(container, { series, xLabel = "", logY = false, 
     },
     /** The labels of the current series. */
     labels: () => defs.map((s) => s.label),
-    /** Faint lines behind the series: [{points: [[x, y], ...], sparse?}] (none: []). */
+    /** Where the x axis ends (the planned length of a run, say); null: at the series' last point. */
+    setXMax(value) {
+      if (value === xMax) return;
+      xMax = value;
+      schedule();
+    },
+    /**
+     * Faint lines behind the series: [{points: [[x, y], ...], sparse?, label?, run?}] (none: []).
+     * A line with a label gets an entry in the legend; lines of the same run share a dash pattern.
+     */
     setBackground(lines) {
       background = lines.map((line) => ({
+        label: line.label || "",
+        run: line.run || 0,
         xs: line.points.map((p) => p[0]),
         ys: line.points.map((p) => (p[1] == null || !Number.isFinite(p[1]) || (logY && p[1] <= 0) ? null : p[1])),
         sparse: Boolean(line.sparse),

@@ -38,9 +38,10 @@ export function formatNumber(v) {
 /**
  * values: a typed array laid out as `rows` x `cols` cells (row-major). name: what they are
  * ("dW1"); at(flat) -> the entry's index as text ("[412, 37]"). Returns {element, update(values)}:
- * update repaints new values of the same layout in place (focus, cursor and layout stay).
+ * update repaints new values of the same layout in place (focus, cursor and layout stay). count:
+ * how many of the cells are values (when some only space them out), if not all.
  */
-export function createHeatmap({ values, rows, cols, name, at, maxWidth = 320, maxHeight = 320, label = "" }) {
+export function createHeatmap({ values, rows, cols, name, at, maxWidth = 320, maxHeight = 320, label = "", count = null }) {
   const figure = document.createElement("figure");
   figure.className = "heatmap";
   const wrap = figure.appendChild(document.createElement("div"));
@@ -81,9 +82,10 @@ export function createHeatmap({ values, rows, cols, name, at, maxWidth = 320, ma
     }
     const peak = Math.max(Math.abs(low), Math.abs(high));
     paintValues(canvas, values, rows, cols, peak > 0 ? 1 / peak : 0);
-    canvas.setAttribute("aria-label", `${label || name}: ${values.length} values from ${formatNumber(low)} ` +
+    const n = count ?? values.length;
+    canvas.setAttribute("aria-label", `${label || name}: ${n} values from ${formatNumber(low)} ` +
       `to ${formatNumber(high)}. Use the arrow keys to read them one by one.`);
-    hint = `${values.length.toLocaleString("en")} values, largest magnitude ${formatNumber(peak)}: point at a cell or use the arrow keys.`;
+    hint = `${n.toLocaleString("en")} values, largest magnitude ${formatNumber(peak)}: point at a cell or use the arrow keys.`;
   }
 
   function show(r, c, announce) {
