@@ -9,15 +9,17 @@
 import { loadCodeMirror } from "../libraries.js";
 import { drafts as codec, readLinkCode } from "./drafts.js";
 import { createLinkMark, showLinkProblems } from "./link-code-view.js";
+import { clearStoppedNotes } from "./stopped-note.js";
 
 const CHECK_LIMIT_MS = 5000;
 const $ = (id) => document.getElementById(id);
 
 /**
  * client: the worker client. Callbacks: report(err) for a failed call; post(type, fields) for
- * the embedding page; changed() after the drafts change (the link follows them).
+ * the embedding page; changed() after the drafts change (the link follows them); train() starts
+ * (or resumes) training with the settings shown.
  */
-export function createCodePanel(client, { report, post, changed }) {
+export function createCodePanel(client, { report, post, changed, train }) {
   const select = $("exercise");
   const result = document.querySelector("[data-testid=check-result]");
   let editor = null; // {view, setText, getText, setEditable}, once CodeMirror has loaded
@@ -192,6 +194,10 @@ export function createCodePanel(client, { report, post, changed }) {
         result.textContent = `Your ${bad} cannot run: ${message}${line ? ` (line ${line})` : ""}. The reference is kept.`;
       }
       setModel(reply.model);
+      if (reply.ok) {
+        clearStoppedNotes();
+        await train();
+      }
     } catch (err) {
       report(err);
     }
