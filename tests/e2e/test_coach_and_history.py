@@ -18,11 +18,11 @@ def hash_of(**settings):
     return "#" + "&".join(f"{k}={v}" for k, v in settings.items())
 
 
-def train_to_the_end(page):
-    """Presses Train and waits until that run has finished: a chunk of it was asked for, the time
-    left reads "done" (a new run's start clears it) and nothing runs any more."""
+def train_to_the_end(page, button="train"):
+    """Presses Train (or `button`) and waits until that run has finished: a chunk of it was asked
+    for, the time left reads "done" (a new run's start clears it) and nothing runs any more."""
     asked = calls(page).get("train", 0)
-    page.click("[data-testid=train]")
+    page.click(f"[data-testid={button}]")
     page.wait_for_function(f"""() => scratchnetPython.calls.train > {asked}
         && document.querySelector('#eta').textContent === 'done'
         && document.querySelector('{IDLE}') !== null""", timeout=120_000)
@@ -113,9 +113,10 @@ def test_run_history_marks_the_runs_that_used_the_learners_code(browser, base_ur
         settle(page)
         assert runs.nth(0).get_attribute("data-code") == ""
         write_code(page, MY_DENSE_BACKWARD)
-        page.click("[data-testid=train-my-code]")
-        page.wait_for_selector("[data-testid=using-my-code]")
-        train_to_the_end(page)
+        page.click("[data-testid=check-code]")  # only code that passed Check is switched in
+        page.wait_for_selector("[data-testid=check-result][data-passed=true]", timeout=60_000)
+        train_to_the_end(page, "train-my-code")  # it switches the code in, then trains
+        page.wait_for_selector("[data-testid=using-my-code] [data-function=dense_backward]")
         assert runs.count() == 1 and runs.nth(0).get_attribute("data-code") == "dense_backward"
         assert "your code: dense_backward" in runs.nth(0).text_content()
         # Run 2, the same settings on the reference code: a change, not "the same settings as run 1".

@@ -10,7 +10,8 @@ rely on them), which records every path asked of it; another origin is a second 
 records every request. The learner's code runs every probe at its top level and notes each
 outcome in `builtins`, where a second piece of code, run by the same worker once every probe has
 settled (a rejected promise, an error event, an exception), reads them back in the message of an
-exception, which the page shows. Only then does the test make a request of its own to each server
+exception, which the page shows (from the network's worker: raised while training, by a function
+that passed Check). Only then does the test make a request of its own to each server
 (a sentinel that must arrive), and assert that nothing of the learner's arrived before it.
 """
 
@@ -305,14 +306,37 @@ def read_back_by_check(page):
     raise AssertionError(f"the probes never settled: {text}")
 
 
+def training_read_back_code(attempt):
+    """A relu_forward that passes Check (5x6 inputs) and, on the network's (32 hidden units), raises the
+    probes' outcomes once all settled ("PROBES <attempt> {json}"), else "PENDING <attempt>"."""
+    return f'''import builtins
+import json
+
+import numpy as np
+
+def relu_forward(z):
+    if z.shape[-1] != 32:
+        return np.maximum(z, 0)
+    probes = getattr(builtins, "scratchnet_probes", None)
+    if probes is None:
+        raise RuntimeError("PROBES-LOST {attempt}: this interpreter never ran the probes")
+    if any(outcome == "pending" for outcome, _ in probes.values()):
+        raise RuntimeError("PENDING {attempt}")
+    raise RuntimeError("PROBES {attempt} " + json.dumps(probes, sort_keys=True))
+'''
+
+
 def read_back_by_training_code(page):
-    """The probes' outcomes from the app's worker (Train with my code), once all settled."""
+    """The probes' outcomes from the app's worker (Train with my code), once all settled: only
+    code that passed Check is switched in, so the read-back raises only while training."""
     for attempt in range(30):
-        write_code(page, read_back_code(attempt, pending_passes=False))
+        write_code(page, training_read_back_code(attempt))
+        passed, text = check(page)
+        assert passed == "true", text
         page.click("[data-testid=train-my-code]")
         page.wait_for_function("(n) => /(PENDING|PROBES|PROBES-LOST) ([0-9]+)/.exec(document.querySelector("
-                               "'[data-testid=check-result]').textContent)?.[2] === String(n)", arg=attempt)
-        text = page.text_content("[data-testid=check-result]")
+                               "'#notice-text').textContent)?.[2] === String(n)", arg=attempt, timeout=60_000)
+        text = page.text_content("#notice-text")
         if f"PENDING {attempt}" not in text:
             return outcomes(text, attempt)
     raise AssertionError(f"the probes never settled: {text}")
@@ -370,6 +394,8 @@ def test_code_run_by_check_reaches_no_server_and_none_of_the_sites_storage(page,
 
 def test_code_switched_in_for_training_reaches_no_server_and_none_of_the_sites_storage(page, site, other):
     write_code(page, probe_code(other.base + PROBE_PATH.lstrip("/"), site.base + PROBE_PATH.lstrip("/")))
+    passed, text = check(page, timeout=BOOT_TIMEOUT_MS)  # only code that passed Check is switched in
+    assert passed == "true", text
     page.click("[data-testid=train-my-code]")
     page.wait_for_selector("[data-testid=using-my-code]")  # compiled by the app's worker: the probes ran there
     probed = read_back_by_training_code(page)

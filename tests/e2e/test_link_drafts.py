@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 KEY = "scratchnet.code"
 SMALL = "train_size=300&epochs=1&hidden_sizes=16"
+PASSED_KEY = "scratchnet.code.passed"  # the sources that passed Check (my-functions.js)
 MINE = '''import numpy as np
 
 def dense_backward(dz, x, W):
@@ -33,13 +34,15 @@ def code_param(value):
 
 
 def open_with(browser, base_url, hash, saved=None):
-    """The app opened at `hash` in a fresh context whose localStorage holds the drafts `saved`."""
+    """The app opened at `hash` in a fresh context whose localStorage holds the drafts `saved`
+    (each as one that passed Check)."""
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(30_000)
     if saved is not None:
         page.goto(base_url + "manifest.json")  # the same origin, without starting the app
         page.evaluate("([key, value]) => localStorage.setItem(key, value)", [KEY, json.dumps(saved)])
+        page.evaluate("([key, value]) => localStorage.setItem(key, value)", [PASSED_KEY, json.dumps(saved)])
     page.goto(base_url + hash)
     wait_state(page, "ready", BOOT_TIMEOUT_MS)
     return page
@@ -67,7 +70,7 @@ def test_a_links_code_waits_apart_until_adopted_and_then_replaces_the_draft(brow
         assert "momentum_step" in page.text_content("#code-note")
         assert stored(page) == {"dense_backward": MINE}
 
-        # Train with my code takes the learner's own draft, never the link's code beside it.
+        # Train with my code takes the learner's own draft (it passed Check), never the link's code beside it.
         page.click("[data-testid=train-my-code]")
         badge = page.locator("[data-testid=using-my-code]")
         expect(badge).to_have_text("Training with your code: dense_backward")

@@ -114,7 +114,7 @@ export async function start() {
   modelView = createModelView(client, report);
   augmentPreview = createAugmentPreview(client, $("augment-preview"), report);
   codePanel = createCodePanel(client, {
-    report, post: (type, fields) => outbox.post(type, fields), changed: () => settingsPanel.refresh(),
+    report, post: (type, fields) => outbox.post(type, fields), changed: () => settingsPanel.refresh(), train: () => train(),
   });
   runEvents = createRunEvents({
     client, progress, modelView, drawPanel, codePanel, outbox, notify, clearNotice, report, weightsChanged,
@@ -174,12 +174,14 @@ function restartWorker(err) {
     (codePanel?.inUse() ? ", and the network runs the reference code again (your code stays in the editor)." : "."));
   restarting = client.restart()
     .then(({ model }) => {
+      restarting = null;
       onModel(model);
+      weightsChanged(); // what failed to be read (a drawing, a trace) is read again, by the reference
       onState("idle");
     })
-    .catch(fail)
-    .finally(() => {
+    .catch((failure) => {
       restarting = null;
+      fail(failure);
     });
 }
 
@@ -223,7 +225,8 @@ const STATUS_TEXT = { idle: "Ready", training: "Training…", stopping: "Stoppin
 
 function onState(state) {
   const setUp = controller?.starting() && state !== "training";
-  setStatus(state === "training" || state === "stopping" || setUp ? "training" : "ready",
+  // While Python restarts, the status says so until it is back (a call that failed meanwhile does not say "Ready").
+  if (!restarting) setStatus(state === "training" || state === "stopping" || setUp ? "training" : "ready",
     setUp ? "Setting up the run…" : STATUS_TEXT[state]);
   // Whether anything the learner asked for is still under way (for tests and assistive tech).
   document.querySelector("[data-testid=status]").dataset.busy = String(controller ? controller.busy() : false);

@@ -9,15 +9,19 @@
 import { loadCodeMirror } from "../libraries.js";
 import { drafts as codec, readLinkCode } from "./drafts.js";
 import { createLinkMark, showLinkProblems } from "./link-code-view.js";
+import { clearStoppedNotes } from "./stopped-note.js";
+import { createMyFunctions } from "./my-functions.js";
+import { createErrorLine } from "./error-line.js";
 
 const CHECK_LIMIT_MS = 5000;
 const $ = (id) => document.getElementById(id);
 
 /**
  * client: the worker client. Callbacks: report(err) for a failed call; post(type, fields) for
- * the embedding page; changed() after the drafts change (the link follows them).
+ * the embedding page; changed() after the drafts change (the link follows them); train() starts
+ * (or resumes) training with the settings shown.
  */
-export function createCodePanel(client, { report, post, changed }) {
+export function createCodePanel(client, { report, post, changed, train }) {
   const select = $("exercise");
   const result = document.querySelector("[data-testid=check-result]");
   let editor = null; // {view, setText, getText, setEditable}, once CodeMirror has loaded
@@ -26,6 +30,9 @@ export function createCodePanel(client, { report, post, changed }) {
   let mode = "view";
   let inUse = []; // exercise names whose learner code the network runs
   const drafts = codec.load(); // the learner's own, as kept in this browser
+  let inUseSources = {}; // the sources the network runs, as last switched in
+  const mine = createMyFunctions({ list: $("my-functions-list"), badges: $("code-badges"), onRemove: (name) => removeFromUse(name) });
+  const useNote = $("use-note");
   const link = readLinkCode(location.hash);
   // The link's code that is not already the learner's draft: name -> source, until adopted or dropped.
   const fromLink = Object.fromEntries(Object.entries(link.code).filter(([name, source]) => drafts[name] !== source));
@@ -39,6 +46,7 @@ export function createCodePanel(client, { report, post, changed }) {
   async function loadEditor() {
     const cm = await loadCodeMirror();
     const editable = new cm.Compartment();
+    const errorLine = createErrorLine(cm);
     // In a shadow root CodeMirror's styles are constructed style sheets, which a strict
     // Content-Security-Policy (no inline styles) allows; in the document they would be <style> tags.
     const shadow = $("code-editor").attachShadow({ mode: "open" });
@@ -48,16 +56,19 @@ export function createCodePanel(client, { report, post, changed }) {
       doc: "",
       extensions: [cm.basicSetup, cm.python(), editable.of([cm.EditorState.readOnly.of(true), cm.EditorView.editable.of(false)]),
         cm.EditorView.updateListener.of((update) => update.docChanged && mode === "edit" && saveDraft()),
+        errorLine.field,
         // Focusable even when read-only, so the code can be scrolled and read from the keyboard.
         cm.EditorView.contentAttributes.of({ "aria-label": "Python code", tabindex: "0" }),
-        cm.EditorView.theme({ "&": { maxHeight: "32rem", fontSize: "0.85rem" }, ".cm-scroller": { overflow: "auto" } })],
+        cm.EditorView.theme({ "&": { maxHeight: "32rem", fontSize: "0.85rem" }, ".cm-scroller": { overflow: "auto" },
+          ".cm-error-line": { backgroundColor: "#fee2e2", outline: "1px solid #991b1b" } })],
       parent: mount,
       root: shadow,
     });
     editor = {
       view,
       getText: () => view.state.doc.toString(),
-      setText: (text) => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } }),
+      setText: (text) => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, effects: errorLine.mark.of(null) }),
+      markLine: (line) => view.dispatch({ effects: errorLine.effects(view.state, line) }),
       setEditable: (on) => view.dispatch({
         effects: editable.reconfigure([cm.EditorState.readOnly.of(!on), cm.EditorView.editable.of(on)]),
       }),
@@ -67,6 +78,7 @@ export function createCodePanel(client, { report, post, changed }) {
   function saveDraft() {
     drafts[select.value] = editor.getText();
     codec.save(drafts);
+    mine.render(drafts);
     changed();
   }
 
@@ -127,12 +139,16 @@ export function createCodePanel(client, { report, post, changed }) {
   showLinkProblems(link.problems, $("code-note"));
 
   function clearResult() {
+    editor?.markLine(null);
     result.dataset.passed = "";
     result.dataset.maxRelError = "";
     result.replaceChildren();
   }
 
-  function showResult(name, checked) {
+  function showResult(name, checked, source) {
+    if (checked.passed) mine.passed(name, source);
+    if (mode === "edit" && select.value === name) editor.markLine(checked.error?.line || null);
+    mine.render(drafts);
     const rows = checked.results.map((r) => {
       const li = document.createElement("li");
       li.className = r.passed ? "pass" : "fail";
@@ -166,7 +182,7 @@ export function createCodePanel(client, { report, post, changed }) {
     const source = mode === "edit" ? editor.getText() : drafts[name] ?? (await exercise(name)).stub;
     try {
       await client.saveCheckpoint(); // Python cannot be interrupted: a hang costs a restart, not the work
-      showResult(name, await client.checkCode({ name, source }, null, { timeoutMs: CHECK_LIMIT_MS }));
+      showResult(name, await client.checkCode({ name, source }, null, { timeoutMs: CHECK_LIMIT_MS }), source);
     } catch (err) {
       result.dataset.passed = "false";
       result.dataset.maxRelError = "Infinity";
@@ -177,20 +193,48 @@ export function createCodePanel(client, { report, post, changed }) {
     }
   }
 
+  // Switches in the learner's functions that passed Check (and are ticked), then trains.
   async function trainWithMine() {
-    const sources = Object.fromEntries(Object.entries(drafts).filter(([name]) => select.querySelector(`option[value="${name}"]`)));
-    if (mode === "edit") sources[select.value] = editor.getText();
-    if (!Object.keys(sources).length) {
-      result.textContent = mode === "link" ? "The code from the link runs only once you press Use this code."
-        : "Write a function first: choose one, press Edit, then Check.";
+    useNote.textContent = "";
+    // A link's code shown in the editor is never used: the learner's own drafts are.
+    if (mode === "edit") drafts[select.value] = editor.getText();
+    const sources = mine.chosen(drafts);
+    const names = Object.keys(sources);
+    const waiting = Object.keys(drafts).filter((name) => mine.why(name, drafts));
+    const untouched = waiting.filter((name) => drafts[name] === exercises[name]?.stub);
+    const left = waiting.filter((name) => !untouched.includes(name)).map((name) => `${name} (${mine.why(name, drafts)})`);
+    if (!names.length) {
+      useNote.textContent = left.length ? `Nothing to train with yet: ${left.join(", ")}. Only functions that pass Check are switched in: press Check first.`
+        : mode === "link" ? "The code from the link runs only once you press Use this code, then Check."
+          : "Write a function first: choose one, press Edit, write it, then Check.";
       return;
     }
     try {
       const reply = await client.useCode({ sources });
       if (!reply.ok) {
         const { exercise: bad, message, line } = reply.error;
-        result.textContent = `Your ${bad} cannot run: ${message}${line ? ` (line ${line})` : ""}. The reference is kept.`;
+        useNote.textContent = `Your ${bad} cannot run: ${message}${line ? ` (line ${line})` : ""}. The reference is kept.`;
+        if (mode === "edit" && select.value === bad) editor.markLine(line);
       }
+      setModel(reply.model);
+      if (reply.ok) {
+        inUseSources = sources;
+        clearStoppedNotes();
+        useNote.textContent = `Training with your ${names.join(", ")}${left.length ? `; left out: ${left.join(", ")}` : ""}.`;
+        await train();
+      }
+    } catch (err) {
+      report(err);
+    }
+  }
+
+  // The reference for `name` again; the learner's other functions stay in use.
+  async function removeFromUse(name) {
+    const rest = Object.fromEntries(Object.entries(inUseSources).filter(([other]) => other !== name && inUse.includes(other)));
+    if (!Object.keys(rest).length) return backToReference();
+    try {
+      const reply = await client.useCode({ sources: rest });
+      if (reply.ok) inUseSources = rest;
       setModel(reply.model);
     } catch (err) {
       report(err);
@@ -209,15 +253,7 @@ export function createCodePanel(client, { report, post, changed }) {
   let lastShown = "";
   function setModel(summary) {
     inUse = summary.code || [];
-    let badge = document.querySelector("[data-testid=using-my-code]");
-    if (inUse.length && !badge) {
-      badge = document.createElement("span");
-      badge.className = "badge";
-      badge.dataset.testid = "using-my-code";
-      $("code-badges").append(badge);
-    }
-    if (badge && !inUse.length) badge.remove();
-    if (badge) badge.textContent = `Training with your code: ${inUse.join(", ")}`;
+    mine.showInUse(inUse);
     $("reference-code").disabled = !inUse.length;
     // What the view shows changes with the model, its settings (the shapes) and the code in use,
     // not with every chunk of training: re-read it only then.
@@ -242,6 +278,7 @@ export function createCodePanel(client, { report, post, changed }) {
     async start(view) {
       await loadEditor();
       showLinkNote();
+      mine.render(drafts);
       const first = view.exercises[0] || Object.keys(fromLink)[0];
       if (first) await edit(first);
       else await showRunning();

@@ -5,6 +5,7 @@
 import { createDrawpad } from "./pad.js";
 import { createPredictionView } from "./prediction-view.js";
 import { createStagesView } from "./preprocess-view.js";
+import { noteIfStopped } from "../code/stopped-note.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -36,6 +37,7 @@ export function createDrawPanel(client, { report, outbox, plain, onInk = () => {
       outbox.prediction(result, drawing.drawn);
     } catch (err) {
       if (mine === seq) show({ empty: true, message: `Could not read the drawing: ${plain(err)}` });
+      noteIfStopped(err, $("probs"), "draw");
       report(err);
     } finally {
       if (mine === seq) $("prediction").dataset.pending = "false";

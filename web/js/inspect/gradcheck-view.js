@@ -5,6 +5,7 @@
 // while the check runs).
 
 import { formatNumber } from "../widgets/heatmap.js";
+import { noteIfStopped } from "../code/stopped-note.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -71,6 +72,7 @@ export function createGradcheckView(client) {
       panel.dataset.step = result.step === null ? "" : String(result.step);
     } catch (err) {
       $("gradcheck-reading").textContent = `The check could not run: ${err.message}`;
+      noteIfStopped(err, $("gradcheck-reading"), "gradcheck");
     } finally {
       button.disabled = false;
       panel.setAttribute("aria-busy", "false");

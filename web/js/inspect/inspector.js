@@ -8,6 +8,7 @@
 import { createBars } from "../widgets/bars.js";
 import { formatNumber } from "../widgets/heatmap.js";
 import { renderQuantity } from "./quantity-view.js";
+import { noteIfStopped } from "../code/stopped-note.js";
 
 const $ = (id) => document.getElementById(id);
 const WHOLE = /^\d+$/;
@@ -114,6 +115,7 @@ export function createInspector(client, { view, testSize, classes, ink, notify, 
         performance.measure("inspector: trace in the worker", { start: asked, end: answered });
         performance.measure("inspector: drawing it", { start: answered, end: performance.now() });
       } catch (err) {
+        noteIfStopped(err, $("inspect-summary"), "inspect");
         if (mine !== seq) continue;
         $("inspect-summary").textContent = `Could not inspect this example: ${err.message}`;
       }
@@ -198,6 +200,7 @@ export function createInspector(client, { view, testSize, classes, ink, notify, 
       updateResult.dataset.lossAfter = String(moved.loss_after);
     } catch (err) {
       updateResult.textContent = `Could not apply the update: ${err.message}`;
+      noteIfStopped(err, updateResult, "update");
     } finally {
       updateButton.disabled = false;
     }

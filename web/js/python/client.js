@@ -66,6 +66,10 @@ const SETS_UP = new Set(["new_training", "reset", "use_pretrained", "import_mode
 const CHANGES = new Set([...SETS_UP, "train", "shard_train", "step", "playground_new", "playground_train"]);
 const LEARNER_LIMIT_MS = 10000; // any call while the network may run the learner's code
 const LEARNER_CALLS = { use_code: 5000, check_code: 5000 }; // calls that run it for sure
+// Calls on one example or a mini-batch that run the network, so its learner code while in use:
+// a few milliseconds each, so one past this was stuck (the same limit as a training chunk's).
+const ONE_EXAMPLE_CALLS = new Set(["classify", "inspect", "inspect_update", "spot_check"]);
+const ONE_EXAMPLE_LIMIT_MS = 5000;
 
 /** Create the client; onStep(step) receives loading progress. Call boot() to start. `name` names
  * its worker; only the page's own client (`main`) keeps snapshots and reports in scratchnetPython. */
@@ -77,6 +81,7 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
   let checker = null; // a promise of the checker's worker
   let checkpoint = null; // bytes of the last checkpoint, put back by restart()
   let tainted = false; // has the app's interpreter run the learner's code?
+  let spare = null; // a promise of a booted worker, kept ready while the learner's code may hang
   const activity = { pending: 0, since: performance.now(), onCall: null };
   // calls: how many of each were made; makers: snapshot makers started (see snapshot-at-idle.js)
   const status = { how: null, errors: [], snapshot: null, calls: {}, makers: 0 };
@@ -129,20 +134,30 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
   }
 
   function limitFor(name, timeoutMs) {
-    const most = LEARNER_CALLS[name] || (tainted ? LEARNER_LIMIT_MS : CALL_LIMIT_MS);
+    const most = LEARNER_CALLS[name] || (tainted ? (ONE_EXAMPLE_CALLS.has(name) ? ONE_EXAMPLE_LIMIT_MS : LEARNER_LIMIT_MS) : CALL_LIMIT_MS);
     return timeoutMs ? Math.min(timeoutMs, most) : most;
   }
 
   async function call(name, args = {}, data = null, { timeoutMs = 0 } = {}) {
     status.calls[name] = (status.calls[name] || 0) + 1;
-    if (name === "check_code") return check(args, limitFor(name, timeoutMs));
+    if (name === "check_code") {
+      const checked = await check(args, limitFor(name, timeoutMs));
+      if (main && checked.passed) keepSpare(); // code that passed is likely to be used next
+      return checked;
+    }
     if (name === "use_reference" && tainted) return backToReference();
     activity.pending++;
     if (activity.onCall) activity.onCall(name);
     try {
       const worker = await current;
-      if (name === "use_code") tainted = true; // compiling it runs its top level
-      const { text, parts } = await worker.call(name, args, data, limitFor(name, timeoutMs));
+      // A call that may hang on the learner's code is preceded by a checkpoint, as Check is, with
+      // nothing between them (not the next chunk queued meanwhile).
+      const before = tainted && ONE_EXAMPLE_CALLS.has(name) ? checkpointCall() : null;
+      if (name === "use_code") {
+        tainted = true; // compiling it runs its top level
+        if (main) keepSpare();
+      }
+      const { text, parts } = await worker.call(name, args, data, limitFor(name, timeoutMs), before);
       const answer = revive(JSON.parse(text), parts);
       if (CHANGES.has(name) && (tainted || SETS_UP.has(name))) client.saveCheckpoint().catch(() => {});
       return answer;
@@ -201,10 +216,26 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
     });
   }
 
+  // While the learner's code is in use, a second worker boots in the background, so a restart
+  // after a hang only has to put the checkpoint back (booting takes seconds, many on a busy machine).
+  function keepSpare() {
+    if (spare) return;
+    spare = bootWorker(workerName, { useSnapshot: main });
+    spare.catch(() => (spare = null));
+  }
+
+  // The spare, if it booted and is alive, else a worker booting now.
+  async function takeSpare() {
+    const kept = spare;
+    spare = null;
+    const ready = kept && (await kept.catch(() => null));
+    return ready && !ready.worker.dead ? ready : bootWorker(workerName, { report, useSnapshot: main });
+  }
+
   /** Boot Pyodide, NumPy and the bridge: {info (init's answer), build, seconds, how}. */
-  client.boot = async () => {
+  client.boot = async (booting = null) => {
     const t0 = performance.now();
-    const started = bootWorker(workerName, { report, useSnapshot: main });
+    const started = booting || bootWorker(workerName, { report, useSnapshot: main });
     current = started.then(({ worker }) => worker);
     current.catch(() => {}); // awaited by every call
     const { worker, booted, files, python } = await started;
@@ -254,10 +285,21 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
 
   /** Keep the session's current state, to be put back by restart(). */
   client.saveCheckpoint = async () => {
-    const worker = await current;
+    await checkpointOn(await current);
+  };
+
+  async function checkpointOn(worker) {
     const { parts } = await worker.call("checkpoint", {}, null, limitFor("checkpoint"));
     checkpoint = parts[0];
-  };
+  }
+
+  // A checkpoint call for connection.js's `before`, which keeps its answer.
+  function checkpointCall() {
+    const call = { callName: "checkpoint", args: {}, data: null, limitMs: limitFor("checkpoint") };
+    new Promise((resolve, reject) => Object.assign(call, { resolve, reject }))
+      .then(({ parts }) => (checkpoint = parts[0]), () => {});
+    return call;
+  }
 
   /** A new worker, booted, with the last checkpoint restored (the learner's code only if
    * `withCode`): {info, model}. */
@@ -267,7 +309,7 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
       old.onDied = null;
       old.kill(new WorkerDiedError("Python is being restarted."));
     }
-    const booting = client.boot();
+    const booting = client.boot(takeSpare());
     const fresh = current;
     let restored = null;
     // Calls made meanwhile wait until the checkpoint is back, so they see the model they expect.

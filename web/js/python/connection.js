@@ -71,18 +71,24 @@ export function connect(source, name, onStep) {
   // before the page handles that answer, so Python goes straight from one call to the next.
   const queued = [];
   let running = false;
-  worker.call = (callName, args, data, limitMs) => {
+  // `before`: a call ({callName, args, data, limitMs, resolve, reject}) made right before this one,
+  // with nothing between them (a checkpoint before a call that may hang).
+  worker.call = (callName, args, data, limitMs, before = null) => {
     if (worker.dead) return Promise.reject(worker.dead);
     return new Promise((resolve, reject) => {
-      queued.push({ callName, args, data, limitMs, resolve, reject });
+      queued.push({ callName, args, data, limitMs, resolve, reject, before });
       pump();
     });
   };
 
   function pump() {
     if (running || worker.dead || !queued.length) return;
-    const first = queued.findIndex((job) => FIRST.has(job.callName));
-    const job = queued.splice(Math.max(first, 0), 1)[0];
+    const first = queued.findIndex((job) => job.now || FIRST.has(job.callName));
+    let job = queued.splice(Math.max(first, 0), 1)[0];
+    if (job.before) {
+      queued.unshift({ ...job, before: null, now: true }); // the very next call
+      job = job.before;
+    }
     running = true;
     const id = nextId++;
     const answered = new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
