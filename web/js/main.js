@@ -23,6 +23,7 @@ import { createInspectPanel } from "./inspect/panel.js";
 import { startPlayground } from "./playground/playground.js";
 import { EVENT } from "./training/events.js";
 import { createAugmentPreview } from "./training/augment-preview.js";
+import { startOffline } from "./shell/offline.js";
 
 const STEPS = [
   { id: "runtime", label: "Python runtime (Pyodide)" },
@@ -126,6 +127,7 @@ export async function start() {
     reset: () => replaceModel(() => controller.reset(), { fresh: true }),
   });
   app.loaded = true;
+  startOffline(); // after the boot, so that keeping the files for offline use never slows it
   drawPanel.start();
   onModel(info.model);
   onState("idle");

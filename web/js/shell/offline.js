@@ -1,0 +1,96 @@
+// Offline use: registers the service worker (sw.js, beside index.html), which keeps this build of
+// the site for use with no network, and tells the learner when a new build is ready or when the
+// browser refused the storage. The worker's scope is the app's own folder: a course page that
+// embeds the app is never taken over, even on the same site.
+//
+// For tests and the curious, globalThis.scratchnetOffline and <html data-offline> say where it is:
+// "unsupported" (no service workers here, or not over https), "installing" (keeping the files),
+// "ready" (this page is served from the kept build: it works offline), "update-ready" (a newer
+// build is kept and waits for a reload), "refused" (the browser gave no storage) or "failed".
+
+const $ = (id) => document.getElementById(id);
+const status = { state: "starting", version: null, detail: "", done: 0, total: 0 };
+let reloading = false;
+
+function set(state, fields = {}) {
+  Object.assign(status, { state, ...fields });
+  document.documentElement.dataset.offline = state;
+}
+
+function show(text, { reload = false } = {}) {
+  $("offline-text").textContent = text;
+  $("offline-reload").hidden = !reload;
+  $("offline-notice").hidden = false;
+}
+
+// An update found while this page was open: the learner decides when to reload.
+function updateReady(registration) {
+  set("update-ready");
+  show("A new version of ScratchNet is ready. Reload the page to use it (your drafts and run history are kept).", { reload: true });
+  $("offline-reload").onclick = () => {
+    reloading = true;
+    if (registration.waiting) registration.waiting.postMessage({ scratchnetOffline: "skip-waiting" });
+    else location.reload();
+  };
+}
+
+function refused(reason) {
+  set("refused", { detail: reason });
+  show("This browser did not give ScratchNet the storage it needs to work offline " +
+    `(${reason}). It works as usual while you are online.`);
+}
+
+// Follows a new worker until it is installed (an update waits for a reload) or fails.
+function track(registration, worker) {
+  if (!navigator.serviceWorker.controller) set("installing");
+  worker.addEventListener("statechange", () => {
+    if (worker.state === "installed" && navigator.serviceWorker.controller) updateReady(registration);
+  });
+}
+
+function onMessage(event) {
+  const data = event.data;
+  if (!data || typeof data !== "object" || !data.scratchnetOffline) return;
+  if (data.scratchnetOffline === "status" && event.source === navigator.serviceWorker.controller) {
+    status.version = data.version;
+    if (status.state !== "update-ready") set("ready", { detail: `${data.files} files, ${Math.round(data.bytes / 1e6)} MB` });
+  } else if (data.scratchnetOffline === "progress" && status.state === "installing") {
+    Object.assign(status, { done: data.done, total: data.total });
+  } else if (data.scratchnetOffline === "failed") {
+    if (data.refused) refused(data.reason);
+    else if (status.state !== "ready" && status.state !== "update-ready") set("failed", { detail: data.reason });
+  }
+}
+
+const askStatus = () => navigator.serviceWorker.controller?.postMessage({ scratchnetOffline: "status" });
+
+/** Registers the service worker for this page's folder and reports on it. Never throws: the page
+ * works online whatever happens here. */
+export async function startOffline() {
+  globalThis.scratchnetOffline = status;
+  if (!("serviceWorker" in navigator) || !isSecureContext) return set("unsupported");
+  if (typeof caches === "undefined") return refused("Cache Storage is not available");
+  const container = navigator.serviceWorker;
+  container.addEventListener("message", onMessage);
+  const hadController = Boolean(container.controller);
+  container.addEventListener("controllerchange", () => {
+    if (reloading) location.reload();
+    else if (hadController) {
+      set("update-ready");
+      show("ScratchNet was updated in another tab. Reload the page to use the new version.", { reload: true });
+      $("offline-reload").onclick = () => location.reload();
+    } else askStatus(); // a first visit's page, now served by the worker
+  });
+  const scope = new URL("./", location.href).href;
+  let registration;
+  try {
+    registration = await container.register(new URL("sw.js", scope).href, { scope, updateViaCache: "none" });
+  } catch (err) {
+    if (err?.name === "SecurityError") return refused(`${err.message}`);
+    return set("failed", { detail: `${err?.name}: ${err?.message}` });
+  }
+  if (registration.installing) track(registration, registration.installing);
+  registration.addEventListener("updatefound", () => track(registration, registration.installing));
+  if (registration.waiting && container.controller) updateReady(registration);
+  askStatus();
+}
