@@ -331,8 +331,8 @@ SW_BUILD = "const BUILD = null;"
 
 def write_service_worker(dist):
     """Writes into dist/sw.js the build's file list, each file with its sha256 (the worker
-    fetches it with `integrity`) and size, and the build's version: a hash of them all, so any
-    change to any file makes a new worker, which browsers install as an update. Returns the
+    fetches it with `integrity`) and size, and the build's version: a hash of them all and of the
+    worker's own code, so any change to any file makes a new worker, which browsers install as an update. Returns the
     version. Run after every other file of dist/ is in place."""
     files = []
     for folder, _, names in os.walk(dist):
@@ -343,10 +343,10 @@ def write_service_worker(dist):
             digest = hashlib.sha256(open(os.path.join(dist, path), "rb").read()).digest()
             files.append([path, "sha256-" + base64.b64encode(digest).decode(), os.path.getsize(os.path.join(dist, path))])
     files.sort()
-    version = sha256_text(*(f"{path} {integrity}" for path, integrity, _ in files))[:12]
     worker = os.path.join(dist, "sw.js")
     with open(worker) as f:
         text = f.read()
+    version = sha256_text(text, *(f"{path} {integrity}" for path, integrity, _ in files))[:12]  # the worker's code too
     if SW_BUILD not in text:
         sys.exit(f"sw.js has no `{SW_BUILD}` line for the build to fill in")
     with open(worker, "w") as f:

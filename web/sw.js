@@ -76,7 +76,7 @@ self.addEventListener("install", (event) => {
 
 // --- which build each page was opened with ---------------------------------------------------------
 
-const GRACE_MS = 60000; // a page just navigated to may not be listed among the open ones yet
+const GRACE_MS = 10000; // a page just navigated to may not be listed among the open ones yet
 let pages = null; // {clientId: [version, when recorded]}, kept in a cache of its own as the worker may be stopped at any time
 async function loadPages() {
   if (!pages) {
@@ -156,6 +156,7 @@ self.addEventListener("message", (event) => {
   const what = event.data?.scratchnetOffline;
   if (what === "skip-waiting") self.skipWaiting();
   else if (what === "status") {
+    event.waitUntil(cleanUp().catch(() => {})); // a page that asks has loaded: the one it replaced is gone
     event.source?.postMessage({
       scratchnetOffline: "status", version: BUILD?.version ?? null, files: files.size,
       bytes: (BUILD?.files ?? []).reduce((sum, file) => sum + file[2], 0),

@@ -1,0 +1,173 @@
+"""Offline use (web/sw.js, web/js/shell/offline.js): after one visit, with the network off, the page
+boots, reads a drawing, trains and checks code; a new build is kept beside the old one and waits
+for the learner's reload, never mixing the files of two builds, and the Python snapshot survives
+it; the app works from a sub-path inside a course page's iframe without taking over the course
+page; storage refused is said in plain words and the page goes on working.
+
+The page reports in <html data-offline> and globalThis.scratchnetOffline ({state, version}); "ready"
+means this page is served by the worker, whose cache holds the whole build. Each test has a browser
+profile (a context) of its own.
+"""
+
+import os
+import shutil
+import sys
+
+from e2e_helpers import (
+    BOOT_TIMEOUT_MS,
+    DIST,
+    ROOT,
+    attr,
+    clear_and_draw,
+    open_app,
+    serve_in_thread,
+    settle,
+    start_server,
+    wait_state,
+    write_code,
+)
+from test_exercises import RIGHT, check
+
+SEVEN = [[(0.28, 0.2), (0.72, 0.2), (0.45, 0.85)]]
+RUN = "#exercise=dense_backward&train_size=1000&epochs=1&hidden_sizes=32"
+OFFLINE_READY = "() => document.documentElement.dataset.offline === 'ready'"
+STATE = "() => globalThis.scratchnetOffline ? { ...globalThis.scratchnetOffline } : null"
+OUR_CACHES = "async () => (await caches.keys()).filter((name) => name.startsWith('scratchnet-offline '))"
+SNAPSHOT_KEYS = """async () => (await caches.has("scratchnet-python-snapshot"))
+    ? (await (await caches.open("scratchnet-python-snapshot")).keys()).map((r) => r.url) : []"""
+SW_INSTALL_MS = 120_000
+
+
+def wait_offline_ready(page, timeout=SW_INSTALL_MS):
+    """Waits until the page is served by the worker (whose cache is complete); returns its state."""
+    page.wait_for_function("() => ['ready', 'refused', 'failed'].includes(document.documentElement.dataset.offline)",
+                           timeout=timeout)
+    state = page.evaluate(STATE)
+    assert state["state"] == "ready", state
+    assert page.evaluate("() => Boolean(navigator.serviceWorker.controller)")
+    return state
+
+
+def test_after_one_visit_the_page_boots_draws_trains_and_checks_code_with_the_network_off(browser, base_url):
+    page = open_app(browser, base_url + RUN)
+    try:
+        wait_offline_ready(page)
+        page.context.set_offline(True)
+        page.reload()
+        wait_state(page, "ready", BOOT_TIMEOUT_MS)
+        assert page.evaluate("() => navigator.onLine") is False
+        assert clear_and_draw(page, SEVEN) == "7"  # the pretrained model, from the cache
+        page.click("[data-testid=train]")
+        page.wait_for_selector("[data-testid=epoch][data-value='1']", timeout=180_000)
+        settle(page)
+        assert float(attr(page, "test-accuracy")) > 0.5
+        page.wait_for_selector("[data-testid=code-editor] .cm-content[contenteditable=true]")
+        write_code(page, RIGHT)
+        assert check(page).get_attribute("data-passed") == "true"  # in a checker sandbox of its own
+        assert page.log.errors == []
+    finally:
+        page.context.close()
+
+
+def rebuild_with_a_change(site):
+    """Changes one file of the copy of the site in `site` and writes its service worker again, as a
+    new build does; returns the new build's version."""
+    sys.path.insert(0, ROOT)
+    from build import write_service_worker
+
+    with open(os.path.join(site, "style.css"), "a") as f:
+        f.write("\n/* the second build */\n")
+    shutil.copyfile(os.path.join(ROOT, "web", "sw.js"), os.path.join(site, "sw.js"))
+    return write_service_worker(site)
+
+
+def test_a_new_build_waits_for_a_reload_and_never_mixes_files(browser, tmp_path):
+    site = str(tmp_path / "site")
+    shutil.copytree(DIST, site)
+    server, base = serve_in_thread(site)
+    page = open_app(browser, base)
+    try:
+        first = wait_offline_ready(page)["version"]
+        made = page.evaluate("() => scratchnetPython.snapshot")  # the Python snapshot, made at idle
+        assert made and made.startswith("stored"), made
+        snapshot = page.evaluate(SNAPSHOT_KEYS)
+        assert snapshot
+        second = rebuild_with_a_change(site)
+        assert second != first
+        page.evaluate("async () => (await navigator.serviceWorker.getRegistration()).update()")
+        page.wait_for_function("() => document.documentElement.dataset.offline === 'update-ready'", timeout=SW_INSTALL_MS)
+        notice = page.locator("[data-testid=offline-notice]")
+        assert notice.is_visible() and "new version" in notice.text_content()
+        # Until the reload, this page is served by the first build only; both builds are kept.
+        assert "the second build" not in page.evaluate("async () => (await fetch('style.css')).text()")
+        assert len(page.evaluate(OUR_CACHES)) == 2
+        page.click("[data-testid=offline-reload]")
+        page.wait_for_function(f"() => globalThis.scratchnetOffline?.version === {second!r} "
+                               "&& document.documentElement.dataset.offline === 'ready'", timeout=SW_INSTALL_MS)
+        wait_state(page, "ready", BOOT_TIMEOUT_MS)
+        assert "the second build" in page.evaluate("async () => (await fetch('style.css')).text()")
+        assert page.locator("[data-testid=offline-notice]").is_hidden()
+        page.wait_for_function("async () => (await caches.keys()).filter((n) => n.startsWith('scratchnet-offline ')).length === 1")
+        assert page.evaluate(OUR_CACHES)[0].endswith(second)
+        assert set(snapshot) <= set(page.evaluate(SNAPSHOT_KEYS))  # the clean-up left the snapshot alone
+        assert page.log.errors == []
+    finally:
+        page.context.close()
+        server.shutdown()
+
+
+def test_a_widget_in_a_course_page_under_a_sub_path_works_offline_and_leaves_the_course_page_alone(
+        browser, dist_dir, tmp_path):
+    root = tmp_path / "course-site"
+    (root / "courses" / "ml").mkdir(parents=True)
+    os.symlink(dist_dir, root / "courses" / "ml" / "scratchnet")
+    (root / "courses" / "lesson.html").write_text(
+        '<!doctype html><title>A lesson</title><iframe data-testid="app" width="1000" height="900" '
+        'src="ml/scratchnet/#embed=1&amp;panels=draw"></iframe>')
+    process, base = start_server(str(root), probe="courses/ml/scratchnet/manifest.json")
+    app = base + "courses/ml/scratchnet/"
+    context = browser.new_context()
+    try:
+        host = context.new_page()
+        host.goto(base + "courses/lesson.html")
+        frame = host.frame_locator("[data-testid=app]")
+        frame.locator("[data-testid=status][data-state=ready]").wait_for(timeout=BOOT_TIMEOUT_MS)
+        widget = host.query_selector("[data-testid=app]").content_frame()
+        widget.wait_for_function(OFFLINE_READY, timeout=SW_INSTALL_MS)
+        scopes = host.evaluate("async () => (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope)")
+        assert scopes == [app]
+        host.reload()
+        host.frame_locator("[data-testid=app]").locator("[data-testid=status][data-state=ready]").wait_for(timeout=BOOT_TIMEOUT_MS)
+        assert host.evaluate("() => navigator.serviceWorker.controller") is None  # the course page is not taken over
+
+        context.set_offline(True)
+        page = context.new_page()
+        page.goto(app + "#train_size=1000")
+        wait_state(page, "ready", BOOT_TIMEOUT_MS)
+        assert clear_and_draw(page, SEVEN) == "7"
+    finally:
+        context.close()
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_storage_refused_is_said_in_plain_words_and_the_page_works_online(browser, base_url):
+    origin = base_url.rstrip("/")
+
+    def small_quota(context, page):
+        # The browser's own quota, made smaller than the build: the worker cannot keep it.
+        context.new_cdp_session(page).send("Storage.overrideQuotaForOrigin", {"origin": origin, "quotaSize": 5_000_000})
+
+    page = open_app(browser, base_url, setup=small_quota)
+    try:
+        page.wait_for_function("() => ['ready', 'refused', 'failed'].includes(document.documentElement.dataset.offline)",
+                               timeout=SW_INSTALL_MS)
+        assert page.evaluate(STATE)["state"] == "refused"
+        notice = page.locator("[data-testid=offline-notice]")
+        assert notice.is_visible()
+        assert "did not give ScratchNet the storage it needs to work offline" in notice.text_content()
+        assert "works as usual while you are online" in notice.text_content()
+        assert page.evaluate(OUR_CACHES) == []  # nothing half-kept
+        assert clear_and_draw(page, SEVEN) == "7"
+    finally:
+        page.context.close()
