@@ -133,9 +133,11 @@ function sandboxed(response) {
 async function respond(event, path) {
   const navigating = event.request.mode === "navigate";
   let version = BUILD.version;
-  // A page's requests, its frames included, come from the build it was opened with.
-  const opener = event.clientId && (!navigating || event.request.destination === "iframe") ? event.clientId : null;
-  if (opener) version = (await loadPages())[opener]?.[0] || version;
+  // A page's requests come from the build it was opened with, and so do its Python sandbox frames,
+  // which name that build (a navigation does not say which page asked for it).
+  const asked = path === "sandbox.html" && new URL(event.request.url).searchParams.get("build");
+  if (!navigating && event.clientId) version = (await loadPages())[event.clientId]?.[0] || version;
+  else if (asked && (await caches.has(cacheName(asked)))) version = asked;
   const cache = await caches.open(cacheName(version));
   const found = await cache.match(new URL(path, SCOPE).href);
   if (found && navigating && event.resultingClientId) {

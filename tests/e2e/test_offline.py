@@ -70,49 +70,88 @@ def test_after_one_visit_the_page_boots_draws_trains_and_checks_code_with_the_ne
 
 
 def rebuild_with_a_change(site):
-    """Changes one file of the copy of the site in `site` and writes its service worker again, as a
-    new build does; returns the new build's version."""
+    """Changes two files of the copy of the site in `site` (the style sheet, and a comment in the
+    Python sandbox's page) and writes its service worker again, as a new build does; returns the
+    new build's version."""
     sys.path.insert(0, ROOT)
     from build import write_service_worker
 
     with open(os.path.join(site, "style.css"), "a") as f:
         f.write("\n/* the second build */\n")
+    sandbox = os.path.join(site, "sandbox.html")
+    with open(sandbox) as f:
+        text = f.read()
+    with open(sandbox, "w") as f:
+        f.write(text.replace("<title>", "<!-- the second build --><title>", 1))  # inside the document, as the test reads it
     shutil.copyfile(os.path.join(ROOT, "web", "sw.js"), os.path.join(site, "sw.js"))
     return write_service_worker(site)
+
+
+STYLE = "async () => (await fetch('style.css')).text()"
+
+
+def sandbox_pages(page):
+    """The text of every Python sandbox frame of `page` (each loaded sandbox.html)."""
+    return [frame.content() for frame in page.frames if "/sandbox.html" in frame.url]
 
 
 def test_a_new_build_waits_for_a_reload_and_never_mixes_files(browser, tmp_path):
     site = str(tmp_path / "site")
     shutil.copytree(DIST, site)
     server, base = serve_in_thread(site)
-    page = open_app(browser, base)
+    first_tab = open_app(browser, base + RUN)
+    context = first_tab.context
     try:
-        first = wait_offline_ready(page)["version"]
-        made = page.evaluate("() => scratchnetPython.snapshot")  # the Python snapshot, made at idle
+        first = wait_offline_ready(first_tab)["version"]
+        made = first_tab.evaluate("() => scratchnetPython.snapshot")  # the Python snapshot, made at idle
         assert made and made.startswith("stored"), made
-        snapshot = page.evaluate(SNAPSHOT_KEYS)
+        snapshot = first_tab.evaluate(SNAPSHOT_KEYS)
         assert snapshot
+        second_tab = context.new_page()
+        second_tab.goto(base + RUN)
+        wait_state(second_tab, "ready", BOOT_TIMEOUT_MS)
+        assert wait_offline_ready(second_tab)["version"] == first
+
         second = rebuild_with_a_change(site)
         assert second != first
-        page.evaluate("async () => (await navigator.serviceWorker.getRegistration()).update()")
-        page.wait_for_function("() => document.documentElement.dataset.offline === 'update-ready'", timeout=SW_INSTALL_MS)
-        notice = page.locator("[data-testid=offline-notice]")
-        assert notice.is_visible() and "new version" in notice.text_content()
-        # Until the reload, this page is served by the first build only; both builds are kept.
-        assert "the second build" not in page.evaluate("async () => (await fetch('style.css')).text()")
-        assert len(page.evaluate(OUR_CACHES)) == 2
-        page.click("[data-testid=offline-reload]")
-        page.wait_for_function(f"() => globalThis.scratchnetOffline?.version === {second!r} "
-                               "&& document.documentElement.dataset.offline === 'ready'", timeout=SW_INSTALL_MS)
-        wait_state(page, "ready", BOOT_TIMEOUT_MS)
-        assert "the second build" in page.evaluate("async () => (await fetch('style.css')).text()")
-        assert page.locator("[data-testid=offline-notice]").is_hidden()
-        page.wait_for_function("async () => (await caches.keys()).filter((n) => n.startsWith('scratchnet-offline ')).length === 1")
-        assert page.evaluate(OUR_CACHES)[0].endswith(second)
-        assert set(snapshot) <= set(page.evaluate(SNAPSHOT_KEYS))  # the clean-up left the snapshot alone
-        assert page.log.errors == []
+        first_tab.evaluate("async () => (await navigator.serviceWorker.getRegistration()).update()")
+        for tab in (first_tab, second_tab):
+            tab.wait_for_function("() => document.documentElement.dataset.offline === 'update-ready'", timeout=SW_INSTALL_MS)
+            notice = tab.locator("[data-testid=offline-notice]")
+            assert notice.is_visible() and "new version of ScratchNet is ready" in notice.text_content()
+        # Until its reload, a page is served by the first build only; both builds are kept.
+        assert "the second build" not in first_tab.evaluate(STYLE)
+        assert len(first_tab.evaluate(OUR_CACHES)) == 2
+
+        first_tab.click("[data-testid=offline-reload]")
+        first_tab.wait_for_function(f"() => globalThis.scratchnetOffline?.version === {second!r} "
+                                    "&& document.documentElement.dataset.offline === 'ready'", timeout=SW_INSTALL_MS)
+        wait_state(first_tab, "ready", BOOT_TIMEOUT_MS)
+        assert "the second build" in first_tab.evaluate(STYLE)
+        assert first_tab.locator("[data-testid=offline-notice]").is_hidden()
+        assert sandbox_pages(first_tab) and all("the second build" in text for text in sandbox_pages(first_tab))
+
+        # The other tab is told, and is still served the first build, its new sandbox frames too.
+        second_tab.wait_for_function("() => document.querySelector('[data-testid=offline-notice]')"
+                                     ".textContent.includes('updated in another tab')")
+        assert "the second build" not in second_tab.evaluate(STYLE)
+        second_tab.wait_for_selector("[data-testid=code-editor] .cm-content[contenteditable=true]")
+        write_code(second_tab, RIGHT)
+        assert check(second_tab).get_attribute("data-passed") == "true"  # a new checker, in a new sandbox frame
+        assert len(sandbox_pages(second_tab)) >= 2
+        assert not any("the second build" in text for text in sandbox_pages(second_tab))
+        second_tab.close()
+
+        # Once no page uses the first build, its cache goes (when a page next asks the worker).
+        first_tab.wait_for_function("""async () => {
+            navigator.serviceWorker.controller.postMessage({ scratchnetOffline: "status" });
+            return (await caches.keys()).filter((n) => n.startsWith('scratchnet-offline ')).length === 1;
+        }""", timeout=60_000, polling=1000)
+        assert first_tab.evaluate(OUR_CACHES)[0].endswith(second)
+        assert set(snapshot) <= set(first_tab.evaluate(SNAPSHOT_KEYS))  # the clean-up left the snapshot alone
+        assert first_tab.log.errors == []
     finally:
-        page.context.close()
+        context.close()
         server.shutdown()
 
 

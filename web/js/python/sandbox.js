@@ -47,7 +47,11 @@ export function openSandbox(source, name) {
   frame.addEventListener("load", () => {
     if (!ready) timer = setTimeout(() => fail(new Error("the Python sandbox (sandbox.html) could not be loaded")), READY_LIMIT_MS);
   });
-  frame.src = new URL("sandbox.html", document.baseURI).href;
+  const url = new URL("sandbox.html", document.baseURI);
+  // The build this page was served from (shell/offline.js): the offline worker serves the frame from it too.
+  const build = globalThis.scratchnetOffline?.version;
+  if (build && navigator.serviceWorker?.controller) url.searchParams.set("build", build);
+  frame.src = url.href;
   document.body.append(frame);
 
   return {
