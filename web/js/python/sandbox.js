@@ -2,6 +2,8 @@
 // sandbox.html) starts the worker from the code the page hands it, and gives it one end of a
 // MessageChannel; the page keeps the other. Removing the frame ends the worker and frees its memory.
 
+import { inOtherOriginsFrame } from "../shell/offline.js";
+
 const READY_LIMIT_MS = 30000; // the frame said nothing this long after it loaded: it cannot start
 
 /**
@@ -15,7 +17,7 @@ export function openSandbox(source, name) {
   // not load. A page served by the offline worker (sw.js) gets the frame from that worker, which
   // sandboxes it by its header, `Content-Security-Policy: sandbox allow-scripts`, just the same
   // (and sandbox.html refuses to run anywhere but in an opaque origin).
-  if (!navigator.serviceWorker?.controller) frame.setAttribute("sandbox", "allow-scripts");
+  if (!navigator.serviceWorker?.controller || inOtherOriginsFrame()) frame.setAttribute("sandbox", "allow-scripts");
   frame.hidden = true;
   frame.title = "Python sandbox";
   frame.setAttribute("aria-hidden", "true");

@@ -4,7 +4,7 @@
 // embeds the app is never taken over, even on the same site.
 //
 // For tests and the curious, globalThis.scratchnetOffline and <html data-offline> say where it is:
-// "unsupported" (no service workers here, or not over https), "installing" (keeping the files),
+// "unsupported" (no service workers here, not over https, or in another origin's frame), "installing" (keeping the files),
 // "ready" (this page is served from the kept build: it works offline), "update-ready" (a newer
 // build is kept and waits for a reload), "refused" (the browser gave no storage) or "failed".
 
@@ -62,6 +62,17 @@ function onMessage(event) {
   }
 }
 
+/** Is this page in a frame of a page from another origin? There no service worker is used:
+ * Chromium was seen not to apply the sandbox header (see python/sandbox.js) to a frame that a
+ * service worker served inside such a frame, and browsers partition or refuse storage there. */
+export function inOtherOriginsFrame() {
+  try {
+    return window.top !== window && window.top.location.origin !== location.origin;
+  } catch {
+    return true; // reading another origin's location throws
+  }
+}
+
 const askStatus = () => navigator.serviceWorker.controller?.postMessage({ scratchnetOffline: "status" });
 
 /** Registers the service worker for this page's folder and reports on it. Never throws: the page
@@ -69,6 +80,7 @@ const askStatus = () => navigator.serviceWorker.controller?.postMessage({ scratc
 export async function startOffline() {
   globalThis.scratchnetOffline = status;
   if (!("serviceWorker" in navigator) || !isSecureContext) return set("unsupported");
+  if (inOtherOriginsFrame()) return set("unsupported", { detail: "in a frame of another origin's page" });
   if (typeof caches === "undefined") return refused("Cache Storage is not available");
   const container = navigator.serviceWorker;
   container.addEventListener("message", onMessage);
