@@ -114,8 +114,14 @@ self.addEventListener("activate", (event) => {
 /** The path inside the build of a request to this scope, or null for anything not in the list. */
 function pathOf(request) {
   const url = new URL(request.url);
-  if (!url.href.startsWith(SCOPE) && `${url.origin}${url.pathname}` !== SCOPE) return null;
-  let path = decodeURIComponent(`${url.origin}${url.pathname}`.slice(SCOPE.length));
+  const address = `${url.origin}${url.pathname}`;
+  if (!address.startsWith(SCOPE)) return null;
+  let path;
+  try {
+    path = decodeURIComponent(address.slice(SCOPE.length));
+  } catch {
+    return null; // not a name of ours
+  }
   if (request.mode === "navigate" && (path === "" || path.endsWith("/"))) path += "index.html";
   return files.has(path) ? path : null;
 }
