@@ -78,10 +78,10 @@ self.addEventListener("install", (event) => {
 
 const GRACE_MS = 10000; // a page just navigated to may not be listed among the open ones yet
 let pages = null; // {clientId: [version, when recorded]}, kept in a cache of its own as the worker may be stopped at any time
-async function loadPages() {
-  if (!pages) {
+async function loadPages({ fresh = false } = {}) {
+  if (!pages || fresh) {
     const found = await (await caches.open(CLIENTS)).match(CLIENTS_KEY);
-    pages = found ? await found.json().catch(() => ({})) : {};
+    pages = (found && (await found.json().catch(() => null))) || {};
   }
   return pages;
 }
@@ -90,10 +90,14 @@ async function savePages() {
   await (await caches.open(CLIENTS)).put(CLIENTS_KEY, new Response(JSON.stringify(pages)));
 }
 
-/** Deletes this scope's caches that no open page uses (never the snapshot cache: not ours). */
-async function cleanUp() {
+/** Deletes this scope's caches that no open page uses (never the snapshot cache: not ours). Only
+ * the active worker does, with no newer one installing or waiting: an older worker, or one that a
+ * newer has replaced, would not know the newer build's cache and delete it. */
+async function cleanUp({ activating = false } = {}) {
+  const { active, waiting, installing } = self.registration;
+  if (!activating && (!self.serviceWorker || active !== self.serviceWorker || waiting || installing)) return;
   const open = new Set((await self.clients.matchAll({ includeUncontrolled: true })).map((client) => client.id));
-  await loadPages();
+  await loadPages({ fresh: true });
   for (const [id, [, when]] of Object.entries(pages)) if (!open.has(id) && Date.now() - when > GRACE_MS) delete pages[id];
   await savePages();
   const inUse = new Set([BUILD?.version, ...Object.values(pages).map(([version]) => version)].map(cacheName));
@@ -105,7 +109,7 @@ async function cleanUp() {
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
     await self.clients.claim(); // a first visit's page is served from here on, from this build's cache
-    await cleanUp();
+    await cleanUp({ activating: true });
   })());
 });
 
@@ -147,8 +151,8 @@ async function respond(event, path) {
   const cache = await caches.open(cacheName(version));
   const found = await cache.match(new URL(path, SCOPE).href);
   if (found && navigating && event.resultingClientId) {
-    (await loadPages())[event.resultingClientId] = [version, Date.now()];
-    event.waitUntil(savePages().then(cleanUp).catch(() => {}));
+    (await loadPages({ fresh: true }))[event.resultingClientId] = [version, Date.now()];
+    event.waitUntil(savePages().then(() => cleanUp()).catch(() => {}));
   }
   const response = found || (await fetch(event.request)); // not (or no longer) cached: the network, as without a worker
   return path === "sandbox.html" ? sandboxed(response) : response;

@@ -26,7 +26,7 @@ from e2e_helpers import (
     wait_state,
     write_code,
 )
-from test_exercises import RIGHT, check
+from test_exercises import RIGHT
 
 SEVEN = [[(0.28, 0.2), (0.72, 0.2), (0.45, 0.85)]]
 RUN = "#exercise=dense_backward&train_size=1000&epochs=1&hidden_sizes=32"
@@ -36,6 +36,15 @@ OUR_CACHES = "async () => (await caches.keys()).filter((name) => name.startsWith
 SNAPSHOT_KEYS = """async () => (await caches.has("scratchnet-python-snapshot"))
     ? (await (await caches.open("scratchnet-python-snapshot")).keys()).map((r) => r.url) : []"""
 SW_INSTALL_MS = 120_000
+
+
+def check(page):
+    """Presses Check and waits for its result: the first check starts a checker worker (a new
+    Python sandbox frame), which on a busy machine takes a while."""
+    page.click("[data-testid=check-code]")
+    page.wait_for_function("() => document.querySelector('[data-testid=check-result]').dataset.passed !== ''",
+                           timeout=BOOT_TIMEOUT_MS)
+    return page.locator("[data-testid=check-result]")
 
 
 def wait_offline_ready(page, timeout=SW_INSTALL_MS):
