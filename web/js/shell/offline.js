@@ -4,7 +4,7 @@
 // embeds the app is never taken over, even on the same site.
 //
 // For tests and the curious, globalThis.scratchnetOffline and <html data-offline> say where it is:
-// "unsupported" (no service workers here, not over https, or in another origin's frame), "installing" (keeping the files),
+// "starting" (it waits a few seconds first), "unsupported" (no service workers here, not over https, or in another origin's frame), "installing" (keeping the files),
 // "ready" (this page is served from the kept build: it works offline), "update-ready" (a newer
 // build is kept and waits for a reload), "refused" (the browser gave no storage) or "failed".
 
@@ -75,10 +75,18 @@ export function inOtherOriginsFrame() {
 
 const askStatus = () => navigator.serviceWorker.controller?.postMessage({ scratchnetOffline: "status" });
 
-/** Registers the service worker for this page's folder and reports on it. Never throws: the page
- * works online whatever happens here. */
-export async function startOffline() {
+const QUIET_MS = 5000; // keeping 27 MB costs a few seconds of disk and CPU: not in the first moments of use
+
+/** Registers the service worker for this page's folder and reports on it, a few seconds after the
+ * page is ready, when the browser is idle. Never throws: the page works online whatever happens. */
+export function startOffline() {
   globalThis.scratchnetOffline = status;
+  document.documentElement.dataset.offline = status.state;
+  const go = () => register().catch((err) => set("failed", { detail: String(err?.message || err) }));
+  setTimeout(() => (typeof requestIdleCallback === "function" ? requestIdleCallback(go, { timeout: QUIET_MS }) : go()), QUIET_MS);
+}
+
+async function register() {
   if (!("serviceWorker" in navigator) || !isSecureContext) return set("unsupported");
   if (inOtherOriginsFrame()) return set("unsupported", { detail: "in a frame of another origin's page" });
   if (typeof caches === "undefined") return refused("Cache Storage is not available");
