@@ -350,6 +350,36 @@ def seal_sandbox(path):
     return f"'sha256-{digest}'"
 
 
+# The service worker (web/sw.js) keeps one build for offline use: every file of dist/ but these.
+OFFLINE_SKIP = ("sw.js", "examples/")  # the worker itself (browsers fetch it fresh), the example course page
+SW_BUILD = "const BUILD = null;"
+
+
+def write_service_worker(dist):
+    """Writes into dist/sw.js the build's file list, each file with its sha256 (the worker
+    fetches it with `integrity`) and size, and the build's version: a hash of them all and of the
+    worker's own code, so any change to any file makes a new worker, which browsers install as an update. Returns the
+    version. Run after every other file of dist/ is in place."""
+    files = []
+    for folder, _, names in os.walk(dist):
+        for name in names:
+            path = os.path.relpath(os.path.join(folder, name), dist).replace(os.sep, "/")
+            if path == OFFLINE_SKIP[0] or path.startswith(OFFLINE_SKIP[1]):
+                continue
+            digest = hashlib.sha256(open(os.path.join(dist, path), "rb").read()).digest()
+            files.append([path, "sha256-" + base64.b64encode(digest).decode(), os.path.getsize(os.path.join(dist, path))])
+    files.sort()
+    worker = os.path.join(dist, "sw.js")
+    with open(worker) as f:
+        text = f.read()
+    version = sha256_text(text, *(f"{path} {integrity}" for path, integrity, _ in files))[:12]  # the worker's code too
+    if SW_BUILD not in text:
+        sys.exit(f"sw.js has no `{SW_BUILD}` line for the build to fill in")
+    with open(worker, "w") as f:
+        f.write(text.replace(SW_BUILD, f"const BUILD = {json.dumps({'version': version, 'files': files})};", 1))
+    return version
+
+
 def build():
     """Builds the static site into dist/."""
     setup()
@@ -392,9 +422,10 @@ def build():
     manifest.update(snapshot_fields())
     with open(os.path.join(DIST, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)
+    offline = write_service_worker(DIST)
     size = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(DIST) for f in files)
     log(f"built dist/ ({size / 1e6:.1f} MB) with {os.path.basename(manifest['data'])}, "
-        f"{os.path.basename(manifest['model'])}")
+        f"{os.path.basename(manifest['model'])}; offline version {offline}")
     return manifest
 
 
@@ -425,7 +456,8 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
 
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
                       ".mjs": "text/javascript", ".js": "text/javascript",
-                      ".wasm": "application/wasm", ".json": "application/json"}
+                      ".wasm": "application/wasm", ".json": "application/json",
+                      ".webmanifest": "application/manifest+json"}
 
     def end_headers(self):
         path = self.path.split("?", 1)[0]

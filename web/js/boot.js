@@ -1,7 +1,9 @@
 // Entry point: checks that this browser can run ScratchNet, then loads the app.
-// Any failure to load the app's own files ends in a plain-words message, never a blank page.
+// Any failure to load the app's own files ends in a plain-words message, never a blank page, which
+// tells a file that did not download from code that failed to run (shell/load-failure.js).
 
 import { showFatal } from "./shell/fatal.js";
+import { explainImportFailure, failedToRun } from "./shell/load-failure.js";
 
 function missingFeature() {
   if (typeof WebAssembly !== "object" || typeof WebAssembly.instantiate !== "function") {
@@ -22,16 +24,24 @@ function missingFeature() {
   return null;
 }
 
-const problem = missingFeature();
-if (problem) {
-  showFatal(problem);
-} else {
-  import("./main.js")
-    .then((app) => app.start())
-    .catch((err) => {
-      showFatal(
-        `Part of the page's own code could not be loaded (${err?.message ? err.message : err}).`,
-        "If you built this site yourself, run `python3 build.py build` and reload. Otherwise try reloading the page.",
-      );
-    });
+async function loadApp() {
+  const entry = new URL("./main.js", import.meta.url);
+  let app;
+  try {
+    app = await import(entry.href);
+  } catch (err) {
+    const { message, hint } = await explainImportFailure(err, entry);
+    showFatal(message, hint);
+    return;
+  }
+  try {
+    await app.start();
+  } catch (err) {
+    const { message, hint } = failedToRun(err);
+    showFatal(message, hint);
+  }
 }
+
+const problem = missingFeature();
+if (problem) showFatal(problem);
+else loadApp();

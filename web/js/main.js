@@ -27,6 +27,7 @@ import { createAugmentPreview } from "./training/augment-preview.js";
 import { createMyDigits } from "./draw/my-digits.js";
 import { startViews, viewOfLink } from "./shell/views.js";
 import { followLinks } from "./shell/link-changes.js";
+import { startOffline } from "./shell/offline.js";
 
 const STEPS = [
   { id: "runtime", label: "Python runtime (Pyodide)" },
@@ -144,6 +145,7 @@ export async function start() {
     reset: () => replaceModel(() => controller.reset(), { fresh: true }), model: () => modelView.current(),
   });
   app.loaded = true;
+  startOffline(); // after the boot, so that keeping the files for offline use never slows it
   drawPanel.start();
   onModel(info.model);
   onState("idle");

@@ -1,6 +1,8 @@
-// One Python worker in a sandbox of its own: a hidden <iframe sandbox="allow-scripts"> (see
+// One Python worker in a sandbox of its own: a hidden sandboxed <iframe> (see
 // sandbox.html) starts the worker from the code the page hands it, and gives it one end of a
 // MessageChannel; the page keeps the other. Removing the frame ends the worker and frees its memory.
+
+import { inOtherOriginsFrame } from "../shell/offline.js";
 
 const READY_LIMIT_MS = 30000; // the frame said nothing this long after it loaded: it cannot start
 
@@ -11,7 +13,11 @@ const READY_LIMIT_MS = 30000; // the frame said nothing this long after it loade
  */
 export function openSandbox(source, name) {
   const frame = document.createElement("iframe");
-  frame.setAttribute("sandbox", "allow-scripts");
+  // Browsers let no service worker serve a frame sandboxed by its attribute, so offline it could
+  // not load. A page served by the offline worker (sw.js) gets the frame from that worker, which
+  // sandboxes it by its header, `Content-Security-Policy: sandbox allow-scripts`, just the same
+  // (and sandbox.html refuses to run anywhere but in an opaque origin).
+  if (!navigator.serviceWorker?.controller || inOtherOriginsFrame()) frame.setAttribute("sandbox", "allow-scripts");
   frame.hidden = true;
   frame.title = "Python sandbox";
   frame.setAttribute("aria-hidden", "true");
@@ -43,7 +49,11 @@ export function openSandbox(source, name) {
   frame.addEventListener("load", () => {
     if (!ready) timer = setTimeout(() => fail(new Error("the Python sandbox (sandbox.html) could not be loaded")), READY_LIMIT_MS);
   });
-  frame.src = new URL("sandbox.html", document.baseURI).href;
+  const url = new URL("sandbox.html", document.baseURI);
+  // The build this page was served from (shell/offline.js): the offline worker serves the frame from it too.
+  const build = globalThis.scratchnetOffline?.version;
+  if (build && navigator.serviceWorker?.controller) url.searchParams.set("build", build);
+  frame.src = url.href;
   document.body.append(frame);
 
   return {

@@ -5,7 +5,7 @@
 // meanwhile, the maker is ended to give the CPU back, and tried again at the next idle spell.
 // Several widgets on one page make it one at a time.
 
-import { countFailure, failures, hasSnapshot, writeSnapshot } from "./snapshot-store.js";
+import { countFailure, failures, hasSnapshot, keepsSnapshots, writeSnapshot } from "./snapshot-store.js";
 
 const IDLE_MS = 2000; // the app's worker without a call this long before a snapshot is made
 const MAX_FAILURES = 2; // failed restores or makings of one key in a row before no more are made
@@ -33,6 +33,7 @@ function idle(activity, ms) {
 export async function makeSnapshotWhenIdle({ slot, key, activity, errors, make }) {
   try {
     if ((await failures(slot, key)) >= MAX_FAILURES) return "not made: snapshots of this build failed before";
+    if (!(await keepsSnapshots(slot, key))) return "not made: this browser did not keep the snapshots stored before";
     for (let stops = 0; ; stops++) {
       await idle(activity, IDLE_MS);
       const attempt = async () => {

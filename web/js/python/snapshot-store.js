@@ -13,6 +13,29 @@ const CACHE_NAME = "scratchnet-python-snapshot";
 const KEY_DB = "scratchnet-snapshot-key";
 const KEY_STORE = "keys";
 
+// Some browsers do not keep Cache Storage entries (WebKit's ephemeral sessions drop them on reload,
+// and perhaps Safari's private windows): a snapshot made at every visit there costs seconds of CPU
+// and is never used. localStorage remembers, per copy of the site, which key was stored and how
+// many times in a row a stored snapshot was gone at the next visit; after MAX_LOSSES, no snapshot
+// is made for RETRY_AFTER_MS, then one more is tried. A snapshot that restores resets the count.
+const KEPT = "scratchnet-snapshot-kept";
+const MAX_LOSSES = 2;
+const RETRY_AFTER_MS = 7 * 24 * 3600 * 1000;
+
+function kept(slot) {
+  try {
+    const record = JSON.parse(localStorage.getItem(`${KEPT} ${slot}`));
+    if (record && typeof record === "object") return { key: null, losses: 0, lastLoss: 0, ...record };
+  } catch {} // no localStorage here (or an unreadable entry): nothing is known
+  return { key: null, losses: 0, lastLoss: 0 };
+}
+
+function remember(slot, changes) {
+  try {
+    localStorage.setItem(`${KEPT} ${slot}`, JSON.stringify({ ...kept(slot), ...changes }));
+  } catch {}
+}
+
 const slotUrl = (slot, key) => `${slot}?key=${encodeURIComponent(key)}`;
 const failuresUrl = (slot, key) => `${slotUrl(slot, key)}&failures`;
 const encoder = new TextEncoder();
@@ -64,6 +87,18 @@ export async function canStore() {
   }
 }
 
+/** Is it worth making a snapshot of this key? Not where snapshots stored before were gone at the
+ * next visit MAX_LOSSES times in a row (counting one more if this key's is gone now), until
+ * RETRY_AFTER_MS after the last time. */
+export async function keepsSnapshots(slot, key) {
+  const record = kept(slot);
+  if (record.key === key && !(await hasSnapshot(slot, key))) {
+    remember(slot, { key: null, losses: record.losses + 1, lastLoss: Date.now() });
+  }
+  const { losses, lastLoss } = kept(slot);
+  return losses < MAX_LOSSES || Date.now() - lastLoss > RETRY_AFTER_MS;
+}
+
 /** Is a snapshot stored for this key? */
 export async function hasSnapshot(slot, key) {
   return Boolean(await (await caches.open(CACHE_NAME)).match(slotUrl(slot, key)));
@@ -101,10 +136,12 @@ export async function writeSnapshot(slot, key, memory, state) {
   await cache.put(slotUrl(slot, key), new Response(new Blob([prefix, memory]), {
     headers: { "content-type": "application/octet-stream" },
   }));
+  remember(slot, { key });
 }
 
 /** Drops the stored snapshot of this key; with `failed`, counts a failure too. */
 export async function dropSnapshot(slot, key, { failed = false } = {}) {
+  if (kept(slot).key === key) remember(slot, { key: null }); // dropped, not lost
   await (await caches.open(CACHE_NAME)).delete(slotUrl(slot, key));
   if (failed) await countFailure(slot, key);
 }
@@ -117,6 +154,7 @@ export async function countFailure(slot, key) {
 
 /** Forgets the failures of this key (after it restored well: they count only in a row). */
 export async function clearFailures(slot, key) {
+  remember(slot, { losses: 0, lastLoss: 0 }); // this browser kept it
   await (await caches.open(CACHE_NAME)).delete(failuresUrl(slot, key));
 }
 
