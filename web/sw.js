@@ -33,7 +33,9 @@ function storageRefused(err) {
   return err?.name === "QuotaExceededError" || err?.name === "SecurityError";
 }
 
-async function precache() {
+const ATTEMPTS = 3; // a build's cache deleted while it was being filled is filled again, this many times in all
+
+async function precache(attempt = 1) {
   if (!BUILD) throw new Error("this copy of sw.js was not written by build.py");
   if (typeof caches === "undefined") throw Object.assign(new Error("Cache Storage is not available"), { name: "SecurityError" });
   const cache = await caches.open(cacheName(BUILD.version));
@@ -63,6 +65,12 @@ async function precache() {
     }
   }
   await Promise.all(Array.from({ length: AT_ONCE }, worker));
+  // An older worker's clean-up that began before this one started installing may have deleted the
+  // cache while it was being filled (the files then went into a cache no name leads to): fill it again.
+  if (!(await caches.has(cacheName(BUILD.version)))) {
+    if (attempt >= ATTEMPTS) throw new Error("this build's offline copy kept being deleted while it was being made");
+    return precache(attempt + 1);
+  }
 }
 
 self.addEventListener("install", (event) => {
@@ -93,16 +101,21 @@ async function savePages() {
 /** Deletes this scope's caches that no open page uses (never the snapshot cache: not ours). Only
  * the active worker does, with no newer one installing or waiting: an older worker, or one that a
  * newer has replaced, would not know the newer build's cache and delete it. */
-async function cleanUp({ activating = false } = {}) {
+function inCharge() {
   const { active, waiting, installing } = self.registration;
-  if (!activating && (!self.serviceWorker || active !== self.serviceWorker || waiting || installing)) return;
+  return Boolean(self.serviceWorker) && active === self.serviceWorker && !waiting && !installing;
+}
+
+async function cleanUp({ activating = false } = {}) {
+  if (!activating && !inCharge()) return;
   const open = new Set((await self.clients.matchAll({ includeUncontrolled: true })).map((client) => client.id));
   await loadPages({ fresh: true });
   for (const [id, [, when]] of Object.entries(pages)) if (!open.has(id) && Date.now() - when > GRACE_MS) delete pages[id];
   await savePages();
   const inUse = new Set([BUILD?.version, ...Object.values(pages).map(([version]) => version)].map(cacheName));
   for (const name of await caches.keys()) {
-    if (name.startsWith(PREFIX) && !inUse.has(name)) await caches.delete(name);
+    // Asked again before each deletion: a newer worker may have started installing meanwhile.
+    if (name.startsWith(PREFIX) && !inUse.has(name) && (activating || inCharge())) await caches.delete(name);
   }
 }
 

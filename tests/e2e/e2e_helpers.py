@@ -227,6 +227,20 @@ def assert_run_does_not_go_on(target):
     assert seen() == before, "the run went on"
 
 
+def wait_until(target, async_predicate, arg=None, timeout=60_000, every_ms=500):
+    """Waits until `async_predicate` (JavaScript text of an async function, of `arg`) gives a truthy
+    value in the page. Playwright's wait_for_function takes the Promise an async function returns as
+    truthy at once, so a check that must await (Cache Storage, IndexedDB) is polled from here."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        value = target.evaluate(async_predicate, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} ms: {async_predicate}")
+        time.sleep(every_ms / 1000)
+
+
 def pace(ms):
     """A person's pace between clicks; waits for nothing (so never follow it with an assertion)."""
     time.sleep(ms / 1000)

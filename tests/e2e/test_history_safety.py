@@ -4,7 +4,7 @@ usual; the database deleted or the site's data cleared while the page is open ne
 and the history is kept again; only the last 200 runs are kept, the learner told of the rest."""
 
 import pytest
-from e2e_helpers import BOOT_TIMEOUT_MS, PageLog, clear_and_draw, wait_state
+from e2e_helpers import BOOT_TIMEOUT_MS, PageLog, clear_and_draw, wait_state, wait_until
 from playwright.sync_api import expect
 
 SMALL = "#hidden_sizes=16&train_size=300&epochs=1"
@@ -90,7 +90,7 @@ def train_a_run(page):
 
 
 def stored_keys_become(page, expected):
-    page.wait_for_function(f"async () => JSON.stringify(await ({STORED_KEYS})()) === JSON.stringify({expected})")
+    wait_until(page, f"async () => JSON.stringify(await ({STORED_KEYS})()) === JSON.stringify({expected})")
 
 
 def test_unusable_records_are_dropped_with_a_notice_and_a_new_run_trains(browser, base_url):
@@ -142,10 +142,10 @@ def test_the_history_database_gone_while_the_page_is_open_does_not_stop_a_run(br
         assert page.get_attribute("#model-info", "data-epochs") == "1"
         assert page.locator("#notice").is_hidden()
         # The history is kept again: the run is in a database opened afresh.
-        page.wait_for_function(f"async () => (await ({STORED_KEYS})()).length === 1")
+        wait_until(page, f"async () => (await ({STORED_KEYS})()).length === 1")
         train_a_run(page)
         count_is(page, 2)
-        page.wait_for_function(f"async () => (await ({STORED_KEYS})()).length === 2")
+        wait_until(page, f"async () => (await ({STORED_KEYS})()).length === 2")
     finally:
         page.context.close()
 
@@ -166,7 +166,7 @@ def test_only_the_last_200_runs_are_kept_and_the_learner_is_told(browser, base_u
         assert "Run 301" in newest.text_content() and "Changed from run 300" in newest.text_content()
         assert runs.count() == 200 and "Run 102" in runs.last.text_content()
         expect(notice).to_contain_text("101 older runs were removed")
-        page.wait_for_function(f"async () => (await ({STORED_KEYS})()).length === 200")
+        wait_until(page, f"async () => (await ({STORED_KEYS})()).length === 200")
         # The page still answers a drawing after all that.
         assert clear_and_draw(page, ONE) != ""
     finally:

@@ -24,6 +24,7 @@ from e2e_helpers import (
     settle,
     start_server,
     wait_state,
+    wait_until,
     write_code,
 )
 from test_exercises import RIGHT
@@ -152,10 +153,10 @@ def test_a_new_build_waits_for_a_reload_and_never_mixes_files(browser, tmp_path)
         second_tab.close()
 
         # Once no page uses the first build, its cache goes (when a page next asks the worker).
-        first_tab.wait_for_function("""async () => {
+        wait_until(first_tab, """async () => {
             navigator.serviceWorker.controller.postMessage({ scratchnetOffline: "status" });
             return (await caches.keys()).filter((n) => n.startsWith('scratchnet-offline ')).length === 1;
-        }""", timeout=60_000, polling=1000)
+        }""", timeout=60_000, every_ms=1000)
         assert first_tab.evaluate(OUR_CACHES)[0].endswith(second)
         assert set(snapshot) <= set(first_tab.evaluate(SNAPSHOT_KEYS))  # the clean-up left the snapshot alone
         assert first_tab.log.errors == []
