@@ -363,7 +363,9 @@ SITE_STORAGE = """async ([cache, database, key, planted, probe]) => {
   const urls = [];
   for (const name of names) for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
   const databases = (await indexedDB.databases()).map((d) => d.name);
-  const values = Object.keys(localStorage).filter((k) => k === key || localStorage.getItem(k).includes(planted));
+  // The page keeps the learner's source itself (drafts, what passed Check), planted text and all:
+  // what a probe writes is the planted value on its own.
+  const values = Object.keys(localStorage).filter((k) => k === key || localStorage.getItem(k) === planted);
   return { caches: names.filter((n) => n === cache), urls: urls.filter((u) => u.includes(probe)),
            databases: databases.filter((d) => d === database), localStorage: values };
 }"""
