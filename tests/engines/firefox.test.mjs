@@ -86,7 +86,15 @@ async function openPage(context, url) {
 const value = (page, testid, name = "value") =>
   page.$eval(`[data-testid=${testid}]`, (el, key) => el.dataset[key], name);
 
+// The full page shows one view at a time: a control is clicked in its own view, opened as a learner
+// opens it, with the navigation bar.
+async function showView(page, name) {
+  await page.click(`[data-testid=view-nav] [data-view=${name}]`);
+  await page.waitForSelector(`[data-testid=view-nav][data-current=${name}]`);
+}
+
 async function drawDigit(page, strokes) {
+  await showView(page, "draw");
   await page.click("[data-testid=clear]");
   assert.equal(await value(page, "prediction", "digit"), "");
   const canvas = await page.$("[data-testid=draw-canvas]");
@@ -127,6 +135,7 @@ test("Firefox: boot, inspect, draw, check code, train a seeded epoch, come back"
 
     // The code from the link is adopted and passes Check.
     await page.waitForSelector("[data-testid=code-from-link]");
+    await showView(page, "build");
     await page.click("[data-testid=adopt-link-code]");
     await page.waitForSelector("[data-testid=code-editor] >>> .cm-content[contenteditable=true]");
     // Pressed and read in one task: the result is cleared at once, so an old answer is never taken.
@@ -141,6 +150,7 @@ test("Firefox: boot, inspect, draw, check code, train a seeded epoch, come back"
     assert.ok(Number(await value(page, "check-result", "maxRelError")) < 1e-6);
 
     // One seeded epoch gives the native run's test accuracy (up to the products' rounding).
+    await showView(page, "train");
     await page.click("[data-testid=train]");
     await page.waitForFunction(() => document.querySelector("#eta").textContent === "done", { timeout: STEP_MS });
     await page.waitForSelector(IDLE);

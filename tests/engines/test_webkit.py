@@ -130,9 +130,17 @@ def errors(driver):
         return { fatal: shown('fatal'), notice: shown('notice'), python: globalThis.scratchnetPython?.errors ?? null };""")
 
 
+def show_view(driver, name):
+    """Opens view `name` with the navigation bar, as a learner does: the full page shows one view at
+    a time, and a control is clicked in its own view."""
+    driver.find_element("css selector", f"[data-testid=view-nav] [data-view={name}]").click()
+    wait_for(driver, f"[data-testid=view-nav][data-current={name}]")
+
+
 def draw_digit(driver, strokes):
     from selenium.webdriver.common.actions.action_builder import ActionBuilder
 
+    show_view(driver, "draw")
     driver.find_element("css selector", "[data-testid=clear]").click()
     assert value(driver, "prediction", "data-digit") == ""
     canvas = driver.find_element("css selector", "[data-testid=draw-canvas]")
@@ -173,6 +181,7 @@ def test_webkit_boots_inspects_draws_checks_code_and_trains(driver, base_url, st
 
     # The code from the link is adopted and passes Check.
     wait_for(driver, "[data-testid=code-from-link]")
+    show_view(driver, "build")
     driver.find_element("css selector", "[data-testid=adopt-link-code]").click()
     wait(driver, "return document.querySelector('[data-testid=code-editor]').shadowRoot"
                  "?.querySelector('.cm-content[contenteditable=true]')")
@@ -186,6 +195,7 @@ def test_webkit_boots_inspects_draws_checks_code_and_trains(driver, base_url, st
     assert float(value(driver, "check-result", "data-max-rel-error")) < 1e-6
 
     # One seeded epoch gives the native run's test accuracy (up to the products' rounding).
+    show_view(driver, "train")
     driver.find_element("css selector", "[data-testid=train]").click()
     wait(driver, "return document.querySelector('#eta').textContent === 'done'")
     wait_for(driver, IDLE)
