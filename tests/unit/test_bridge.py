@@ -90,12 +90,12 @@ def test_the_list_of_calls_is_the_one_the_worker_reads():
 
 
 def test_the_page_client_lists_every_call_of_the_bridge():
-    """web/js/python/bridge-calls.js names the client's methods explicitly: the same calls as bridge.CALLS (but
+    """web/js/python/client.js names its methods explicitly: the same calls as bridge.CALLS (but
     init, which its boot() makes)."""
     import os
     import re
 
-    path = os.path.join(os.path.dirname(__file__), "..", "..", "web", "js", "python", "bridge-calls.js")
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "web", "js", "python", "client.js")
     listed = re.search(r"export const BRIDGE_CALLS = \[(.*?)\];", open(path).read(), re.S).group(1)
     assert re.findall(r'"([a-z_]+)"', listed) == [name for name in bridge.CALLS if name != "init"]
 

@@ -19,13 +19,57 @@ import { connect, WorkerDiedError } from "./connection.js";
 import { DownloadError, downloadSite } from "./site-files.js";
 import { canStore, clearFailures, dropSnapshot, readSnapshot } from "./snapshot-store.js";
 import { makeSnapshotWhenIdle } from "./snapshot-at-idle.js";
-import { BRIDGE_CALLS, CALL_LIMIT_MS, CHANGES, SETS_UP, camel, decode, limitFor } from "./bridge-calls.js";
 
-export { BRIDGE_CALLS, DownloadError, WorkerDiedError };
+export { DownloadError, WorkerDiedError };
 
+const CALL_LIMIT_MS = 60000; // any call; a closed or stuck worker is found out at the latest then
 const BOOT_LIMIT_MS = 240000; // starting Python and loading the digits and model, on a slow machine
+const ARRAYS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array };
+
+// The bridge's {"$part": i, dtype, shape} markers replaced by typed arrays over the binary parts.
+function revive(value, parts) {
+  if (Array.isArray(value)) return value.map((v) => revive(v, parts));
+  if (value === null || typeof value !== "object") return value;
+  if (Object.hasOwn(value, "$part")) {
+    const bytes = parts[value.$part];
+    if (!(bytes instanceof Uint8Array)) throw new Error("The worker sent an array that is not there.");
+    if (value.dtype === "bytes") return bytes;
+    const Type = ARRAYS[value.dtype];
+    if (!Object.hasOwn(ARRAYS, value.dtype)) throw new Error(`The bridge sent an array of an unknown type (${String(value.dtype).slice(0, 20)}).`);
+    const array = new Type(bytes.buffer, bytes.byteOffset, bytes.byteLength / Type.BYTES_PER_ELEMENT);
+    array.shape = value.shape;
+    return array;
+  }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revive(v, parts)]));
+}
+
+// The bridge's calls the page makes (app/bridge.py's CALLS, but for init, which boot() makes);
+// tests/test_bridge.py checks that the two lists agree.
+export const BRIDGE_CALLS = [
+  "validate", "new_training", "reset", "use_pretrained", "train", "step", "evaluate", "mistakes", "classify",
+  "first_layer_weights", "augment_examples", "export_model", "export_experiment", "import_model", "checkpoint", "restore", "benchmark",
+  "exercise", "check_code", "use_code", "use_reference", "code_view",
+  "playground_schema", "playground_new", "playground_reset", "playground_place", "playground_train",
+  "inspect", "inspect_update", "spot_check", "cell_examples",
+  "my_digits_file", "read_my_digits", "fine_tune_start", "fine_tune_continue", "fine_tune_finish",
+  "shard_train", "shard_setup", "shard_gradients",
+];
+
+const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
 const copies = (files) => Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, bytes.slice()]));
 const buffers = (files) => Object.values(files).map((bytes) => bytes.buffer);
+
+
+// Calls that change the model or the run: after one, a checkpoint is taken (always for those that
+// set a model up; for all of them while the learner's code is in use), so a restart loses nothing.
+const SETS_UP = new Set(["new_training", "reset", "use_pretrained", "import_model", "restore", "use_code", "fine_tune_finish"]);
+const CHANGES = new Set([...SETS_UP, "train", "shard_train", "step", "playground_new", "playground_train"]);
+const LEARNER_LIMIT_MS = 10000; // any call while the network may run the learner's code
+const LEARNER_CALLS = { use_code: 5000, check_code: 5000 }; // calls that run it for sure
+// Calls on one example or a mini-batch that run the network, so its learner code while in use:
+// a few milliseconds each, so one past this was stuck (the same limit as a training chunk's).
+const ONE_EXAMPLE_CALLS = new Set(["classify", "inspect", "inspect_update", "spot_check"]);
+const ONE_EXAMPLE_LIMIT_MS = 5000;
 
 /** Create the client; onStep(step) receives loading progress. Call boot() to start. `name` names
  * its worker; only the page's own client (`main`) keeps snapshots and reports in scratchnetPython. */
@@ -89,10 +133,15 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
     }
   }
 
+  function limitFor(name, timeoutMs) {
+    const most = LEARNER_CALLS[name] || (tainted ? (ONE_EXAMPLE_CALLS.has(name) ? ONE_EXAMPLE_LIMIT_MS : LEARNER_LIMIT_MS) : CALL_LIMIT_MS);
+    return timeoutMs ? Math.min(timeoutMs, most) : most;
+  }
+
   async function call(name, args = {}, data = null, { timeoutMs = 0 } = {}) {
     status.calls[name] = (status.calls[name] || 0) + 1;
     if (name === "check_code") {
-      const checked = await check(args, limitFor(name, tainted, timeoutMs));
+      const checked = await check(args, limitFor(name, timeoutMs));
       if (main && checked.passed) keepSpare(); // code that passed is likely to be used next
       return checked;
     }
@@ -108,8 +157,8 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
         tainted = true; // compiling it runs its top level
         if (main) keepSpare();
       }
-      const { text, parts } = await worker.call(name, args, data, limitFor(name, tainted, timeoutMs), before);
-      const answer = decode(text, parts);
+      const { text, parts } = await worker.call(name, args, data, limitFor(name, timeoutMs), before);
+      const answer = revive(JSON.parse(text), parts);
       if (CHANGES.has(name) && (tainted || SETS_UP.has(name))) client.saveCheckpoint().catch(() => {});
       return answer;
     } finally {
@@ -136,7 +185,7 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
     let checked = null;
     try {
       const { text, parts } = await worker.call("check_code", args, null, limitMs);
-      checked = decode(text, parts);
+      checked = revive(JSON.parse(text), parts);
       return checked;
     } catch (err) {
       // The checker's end is not the app's: the network's worker goes on as it was.
@@ -199,7 +248,7 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
     const missing = BRIDGE_CALLS.filter((name) => !booted.calls.includes(name));
     if (missing.length) throw new Error(`The Python package does not have ${missing.join(", ")}: the site's files are of two builds.`);
     return {
-      info: decode(booted.info.text, booted.info.parts),
+      info: revive(JSON.parse(booted.info.text), booted.info.parts),
       calls: booted.calls, build: files.manifest.build || "", seconds: (performance.now() - t0) / 1000, how: booted.how,
     };
   };
@@ -229,7 +278,7 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
       kill: (err) => worker.kill(err),
       call: async (callName, args, data, limitMs = CALL_LIMIT_MS) => {
         const { text, parts } = await worker.call(callName, args, data, limitMs);
-        return decode(text, parts);
+        return revive(JSON.parse(text), parts);
       },
     };
   };
@@ -240,13 +289,13 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
   };
 
   async function checkpointOn(worker) {
-    const { parts } = await worker.call("checkpoint", {}, null, limitFor("checkpoint", tainted));
+    const { parts } = await worker.call("checkpoint", {}, null, limitFor("checkpoint"));
     checkpoint = parts[0];
   }
 
   // A checkpoint call for connection.js's `before`, which keeps its answer.
   function checkpointCall() {
-    const call = { callName: "checkpoint", args: {}, data: null, limitMs: limitFor("checkpoint", tainted) };
+    const call = { callName: "checkpoint", args: {}, data: null, limitMs: limitFor("checkpoint") };
     new Promise((resolve, reject) => Object.assign(call, { resolve, reject }))
       .then(({ parts }) => (checkpoint = parts[0]), () => {});
     return call;
@@ -267,8 +316,8 @@ export function createWorkerClient(onStep, { name: workerName = "scratchnet", ma
     current = (async () => {
       const worker = await fresh;
       if (checkpoint) {
-        const { text, parts } = await worker.call("restore", { code: withCode }, checkpoint.slice(), limitFor("restore", tainted));
-        restored = decode(text, parts);
+        const { text, parts } = await worker.call("restore", { code: withCode }, checkpoint.slice(), limitFor("restore"));
+        restored = revive(JSON.parse(text), parts);
         tainted = withCode;
       }
       return worker;
